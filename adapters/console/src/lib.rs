@@ -1,0 +1,149 @@
+//! The terminal adapter: a REPL when stdin is a terminal, one reply per input line when
+//! piped. It is the demo platform and the one `herald chat` uses.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::sync::{mpsc, watch, Mutex};
+
+use herald_platform::{
+    Capabilities, ChatRef, Incoming, Outgoing, Platform, PlatformError, PlatformKind,
+};
+
+/// Options of the console adapter.
+#[derive(Clone, Debug, Default)]
+pub struct ConsoleOptions {
+    /// Print the sources under each answer.
+    pub show_sources: bool,
+    /// Print a `> ` prompt (defaults to whether stdin is a terminal).
+    pub interactive: Option<bool>,
+}
+
+pub struct ConsoleAdapter {
+    opts: ConsoleOptions,
+    interactive: bool,
+    next_id: AtomicU64,
+    out: Mutex<tokio::io::Stdout>,
+}
+
+impl ConsoleAdapter {
+    pub fn new(opts: ConsoleOptions) -> ConsoleAdapter {
+        let interactive = opts
+            .interactive
+            .unwrap_or_else(|| std::io::stdin().is_terminal());
+        ConsoleAdapter {
+            opts,
+            interactive,
+            next_id: AtomicU64::new(1),
+            out: Mutex::new(tokio::io::stdout()),
+        }
+    }
+
+    fn chat() -> ChatRef {
+        ChatRef {
+            platform: PlatformKind::Console,
+            chat: "console".into(),
+            private: true,
+        }
+    }
+
+    async fn prompt(&self) {
+        if self.interactive {
+            let mut out = self.out.lock().await;
+            let _ = out.write_all(b"> ").await;
+            let _ = out.flush().await;
+        }
+    }
+}
+
+/// The text shown for a reply: the answer, then its sources when asked for.
+pub fn render(out: &Outgoing, show_sources: bool) -> String {
+    let mut text = out.text.clone();
+    if show_sources && !out.citations.is_empty() {
+        text.push_str("\n  sources:");
+        for c in &out.citations {
+            text.push_str(&format!("\n  [{}] {} ({})", c.id, c.fact, c.source));
+        }
+    }
+    text.push('\n');
+    text
+}
+
+#[async_trait::async_trait]
+impl Platform for ConsoleAdapter {
+    fn kind(&self) -> PlatformKind {
+        PlatformKind::Console
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            max_message_len: usize::MAX,
+            markup: false,
+            reactions: false,
+            buttons: false,
+        }
+    }
+
+    async fn listen(
+        &self,
+        tx: mpsc::Sender<Incoming>,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<(), PlatformError> {
+        let mut lines = BufReader::new(tokio::io::stdin()).lines();
+        self.prompt().await;
+        loop {
+            let line = tokio::select! {
+                line = lines.next_line() => line,
+                _ = shutdown.wait_for(|s| *s) => return Ok(()),
+            };
+            let line = match line {
+                Ok(Some(line)) => line,
+                // End of input: this source is done (the engine decides whether to stop).
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    // Not UTF-8 or a broken pipe: say so and keep reading what follows.
+                    tracing::warn!(error = %e, "console: unreadable input line skipped");
+                    if e.kind() == std::io::ErrorKind::InvalidData {
+                        continue;
+                    }
+                    return Err(PlatformError::Receive {
+                        platform: PlatformKind::Console,
+                        reason: e.to_string(),
+                    });
+                }
+            };
+            if self.interactive && line.trim().is_empty() {
+                self.prompt().await;
+                continue;
+            }
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            let msg = Incoming {
+                chat: Self::chat(),
+                user: "console".into(),
+                message_id: id.to_string(),
+                text: line,
+                addressed: true,
+            };
+            if tx.send(msg).await.is_err() {
+                return Err(PlatformError::EngineGone);
+            }
+        }
+    }
+
+    async fn send(&self, out: Outgoing) -> Result<(), PlatformError> {
+        let text = render(&out, self.opts.show_sources);
+        let mut stdout = self.out.lock().await;
+        let write = async {
+            stdout.write_all(text.as_bytes()).await?;
+            if self.interactive {
+                stdout.write_all(b"> ").await?;
+            }
+            stdout.flush().await
+        };
+        write.await.map_err(|e| PlatformError::Send {
+            platform: PlatformKind::Console,
+            reason: e.to_string(),
+        })
+    }
+}

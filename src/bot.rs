@@ -1,0 +1,613 @@
+//! The bot: one message in, one reply out. Routes the message, answers, recommends or
+//! hands off, keeps conversation memory and logs every step to the engagement log.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+
+use minijinja::context;
+use serde::Serialize;
+
+use herald_platform::Incoming;
+
+use crate::config::Config;
+use crate::dialogue::{self, CitationOut, Fallback, Memory, Prompts, Turn};
+use crate::engagement::{EngagementLog, EventKind};
+use crate::knowledge::text::{has_cjk, normalize, terms};
+use crate::knowledge::{FactKind, Graph, KnowledgeStore, Retrieval, RetrieveOptions, Route};
+use crate::llm::LlmBackend;
+use crate::router::{self, Command, IntentClassifier, Routed};
+
+/// The reply to one message: the shape of `herald ask --json`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Reply {
+    pub intent: Option<String>,
+    pub route: String,
+    pub confidence: f32,
+    pub reply: String,
+    pub answered: bool,
+    pub grounded: bool,
+    pub fallback: Fallback,
+    pub citations: Vec<CitationOut>,
+    /// Set when the message was flagged for the team (`complaint`, `handoff`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<String>,
+    pub timings_ms: Timings,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Timings {
+    pub route: f64,
+    pub retrieve: f64,
+    pub generate: f64,
+    pub total: f64,
+}
+
+/// Everything the bot needs, passed in so tests can build one on a temporary folder.
+pub struct Bot {
+    config: Config,
+    knowledge: Arc<dyn KnowledgeStore>,
+    llm: Arc<dyn LlmBackend>,
+    prompts: Prompts,
+    memory: Memory,
+    log: EngagementLog,
+    /// The classifier trained on the graph it belongs to; retrained after a reload.
+    classifier: RwLock<(Arc<Graph>, Arc<IntentClassifier>)>,
+    bot_names: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BotError {
+    #[error(transparent)]
+    Prompt(#[from] dialogue::PromptError),
+    #[error("data folder: {0}")]
+    Storage(String),
+}
+
+impl Bot {
+    pub fn new(
+        config: Config,
+        db: &sled::Db,
+        knowledge: Arc<dyn KnowledgeStore>,
+        llm: Arc<dyn LlmBackend>,
+    ) -> Result<Bot, BotError> {
+        let prompts = Prompts::load(&config.dialogue.prompts)?;
+        let memory = Memory::open(db, config.dialogue.memory_turns)
+            .map_err(|e| BotError::Storage(e.to_string()))?;
+        let log = EngagementLog::open(db, &config.engagement.member_key)
+            .map_err(|e| BotError::Storage(e.to_string()))?;
+        let graph = knowledge.snapshot();
+        let classifier = Arc::new(IntentClassifier::train(&graph.intents));
+        let bot_names = vec![
+            config.dialogue.bot_name.clone(),
+            format!("{}_bot", config.dialogue.bot_name),
+        ];
+        Ok(Bot {
+            config,
+            knowledge,
+            llm,
+            prompts,
+            memory,
+            log,
+            classifier: RwLock::new((graph, classifier)),
+            bot_names,
+        })
+    }
+
+    pub fn knowledge(&self) -> &Arc<dyn KnowledgeStore> {
+        &self.knowledge
+    }
+
+    pub fn log(&self) -> &EngagementLog {
+        &self.log
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Forget the conversation `msg` belongs to (`/forget`, and one-shot `herald ask`).
+    pub fn forget_conversation(&self, msg: &Incoming) {
+        if let Err(e) = self.memory.forget(&self.conversation_key(msg)) {
+            tracing::error!(error = %e, "could not clear conversation memory");
+        }
+    }
+
+    fn conversation_key(&self, msg: &Incoming) -> String {
+        format!(
+            "{}:{}:{}",
+            msg.chat.platform,
+            msg.chat.chat,
+            self.log.member_id(msg.chat.platform.as_str(), &msg.user)
+        )
+    }
+
+    /// The classifier for the graph being served now.
+    fn classifier(&self, graph: &Arc<Graph>) -> Arc<IntentClassifier> {
+        if let Ok(cached) = self.classifier.read() {
+            if Arc::ptr_eq(&cached.0, graph) {
+                return cached.1.clone();
+            }
+        }
+        let fresh = Arc::new(IntentClassifier::train(&graph.intents));
+        if let Ok(mut cached) = self.classifier.write() {
+            *cached = (graph.clone(), fresh.clone());
+        }
+        fresh
+    }
+
+    fn retrieve_options(&self) -> RetrieveOptions {
+        let k = &self.config.knowledge;
+        RetrieveOptions {
+            max_facts: k.max_facts,
+            max_chars: k.max_fact_chars,
+            min_coverage: k.min_coverage,
+        }
+    }
+
+    fn record(&self, msg: &Incoming, kind: EventKind) {
+        if let Err(e) = self.log.record(&msg.chat, &msg.user, kind) {
+            tracing::error!(error = %e, "could not write the engagement log");
+        }
+    }
+
+    /// Handle one message. Returns `None` when the bot should stay silent (a group message
+    /// that does not address it): such messages are only logged.
+    pub async fn handle(&self, msg: &Incoming) -> Option<Reply> {
+        let started = Instant::now();
+        let limit = self.config.dialogue.max_message_chars.max(1);
+        let cleaned: String = msg
+            .text
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n')
+            .take(limit)
+            .collect();
+        let truncated = msg
+            .text
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n')
+            .count()
+            > limit;
+        let text = cleaned.trim().to_string();
+        self.record(
+            msg,
+            EventKind::Message {
+                message_id: msg.message_id.clone(),
+                text: text.clone(),
+                addressed: msg.addressed,
+            },
+        );
+        if !msg.addressed {
+            return None;
+        }
+        let chinese = has_cjk(&text);
+        let conversation = self.conversation_key(msg);
+        let graph = self.knowledge.snapshot();
+        let mut reply = if text.is_empty() {
+            self.fixed(None, Route::Smalltalk, 0.0, "empty", chinese)
+        } else {
+            let classifier = self.classifier(&graph);
+            let t = Instant::now();
+            let routed = router::route(
+                &text,
+                &classifier,
+                self.config.router.threshold,
+                &self.bot_names,
+            );
+            let route_ms = t.elapsed().as_secs_f64() * 1000.0;
+            let mut r = match routed {
+                Routed::Command(cmd) => {
+                    self.command(cmd, msg, &conversation, &graph, chinese).await
+                }
+                Routed::Text {
+                    intent,
+                    route,
+                    confidence,
+                } => {
+                    self.text(&text, intent, route, confidence, msg, &conversation, &graph)
+                        .await
+                }
+            };
+            r.timings_ms.route = route_ms;
+            r
+        };
+        if truncated {
+            let note = self.prompts.reply("truncated", chinese, context! { limit });
+            reply.reply = format!("{}\n\n{note}", reply.reply);
+        }
+        reply.timings_ms.total = started.elapsed().as_secs_f64() * 1000.0;
+        self.record(
+            msg,
+            EventKind::Reply {
+                in_reply_to: msg.message_id.clone(),
+                intent: reply.intent.clone(),
+                route: reply.route.clone(),
+                answered: reply.answered,
+                grounded: reply.grounded,
+                fallback: reply.fallback.as_str().to_string(),
+                latency_ms: reply.timings_ms.total,
+                sources: reply.citations.iter().map(|c| c.source.clone()).collect(),
+            },
+        );
+        Some(reply)
+    }
+
+    async fn command(
+        &self,
+        cmd: Command,
+        msg: &Incoming,
+        conversation: &str,
+        graph: &Arc<Graph>,
+        zh: bool,
+    ) -> Reply {
+        let intent = Some(format!("/{}", command_name(&cmd)));
+        let mut r = match cmd {
+            Command::Start | Command::Help => {
+                let mut r = self.fixed(None, Route::Smalltalk, 1.0, "greet", zh);
+                r.reply = format!(
+                    "{}\n\n{}",
+                    r.reply,
+                    router::help_text(&self.config.dialogue.bot_name)
+                );
+                r
+            }
+            Command::Ask(q) if q.trim().is_empty() => {
+                self.fixed(None, Route::Smalltalk, 1.0, "empty", zh)
+            }
+            Command::Ask(q) => self.question(&q, None, 1.0, msg, conversation, graph).await,
+            Command::Human(text) => self.flag(msg, Route::Handoff, None, 1.0, &text, zh),
+            Command::Recommend(topic) => self.recommend(&topic, None, 1.0, graph, zh),
+            Command::Forget => {
+                if let Err(e) = self.memory.forget(conversation) {
+                    tracing::error!(error = %e, "could not clear conversation memory");
+                }
+                self.fixed(None, Route::Smalltalk, 1.0, "forget", zh)
+            }
+            Command::Unknown(name) => {
+                let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
+                r.reply = self.prompts.reply("unknown_command", zh, context! { name });
+                r
+            }
+        };
+        r.intent = intent;
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn text(
+        &self,
+        text: &str,
+        intent: Option<String>,
+        route: Option<Route>,
+        confidence: f32,
+        msg: &Incoming,
+        conversation: &str,
+        graph: &Arc<Graph>,
+    ) -> Reply {
+        let zh = has_cjk(text);
+        let names_entity = !graph.linker.find(&normalize(text)).is_empty();
+        let route = match route {
+            // "hi, how much is the huila?" is a question, whatever its greeting says.
+            Some(Route::Smalltalk | Route::Feedback)
+                if names_entity && looks_like_question(text) =>
+            {
+                Route::Answer
+            }
+            Some(r) => r,
+            None if names_entity || looks_like_question(text) => Route::Answer,
+            None => {
+                let found = self
+                    .knowledge
+                    .retrieve(text, &[], &self.retrieve_options())
+                    .map(|r| r.found());
+                if found.unwrap_or(false) {
+                    Route::Answer
+                } else {
+                    Route::Smalltalk
+                }
+            }
+        };
+        match route {
+            Route::Answer => {
+                self.question(text, intent, confidence, msg, conversation, graph)
+                    .await
+            }
+            Route::Smalltalk => {
+                let key = intent
+                    .as_deref()
+                    .filter(|i| self.prompts.has_reply(i))
+                    .unwrap_or("smalltalk")
+                    .to_string();
+                self.fixed(intent, Route::Smalltalk, confidence, &key, zh)
+            }
+            Route::Complaint | Route::Handoff => {
+                self.flag(msg, route, intent, confidence, text, zh)
+            }
+            Route::Recommend => self.recommend(text, intent, confidence, graph, zh),
+            Route::Feedback => {
+                self.record(
+                    msg,
+                    EventKind::Feedback {
+                        text: text.to_string(),
+                    },
+                );
+                self.fixed(intent, Route::Feedback, confidence, "feedback", zh)
+            }
+        }
+    }
+
+    /// A question: retrieve (with the conversation's entities for follow-ups) and answer.
+    async fn question(
+        &self,
+        text: &str,
+        intent: Option<String>,
+        confidence: f32,
+        msg: &Incoming,
+        conversation: &str,
+        graph: &Arc<Graph>,
+    ) -> Reply {
+        let zh = has_cjk(text);
+        let history = self.memory.turns(conversation);
+        let context: Vec<String> = history
+            .last()
+            .map(|t| t.entities.clone())
+            .unwrap_or_default();
+        let t = Instant::now();
+        let retrieval = match self
+            .knowledge
+            .retrieve(text, &context, &self.retrieve_options())
+        {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(error = %e, "retrieval failed");
+                Retrieval::default()
+            }
+        };
+        let retrieve_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let mut reply = if !retrieval.found() {
+            self.record(
+                msg,
+                EventKind::Gap {
+                    question: text.to_string(),
+                },
+            );
+            let mut r = self.fixed(intent, Route::Answer, confidence, "unknown", zh);
+            r.answered = false;
+            r.fallback = Fallback::Unknown;
+            r
+        } else {
+            let outcome = dialogue::answer(
+                self.llm.as_ref(),
+                &self.prompts,
+                dialogue::answer::AnswerInput {
+                    graph,
+                    retrieval: &retrieval,
+                    question: text,
+                    history: &history,
+                    bot_name: &self.config.dialogue.bot_name,
+                    max_tokens: self.config.llm.max_tokens,
+                },
+            )
+            .await;
+            Reply {
+                intent,
+                route: Route::Answer.to_string(),
+                confidence,
+                reply: outcome.reply,
+                answered: true,
+                grounded: outcome.grounded,
+                fallback: outcome.fallback,
+                citations: outcome.citations,
+                flagged: None,
+                timings_ms: Timings {
+                    generate: outcome.generate_ms,
+                    ..Timings::default()
+                },
+            }
+        };
+        reply.timings_ms.retrieve = retrieve_ms;
+        // A follow-up keeps the subject until the member names another one.
+        let entities = if retrieval.linked.is_empty() {
+            context
+        } else {
+            retrieval.entity_ids()
+        };
+        let turn = Turn {
+            user: text.to_string(),
+            bot: reply.reply.clone(),
+            entities,
+        };
+        if let Err(e) = self.memory.push(conversation, turn) {
+            tracing::error!(error = %e, "could not store conversation memory");
+        }
+        reply
+    }
+
+    fn fixed(
+        &self,
+        intent: Option<String>,
+        route: Route,
+        confidence: f32,
+        key: &str,
+        zh: bool,
+    ) -> Reply {
+        let text = self.prompts.reply(
+            key,
+            zh,
+            context! { bot_name => self.config.dialogue.bot_name.clone(), support => self.support_line() },
+        );
+        Reply {
+            intent,
+            route: route.to_string(),
+            confidence,
+            reply: text,
+            answered: true,
+            grounded: true,
+            fallback: Fallback::None,
+            citations: Vec::new(),
+            flagged: None,
+            timings_ms: Timings::default(),
+        }
+    }
+
+    /// Complaints and hand-offs: a reply with the support contact, and a flag for the team.
+    fn flag(
+        &self,
+        msg: &Incoming,
+        route: Route,
+        intent: Option<String>,
+        confidence: f32,
+        text: &str,
+        zh: bool,
+    ) -> Reply {
+        let reason = route.to_string();
+        self.record(
+            msg,
+            EventKind::Flag {
+                reason: reason.clone(),
+                text: text.to_string(),
+            },
+        );
+        tracing::info!(%reason, platform = %msg.chat.platform, "message flagged for the team");
+        let key = if route == Route::Complaint {
+            "complaint"
+        } else {
+            "handoff"
+        };
+        let mut r = self.fixed(intent, route, confidence, key, zh);
+        r.flagged = Some(reason);
+        r
+    }
+
+    /// "Lantern Hill customer care (care@…, +1 …)", from the pack's support entity.
+    fn support_line(&self) -> String {
+        let g = self.knowledge.snapshot();
+        let wanted = &self.config.dialogue.support_entity;
+        let entity = if wanted.is_empty() {
+            g.entities.iter().find(|e| e.kind == "support")
+        } else {
+            g.entity(wanted)
+        };
+        let Some(e) = entity else {
+            return String::new();
+        };
+        let contacts: Vec<&str> = e
+            .attrs
+            .iter()
+            .filter(|a| matches!(a.key.as_str(), "email" | "phone" | "url" | "website"))
+            .map(|a| a.value.as_str())
+            .collect();
+        if contacts.is_empty() {
+            e.name.clone()
+        } else {
+            format!("{} ({})", e.name, contacts.join(", "))
+        }
+    }
+
+    /// A simple, honest recommendation: entities of recommendable kinds, ranked by how
+    /// many of the member's words their facts contain, each with its summary cited.
+    fn recommend(
+        &self,
+        text: &str,
+        intent: Option<String>,
+        confidence: f32,
+        g: &Graph,
+        zh: bool,
+    ) -> Reply {
+        let kinds = &self.config.dialogue.recommend_kinds;
+        let asked = terms(&normalize(text));
+        let named: Vec<u32> = g
+            .linker
+            .find(&normalize(text))
+            .into_iter()
+            .map(|l| l.entity)
+            .collect();
+        let mut candidates: Vec<(usize, u32)> = Vec::new();
+        for (i, e) in g.entities.iter().enumerate() {
+            let i = i as u32;
+            if !kinds.contains(&e.kind) || named.contains(&i) {
+                continue;
+            }
+            let text: String = g.entity_facts[i as usize]
+                .iter()
+                .map(|&f| g.facts[f as usize].text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let words = terms(&normalize(&text));
+            let score = asked.iter().filter(|t| words.contains(t)).count();
+            candidates.push((score, i));
+        }
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut lines = vec![self.prompts.reply("recommend", zh, context! {})];
+        let mut citations = Vec::new();
+        for (_, e) in candidates.into_iter().take(3) {
+            let summary = g.entity_facts[e as usize]
+                .iter()
+                .map(|&f| &g.facts[f as usize])
+                .find(|f| f.kind == FactKind::Summary)
+                .or_else(|| {
+                    g.entity_facts[e as usize]
+                        .first()
+                        .map(|&f| &g.facts[f as usize])
+                });
+            if let Some(f) = summary {
+                let id = citations.len() + 1;
+                lines.push(format!("• {} [{id}]", f.text));
+                citations.push(CitationOut {
+                    id,
+                    source: f.source.to_string(),
+                    fact: f.text.clone(),
+                });
+            }
+        }
+        let answered = !citations.is_empty();
+        Reply {
+            intent,
+            route: Route::Recommend.to_string(),
+            confidence,
+            reply: if answered {
+                lines.join("\n")
+            } else {
+                self.prompts.reply("unknown", zh, context! {})
+            },
+            answered,
+            grounded: true,
+            fallback: if answered {
+                Fallback::None
+            } else {
+                Fallback::Unknown
+            },
+            citations,
+            flagged: None,
+            timings_ms: Timings::default(),
+        }
+    }
+}
+
+fn command_name(cmd: &Command) -> &str {
+    match cmd {
+        Command::Start => "start",
+        Command::Help => "help",
+        Command::Ask(_) => "ask",
+        Command::Human(_) => "human",
+        Command::Recommend(_) => "recommend",
+        Command::Forget => "forget",
+        Command::Unknown(n) => n,
+    }
+}
+
+/// A question mark, or a question word at the start, in English or Chinese.
+pub fn looks_like_question(text: &str) -> bool {
+    let t = text.trim();
+    if t.ends_with('?') || t.ends_with('？') {
+        return true;
+    }
+    let first = normalize(t).split(' ').next().unwrap_or("").to_string();
+    const WORDS: &[&str] = &[
+        "what", "whats", "how", "when", "where", "who", "why", "which", "is", "are", "do", "does",
+        "can", "could", "will", "should", "and", "tell",
+    ];
+    WORDS.contains(&first.as_str())
+        || ["吗", "么", "多少", "几", "哪", "什么", "怎么", "呢"]
+            .iter()
+            .any(|w| t.contains(w))
+}

@@ -1,0 +1,356 @@
+//! The command line (the contract in DESIGN.md): `run`, `chat`, `ask`, `kb check`, `kb query`.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio::sync::watch;
+
+use herald_console::{ConsoleAdapter, ConsoleOptions};
+use herald_platform::{ChatRef, Incoming, Platform, PlatformKind};
+
+use crate::bot::Bot;
+use crate::config::Config;
+use crate::data::open_data;
+use crate::engine::{self, EngineOptions};
+use crate::knowledge::{retrieve, KnowledgeError, PackLoader, RetrieveOptions, SledKnowledge};
+use crate::llm::{LlamaBackend, LlamaOptions};
+use crate::router::{route, IntentClassifier, Routed};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "herald",
+    version,
+    about = "A community bot that answers from your knowledge files, with citations"
+)]
+pub struct Cli {
+    /// Config file (default: ./config.toml when it exists, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Knowledge folder (overrides knowledge.dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Data folder for sled (overrides data.dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// GGUF model file (overrides llm.model).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run every enabled adapter until SIGINT/SIGTERM.
+    Run,
+    /// Talk to the bot in the terminal (one reply per line when piped).
+    Chat,
+    /// One message in, one reply out.
+    Ask {
+        /// Print the reply as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// The message.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Check and debug the knowledge folder.
+    #[command(subcommand)]
+    Kb(KbCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KbCommand {
+    /// Validate a knowledge folder; exit 1 with `path:line: message` for every problem.
+    Check {
+        /// The folder (default: knowledge.dir).
+        dir: Option<PathBuf>,
+    },
+    /// Show what the bot would link and retrieve for a question, with scores and sources.
+    Query {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+}
+
+impl Cli {
+    /// The config with the command line's overrides applied.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut c = Config::load(self.config.as_deref())?;
+        if let Some(k) = &self.knowledge {
+            c.knowledge.dir = k.clone();
+        }
+        if let Some(d) = &self.data {
+            c.data.dir = d.clone();
+        }
+        if let Some(m) = &self.model {
+            c.llm.model = m.clone();
+        }
+        Ok(c)
+    }
+}
+
+/// Run the parsed command; returns the process exit code.
+pub async fn main(cli: Cli) -> anyhow::Result<i32> {
+    let config = cli.config()?;
+    match cli.command {
+        Command::Kb(KbCommand::Check { dir }) => {
+            Ok(kb_check(dir.as_deref().unwrap_or(&config.knowledge.dir)))
+        }
+        Command::Kb(KbCommand::Query { json, text }) => kb_query(&config, &text.join(" "), json),
+        Command::Ask { json, text } => ask(config, &text.join(" "), json).await,
+        Command::Chat => {
+            let bot = start(config.clone())?;
+            let console: Arc<dyn Platform> = Arc::new(ConsoleAdapter::new(ConsoleOptions {
+                show_sources: config.console.as_ref().is_some_and(|c| c.show_sources),
+                interactive: None,
+            }));
+            let (_stop_tx, stop) = watch::channel(false);
+            let opts = EngineOptions {
+                stop_when_sources_end: true,
+                ..engine_options(&config)
+            };
+            let stop = shutdown_on_signal(stop, _stop_tx);
+            engine::run(bot, vec![console], opts, stop).await;
+            Ok(0)
+        }
+        Command::Run => {
+            let mut adapters: Vec<Arc<dyn Platform>> = Vec::new();
+            if let Some(c) = &config.console {
+                adapters.push(Arc::new(ConsoleAdapter::new(ConsoleOptions {
+                    show_sources: c.show_sources,
+                    interactive: None,
+                })));
+            }
+            if adapters.is_empty() {
+                anyhow::bail!("no adapter is enabled: add a [console] section to the config (see config.example.toml)");
+            }
+            let bot = start(config.clone())?;
+            let (stop_tx, stop) = watch::channel(false);
+            let stop = shutdown_on_signal(stop, stop_tx);
+            tracing::info!(
+                adapters = adapters.len(),
+                "herald is running; stop it with Ctrl-C or SIGTERM"
+            );
+            engine::run(bot, adapters, engine_options(&config), stop).await;
+            tracing::info!("herald stopped");
+            Ok(0)
+        }
+    }
+}
+
+fn engine_options(config: &Config) -> EngineOptions {
+    EngineOptions {
+        concurrency: config.engine.concurrency,
+        queue: config.engine.queue,
+        stop_when_sources_end: false,
+        reload_every: config
+            .knowledge
+            .reload
+            .then(|| Duration::from_millis(config.knowledge.reload_interval_ms.max(50))),
+    }
+}
+
+/// Turn SIGINT/SIGTERM into the shutdown signal.
+fn shutdown_on_signal(
+    stop: watch::Receiver<bool>,
+    tx: watch::Sender<bool>,
+) -> watch::Receiver<bool> {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term =
+                match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                        let _ = ctrl_c.await;
+                        let _ = tx.send(true);
+                        return;
+                    }
+                };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down");
+        let _ = tx.send(true);
+    });
+    stop
+}
+
+/// Open the data folder, load the knowledge and the model, build the bot.
+pub fn start(config: Config) -> anyhow::Result<Arc<Bot>> {
+    let db = open_data(&config.data.dir)?;
+    let (store, report) = match SledKnowledge::open(&db, config.knowledge.dir.clone()) {
+        Ok(x) => x,
+        Err(KnowledgeError::Invalid(problems)) => {
+            let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            anyhow::bail!("the knowledge folder has problems:\n{}", lines.join("\n"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(
+        entities = report.stats.entities,
+        relations = report.stats.relations,
+        passages = report.stats.passages,
+        intents = report.stats.intents,
+        ms = report.millis,
+        "knowledge loaded"
+    );
+    if config.llm.backend != "llama" {
+        anyhow::bail!(
+            "llm.backend {:?} is not supported (expected \"llama\")",
+            config.llm.backend
+        );
+    }
+    let llm = LlamaBackend::load(LlamaOptions {
+        model: config.llm.model.clone(),
+        threads: config.llm.threads,
+        context: config.llm.context,
+        temperature: config.llm.temperature,
+        prompt_cache: config.llm.prompt_cache,
+    })?;
+    let bot = Bot::new(config, &db, Arc::new(store), Arc::new(llm)).context("starting the bot")?;
+    Ok(Arc::new(bot))
+}
+
+fn kb_check(dir: &Path) -> i32 {
+    match PackLoader::default().load(dir) {
+        Ok(pack) => {
+            let s = pack.report.stats;
+            println!(
+                "{}: ok — {} files, {} entities, {} relations, {} passages, {} intents",
+                dir.display(),
+                s.files,
+                s.entities,
+                s.relations,
+                s.passages,
+                s.intents
+            );
+            0
+        }
+        Err(KnowledgeError::Invalid(problems)) => {
+            for p in &problems {
+                println!("{p}");
+            }
+            eprintln!("{}: {} problem(s)", dir.display(), problems.len());
+            1
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+fn kb_query(config: &Config, text: &str, json: bool) -> anyhow::Result<i32> {
+    let pack = match PackLoader::default().load(&config.knowledge.dir) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
+    let g = &pack.graph;
+    let opts = RetrieveOptions {
+        max_facts: config.knowledge.max_facts,
+        max_chars: config.knowledge.max_fact_chars,
+        min_coverage: config.knowledge.min_coverage,
+    };
+    let started = std::time::Instant::now();
+    let r = retrieve(g, text, &[], &opts);
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let classifier = IntentClassifier::train(&g.intents);
+    let (intent, route_name, confidence) =
+        match route(text, &classifier, config.router.threshold, &[]) {
+            Routed::Command(c) => (Some(format!("{c:?}")), Some("command".to_string()), 1.0),
+            Routed::Text {
+                intent,
+                route,
+                confidence,
+            } => (intent, route.map(|r| r.to_string()), confidence),
+        };
+    if json {
+        let out = serde_json::json!({
+            "intent": intent, "route": route_name, "confidence": confidence,
+            "linked": r.linked, "facts": r.facts, "retrieve_ms": ms,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(0);
+    }
+    println!(
+        "intent: {} (route {}, confidence {:.2})",
+        intent.as_deref().unwrap_or("-"),
+        route_name.as_deref().unwrap_or("-"),
+        confidence
+    );
+    if r.linked.is_empty() {
+        println!("linked: nothing");
+    }
+    for l in &r.linked {
+        println!(
+            "linked: {} [{}] via alias {:?}",
+            l.name,
+            l.id,
+            l.alias.as_deref().unwrap_or("")
+        );
+    }
+    if r.facts.is_empty() {
+        println!("retrieved: nothing (the bot would say it does not know)");
+    }
+    for (i, f) in r.facts.iter().enumerate() {
+        println!(
+            "[{}] {:.3} {:<9} {}  ({})",
+            i + 1,
+            f.score,
+            f.via,
+            f.text,
+            f.source
+        );
+    }
+    println!("({ms:.3} ms)");
+    Ok(0)
+}
+
+async fn ask(config: Config, text: &str, json: bool) -> anyhow::Result<i32> {
+    let show_sources = config.console.as_ref().is_some_and(|c| c.show_sources);
+    let bot = start(config)?;
+    let msg = Incoming {
+        chat: ChatRef {
+            platform: PlatformKind::Console,
+            chat: "ask".into(),
+            private: true,
+        },
+        user: "cli".into(),
+        message_id: "1".into(),
+        text: text.to_string(),
+        addressed: true,
+    };
+    let Some(reply) = bot.handle(&msg).await else {
+        return Ok(0);
+    };
+    // One message in, one reply out: the next `ask` starts a fresh conversation.
+    bot.forget_conversation(&msg);
+    bot.log().flush()?;
+    if json {
+        println!("{}", serde_json::to_string(&reply)?);
+    } else {
+        println!("{}", reply.reply);
+        if show_sources || !reply.citations.is_empty() {
+            for c in &reply.citations {
+                println!("  [{}] {}", c.id, c.source);
+            }
+        }
+    }
+    Ok(0)
+}

@@ -1,0 +1,265 @@
+//! Configuration: one section per subsystem, every key optional with a sensible default,
+//! unknown keys refused by name. Secrets may come from the environment instead.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Invalid {
+        path: String,
+        line: usize,
+        message: String,
+    },
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub knowledge: KnowledgeConfig,
+    pub data: DataConfig,
+    pub llm: LlmConfig,
+    pub router: RouterConfig,
+    pub dialogue: DialogueConfig,
+    pub engagement: EngagementConfig,
+    pub engine: EngineConfig,
+    /// The terminal adapter; leave the section out to disable it under `herald run`.
+    pub console: Option<ConsoleConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeConfig {
+    /// The knowledge folder (format v1 files, read recursively).
+    pub dir: PathBuf,
+    /// Watch the folder and reload on change while running.
+    pub reload: bool,
+    /// How often to look for changes.
+    pub reload_interval_ms: u64,
+    /// Facts handed to the model at most.
+    pub max_facts: usize,
+    /// Characters of fact text handed to the model at most.
+    pub max_fact_chars: usize,
+    /// Share of a question a passage must match (0..1) to count as relevant.
+    pub min_coverage: f32,
+}
+
+impl Default for KnowledgeConfig {
+    fn default() -> Self {
+        KnowledgeConfig {
+            dir: PathBuf::from("knowledge"),
+            reload: true,
+            reload_interval_ms: 1000,
+            max_facts: 6,
+            max_fact_chars: 1200,
+            min_coverage: 0.5,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataConfig {
+    /// The sled folder: conversation memory, engagement log, the parsed-file cache.
+    pub dir: PathBuf,
+}
+
+impl Default for DataConfig {
+    fn default() -> Self {
+        DataConfig {
+            dir: PathBuf::from("data"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LlmConfig {
+    /// `llama` (a GGUF model in-process).
+    pub backend: String,
+    /// The GGUF model file.
+    pub model: PathBuf,
+    /// Threads for generation and prompt processing.
+    pub threads: i32,
+    /// Context size in tokens.
+    pub context: u32,
+    /// Tokens generated per reply at most.
+    pub max_tokens: u32,
+    /// 0 is greedy (deterministic); higher samples more freely.
+    pub temperature: f32,
+    /// Keep the KV cache of the shared prompt prefix between requests.
+    pub prompt_cache: bool,
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        LlmConfig {
+            backend: "llama".into(),
+            model: PathBuf::from("models/SmolLM2-135M-Instruct.Q4_1.gguf"),
+            threads: 2,
+            context: 2048,
+            max_tokens: 96,
+            temperature: 0.0,
+            prompt_cache: true,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RouterConfig {
+    /// Classifier confidence (0..1) below which the intent is not trusted.
+    pub threshold: f32,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig { threshold: 0.35 }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DialogueConfig {
+    /// The bot's name, used in prompts and replies.
+    pub bot_name: String,
+    /// The prompt templates folder.
+    pub prompts: PathBuf,
+    /// Turns of conversation remembered per member and chat.
+    pub memory_turns: usize,
+    /// Longer messages are cut to this many characters (with a note in the reply).
+    pub max_message_chars: usize,
+    /// Entity id of the support contact named in complaint replies; empty: the first
+    /// entity of kind `support`.
+    pub support_entity: String,
+    /// Entity kinds offered as recommendations.
+    pub recommend_kinds: Vec<String>,
+}
+
+impl Default for DialogueConfig {
+    fn default() -> Self {
+        DialogueConfig {
+            bot_name: "Herald".into(),
+            prompts: PathBuf::from("prompts"),
+            memory_turns: 6,
+            max_message_chars: 2000,
+            support_entity: String::new(),
+            recommend_kinds: vec!["product".into()],
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngagementConfig {
+    /// Secret key for pseudonymous member ids (env `HERALD_MEMBER_KEY`); when empty, a
+    /// random key is created once and kept in the data folder.
+    pub member_key: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EngineConfig {
+    /// Messages handled at once.
+    pub concurrency: usize,
+    /// Messages waiting at most before adapters are slowed down.
+    pub queue: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            concurrency: 4,
+            queue: 256,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsoleConfig {
+    /// Show the sources under each answer.
+    pub show_sources: bool,
+}
+
+impl Config {
+    /// Read `path`, or `config.toml` in the working folder when it exists, else defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("config.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Config::default().with_env())
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        Config::parse(&path.display().to_string(), &text).map(Config::with_env)
+    }
+
+    pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_string(),
+            line: e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1)
+                .unwrap_or(1),
+            message: e.message().to_string(),
+        })
+    }
+
+    fn with_env(mut self) -> Config {
+        if let Ok(key) = std::env::var("HERALD_MEMBER_KEY") {
+            if !key.is_empty() {
+                self.engagement.member_key = key;
+            }
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let err = Config::parse("c.toml", "[llm]\nthreads = 2\nthred = 3\n").unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("c.toml:3:"), "{text}");
+        assert!(text.contains("thred"), "{text}");
+        let err = Config::parse("c.toml", "[llmm]\n").unwrap_err();
+        assert!(err.to_string().contains("llmm"));
+    }
+
+    #[test]
+    fn the_example_config_parses_and_enables_the_console() {
+        let text = include_str!("../config.example.toml");
+        let c = Config::parse("config.example.toml", text).unwrap();
+        assert!(c.console.is_some());
+        assert_eq!(c.llm.threads, 2);
+    }
+
+    #[test]
+    fn defaults_fill_missing_keys() {
+        let c = Config::parse("c.toml", "[dialogue]\nbot_name = \"Bean\"\n").unwrap();
+        assert_eq!(c.dialogue.bot_name, "Bean");
+        assert_eq!(c.dialogue.memory_turns, 6);
+        assert!(c.console.is_none());
+    }
+}

@@ -1,0 +1,51 @@
+//! The data folder: one sled database shared by the knowledge cache, conversation memory
+//! and the engagement log, opened with errors that say what to do.
+
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DataError {
+    #[error("data folder {path} is in use by another herald process (sled holds a lock on it); stop that process or pass another --data folder")]
+    InUse { path: String },
+    #[error("data folder {path} is not writable ({reason}); check its permissions and free space, or pass another --data folder")]
+    NotWritable { path: String, reason: String },
+    #[error("data folder {path} could not be opened: {reason}")]
+    Open { path: String, reason: String },
+}
+
+/// Open (creating when needed) the sled database in `dir`.
+pub fn open_data(dir: &Path) -> Result<sled::Db, DataError> {
+    let path = dir.display().to_string();
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return Err(DataError::NotWritable {
+            path,
+            reason: e.to_string(),
+        });
+    }
+    // sled opens a read-only folder and only fails on its first flush; find out now.
+    let probe = dir.join(".herald-write-test");
+    if let Err(e) = std::fs::write(&probe, b"ok") {
+        return Err(DataError::NotWritable {
+            path,
+            reason: e.to_string(),
+        });
+    }
+    let _ = std::fs::remove_file(&probe);
+    sled::Config::new().path(dir).open().map_err(|e| {
+        let reason = e.to_string();
+        let lower = reason.to_lowercase();
+        if lower.contains("lock")
+            || lower.contains("resource temporarily unavailable")
+            || lower.contains("would block")
+        {
+            DataError::InUse { path }
+        } else if lower.contains("read-only")
+            || lower.contains("permission")
+            || lower.contains("no space")
+        {
+            DataError::NotWritable { path, reason }
+        } else {
+            DataError::Open { path, reason }
+        }
+    })
+}

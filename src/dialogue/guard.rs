@@ -1,0 +1,331 @@
+//! The grounding guard: every checkable claim of a reply — numbers, prices, dates, times,
+//! e-mail addresses, URLs, phone numbers and entity names — must be supported by a fact
+//! about the entity it is said of. Small models misread their context ("item 3 costs 1.50"
+//! when item 1 did); this is what keeps such a reply from reaching a member.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::knowledge::text::normalize;
+use crate::knowledge::{Graph, Retrieval};
+
+/// One claim of the reply that no fact supports.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Unsupported {
+    pub kind: ClaimKind,
+    pub text: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ClaimKind {
+    Url,
+    Email,
+    Phone,
+    Date,
+    Time,
+    Number,
+    Entity,
+    /// The reply repeats the bot's own instructions.
+    Leak,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct GuardReport {
+    pub unsupported: Vec<Unsupported>,
+    /// Numbers (1-based, as in the prompt) of the facts that supported claims.
+    pub supporting: Vec<usize>,
+}
+
+impl GuardReport {
+    pub fn grounded(&self) -> bool {
+        self.unsupported.is_empty()
+    }
+}
+
+static CITATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[(\d{1,3})\]").unwrap());
+static URL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>()\[\]]+").unwrap());
+static EMAIL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b").unwrap());
+static DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b").unwrap());
+static TIME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})[:：](\d{2})\s*(am|pm|a\.m\.|p\.m\.)?").unwrap());
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\+?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}").unwrap());
+static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:,\d{3})*(?:\.\d+)?").unwrap());
+static LIST_MARKER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?m)^\s*\d{1,2}[.)]\s").unwrap());
+
+/// Citation numbers `[n]` in a reply, in order, without repeats.
+pub fn citation_markers(reply: &str) -> Vec<usize> {
+    let mut out = Vec::new();
+    for c in CITATION.captures_iter(reply) {
+        if let Ok(n) = c[1].parse::<usize>() {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out
+}
+
+fn numbers_in(text: &str) -> Vec<f64> {
+    NUMBER
+        .find_iter(text)
+        .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
+        .collect()
+}
+
+fn digits(text: &str) -> String {
+    text.chars().filter(|c| c.is_ascii_digit()).collect()
+}
+
+fn times_in(text: &str) -> Vec<(u32, u32)> {
+    TIME.captures_iter(text)
+        .filter_map(|c| {
+            let mut h: u32 = c[1].parse().ok()?;
+            let m: u32 = c[2].parse().ok()?;
+            if let Some(ampm) = c.get(3) {
+                if ampm.as_str().to_lowercase().starts_with('p') && h < 12 {
+                    h += 12;
+                }
+            }
+            Some((h, m))
+        })
+        .collect()
+}
+
+fn dates_in(text: &str) -> Vec<(u32, u32, u32)> {
+    DATE.captures_iter(text)
+        .filter_map(|c| Some((c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)))
+        .collect()
+}
+
+/// Sentences, split so that "18.50" stays whole.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).map(|x| x.1);
+        let end = match c {
+            '。' | '！' | '？' | '\n' => true,
+            '.' | '!' | '?' => next.is_none_or(|n| n.is_whitespace()),
+            _ => false,
+        };
+        if end {
+            let stop = at + c.len_utf8();
+            if !text[start..stop].trim().is_empty() {
+                out.push(&text[start..stop]);
+            }
+            start = stop;
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// What the guard checks a reply against.
+pub struct GuardInput<'a> {
+    pub graph: &'a Graph,
+    pub retrieval: &'a Retrieval,
+    pub member_message: &'a str,
+    /// Sentences of the bot's instructions that must never be repeated to a member.
+    pub secret_sentences: &'a [String],
+}
+
+/// Check `reply`. Facts are numbered from 1 in retrieval order, as in the prompt.
+pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
+    let g = input.graph;
+    let facts = &input.retrieval.facts;
+    let fact_about: Vec<Vec<u32>> = facts
+        .iter()
+        .map(|f| {
+            g.facts
+                .get(f.fact as usize)
+                .map(|x| x.about.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    let retrieved_entities: HashSet<u32> = fact_about.iter().flatten().copied().collect();
+    let question_entities: Vec<u32> = input
+        .retrieval
+        .linked
+        .iter()
+        .filter_map(|l| g.by_id.get(&l.id).copied())
+        .collect();
+    let message_entities: HashSet<u32> = g
+        .linker
+        .find(&normalize(input.member_message))
+        .into_iter()
+        .map(|l| l.entity)
+        .collect();
+
+    let mut report = GuardReport::default();
+    let mut subject: Vec<u32> = question_entities.clone();
+    let clean = CITATION.replace_all(reply, "");
+    let clean = LIST_MARKER.replace_all(&clean, "");
+
+    let norm_reply = normalize(reply);
+    for secret in input.secret_sentences {
+        let s = normalize(secret);
+        if s.len() >= 24 && norm_reply.contains(&s) {
+            report.unsupported.push(Unsupported {
+                kind: ClaimKind::Leak,
+                text: secret.clone(),
+            });
+        }
+    }
+
+    for sentence in sentences(&clean) {
+        let linked: Vec<u32> = g
+            .linker
+            .find(&normalize(sentence))
+            .into_iter()
+            .map(|l| l.entity)
+            .collect();
+        for &e in &linked {
+            if !retrieved_entities.contains(&e) && !message_entities.contains(&e) {
+                report.unsupported.push(Unsupported {
+                    kind: ClaimKind::Entity,
+                    text: g.entities[e as usize].name.clone(),
+                });
+            }
+        }
+        if !linked.is_empty() {
+            subject = linked;
+        }
+        // The facts this sentence may draw on: those about its subject. Only a sentence
+        // about no entity at all may also repeat what the member said.
+        let allowed: Vec<usize> = (0..facts.len())
+            .filter(|&i| subject.is_empty() || fact_about[i].iter().any(|e| subject.contains(e)))
+            .collect();
+        let mut sources: Vec<&str> = allowed.iter().map(|&i| facts[i].text.as_str()).collect();
+        if subject.is_empty() {
+            sources.push(input.member_message);
+        }
+        check_sentence(sentence, &sources, &allowed, &mut report);
+    }
+    report.supporting.sort_unstable();
+    report.supporting.dedup();
+    report
+}
+
+fn check_sentence(sentence: &str, sources: &[&str], allowed: &[usize], report: &mut GuardReport) {
+    let mut rest = sentence.to_string();
+    let support =
+        |found: Option<usize>, kind: ClaimKind, text: &str, report: &mut GuardReport| match found {
+            Some(i) => {
+                if let Some(&fact) = allowed.get(i) {
+                    report.supporting.push(fact + 1);
+                }
+            }
+            None => report.unsupported.push(Unsupported {
+                kind,
+                text: text.to_string(),
+            }),
+        };
+    let lower: Vec<String> = sources.iter().map(|s| s.to_lowercase()).collect();
+
+    for m in URL.find_iter(sentence) {
+        let url = m
+            .as_str()
+            .trim_end_matches(['.', ',', ';', ':', '!', '?'])
+            .to_lowercase();
+        support(
+            lower.iter().position(|s| s.contains(&url)),
+            ClaimKind::Url,
+            &url,
+            report,
+        );
+        rest = rest.replace(m.as_str(), " ");
+    }
+    for m in EMAIL.find_iter(&rest.clone()) {
+        let email = m.as_str().to_lowercase();
+        support(
+            lower.iter().position(|s| s.contains(&email)),
+            ClaimKind::Email,
+            m.as_str(),
+            report,
+        );
+        rest = rest.replace(m.as_str(), " ");
+    }
+    for c in DATE.captures_iter(&rest.clone()) {
+        let d = dates_in(&c[0]);
+        support(
+            sources
+                .iter()
+                .position(|s| dates_in(s).iter().any(|x| d.contains(x))),
+            ClaimKind::Date,
+            &c[0],
+            report,
+        );
+        rest = rest.replace(&c[0], " ");
+    }
+    for c in TIME.captures_iter(&rest.clone()) {
+        let t = times_in(&c[0]);
+        let found = sources.iter().position(|s| {
+            let ts = times_in(s);
+            t.iter().all(|(h, m)| {
+                ts.iter().any(|(h2, m2)| {
+                    m == m2 && (h == h2 || (h + 12) % 24 == *h2 || (h2 + 12) % 24 == *h)
+                })
+            })
+        });
+        support(found, ClaimKind::Time, &c[0], report);
+        rest = rest.replace(&c[0], " ");
+    }
+    for m in PHONE.find_iter(&rest.clone()) {
+        let d = digits(m.as_str());
+        if d.len() < 7 {
+            continue;
+        }
+        support(
+            sources.iter().position(|s| digits(s).contains(&d)),
+            ClaimKind::Phone,
+            m.as_str(),
+            report,
+        );
+        rest = rest.replace(m.as_str(), " ");
+    }
+    for m in NUMBER.find_iter(&rest) {
+        let Ok(n) = m.as_str().replace(',', "").parse::<f64>() else {
+            continue;
+        };
+        let found = sources
+            .iter()
+            .position(|s| numbers_in(s).iter().any(|x| (x - n).abs() < 1e-9));
+        support(found, ClaimKind::Number, m.as_str(), report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_keep_decimals_whole() {
+        assert_eq!(
+            sentences("It is 18.50 USD. It weighs 250 g! 好的。再见"),
+            ["It is 18.50 USD.", " It weighs 250 g!", " 好的。", "再见"]
+        );
+    }
+
+    #[test]
+    fn finds_markers_times_and_dates() {
+        assert_eq!(citation_markers("a [2] b [1] c [2]"), [2, 1]);
+        assert_eq!(
+            times_in("open 8:00–18:30, or 6:30 pm"),
+            [(8, 0), (18, 30), (18, 30)]
+        );
+        assert_eq!(dates_in("on 2026-12-05."), [(2026, 12, 5)]);
+        assert_eq!(numbers_in("1,200.50 and 3"), [1200.5, 3.0]);
+    }
+}

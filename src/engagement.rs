@@ -1,0 +1,179 @@
+//! The engagement log: every message, reply, knowledge gap, flag and piece of feedback,
+//! appended to sled with a pseudonymous member id. Later analytics read it; its event type
+//! is kept small and stable.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use herald_platform::ChatRef;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngagementError {
+    #[error("engagement log: {0}")]
+    Storage(String),
+}
+
+/// One logged event.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    pub platform: String,
+    /// The chat or channel; private chats are pseudonymised like members.
+    pub chat: String,
+    /// Keyed hash of the platform's user id.
+    pub member: String,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Message {
+        message_id: String,
+        text: String,
+        addressed: bool,
+    },
+    Reply {
+        in_reply_to: String,
+        intent: Option<String>,
+        route: String,
+        answered: bool,
+        grounded: bool,
+        fallback: String,
+        latency_ms: f64,
+        sources: Vec<String>,
+    },
+    Gap {
+        question: String,
+    },
+    Flag {
+        reason: String,
+        text: String,
+    },
+    Feedback {
+        text: String,
+    },
+}
+
+pub struct EngagementLog {
+    db: sled::Db,
+    events: sled::Tree,
+    key: [u8; 32],
+}
+
+impl EngagementLog {
+    /// Open the log. `secret` keys member pseudonyms; when empty a random key is created
+    /// once and kept in the database, so pseudonyms stay stable across restarts.
+    pub fn open(db: &sled::Db, secret: &str) -> Result<EngagementLog, EngagementError> {
+        let err = |e: sled::Error| EngagementError::Storage(e.to_string());
+        let events = db.open_tree("events").map_err(err)?;
+        let key = if secret.is_empty() {
+            let meta = db.open_tree("meta").map_err(err)?;
+            match meta.get("member_key").map_err(err)? {
+                Some(k) if k.len() == 32 => {
+                    let mut key = [0u8; 32];
+                    key.copy_from_slice(&k);
+                    key
+                }
+                _ => {
+                    let key = random_key();
+                    meta.insert("member_key", &key[..]).map_err(err)?;
+                    key
+                }
+            }
+        } else {
+            blake3::derive_key("herald member pseudonyms v1", secret.as_bytes())
+        };
+        Ok(EngagementLog {
+            db: db.clone(),
+            events,
+            key,
+        })
+    }
+
+    /// The pseudonym of a platform user: the same for the same user, meaningless without the key.
+    pub fn member_id(&self, platform: &str, user: &str) -> String {
+        let mut h = blake3::Hasher::new_keyed(&self.key);
+        h.update(platform.as_bytes());
+        h.update(b"\0");
+        h.update(user.as_bytes());
+        h.finalize().to_hex()[..16].to_string()
+    }
+
+    /// The chat as logged: private chats are pseudonymised (their id is often the user's).
+    pub fn chat_id(&self, chat: &ChatRef) -> String {
+        if chat.private {
+            format!(
+                "private:{}",
+                self.member_id(chat.platform.as_str(), &chat.chat)
+            )
+        } else {
+            chat.chat.clone()
+        }
+    }
+
+    pub fn record(
+        &self,
+        chat: &ChatRef,
+        user: &str,
+        kind: EventKind,
+    ) -> Result<(), EngagementError> {
+        let event = Event {
+            at_ms: now_ms(),
+            platform: chat.platform.as_str().to_string(),
+            chat: self.chat_id(chat),
+            member: self.member_id(chat.platform.as_str(), user),
+            kind,
+        };
+        let id = self
+            .db
+            .generate_id()
+            .map_err(|e| EngagementError::Storage(e.to_string()))?;
+        let value =
+            serde_json::to_vec(&event).map_err(|e| EngagementError::Storage(e.to_string()))?;
+        self.events
+            .insert(id.to_be_bytes(), value)
+            .map_err(|e| EngagementError::Storage(e.to_string()))?;
+        Ok(())
+    }
+
+    /// Every event in the order it was logged.
+    pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
+        self.events
+            .iter()
+            .values()
+            .filter_map(|v| v.ok().and_then(|v| serde_json::from_slice(&v).ok()))
+    }
+
+    pub fn flush(&self) -> Result<(), EngagementError> {
+        self.db
+            .flush()
+            .map(|_| ())
+            .map_err(|e| EngagementError::Storage(e.to_string()))
+    }
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// 32 bytes from the OS-seeded hasher keys (std has no RNG; `RandomState` is seeded from
+/// the OS per instance), mixed through blake3.
+fn random_key() -> [u8; 32] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = blake3::Hasher::new();
+    for i in 0..8u64 {
+        let mut s = std::collections::hash_map::RandomState::new().build_hasher();
+        s.write_u64(i);
+        h.update(&s.finish().to_le_bytes());
+    }
+    h.update(&now_ms().to_le_bytes());
+    h.update(&std::process::id().to_le_bytes());
+    *h.finalize().as_bytes()
+}

@@ -1,0 +1,201 @@
+//! The engine: adapters feed one bounded channel; each conversation is handled in order
+//! on its own task (so a follow-up sees the previous turn), conversations run concurrently
+//! up to a cap, and replies go back through the adapter they came from.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch, Semaphore};
+use tokio::task::JoinSet;
+
+use herald_platform::{Incoming, Outgoing, Platform, PlatformKind};
+
+use crate::bot::Bot;
+use crate::knowledge::{fingerprint, KnowledgeError};
+
+/// How the engine runs.
+#[derive(Clone, Debug)]
+pub struct EngineOptions {
+    pub concurrency: usize,
+    pub queue: usize,
+    /// Stop once every adapter's source has ended and the replies are sent (`herald chat`);
+    /// otherwise run until shutdown (`herald run`).
+    pub stop_when_sources_end: bool,
+    /// Watch the knowledge folder and reload on change, this often.
+    pub reload_every: Option<Duration>,
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions {
+            concurrency: 4,
+            queue: 256,
+            stop_when_sources_end: false,
+            reload_every: None,
+        }
+    }
+}
+
+/// Run until `shutdown` turns true (or the sources end, when asked to).
+pub async fn run(
+    bot: Arc<Bot>,
+    adapters: Vec<Arc<dyn Platform>>,
+    opts: EngineOptions,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let (tx, mut rx) = mpsc::channel::<Incoming>(opts.queue.max(1));
+    let by_kind: Arc<HashMap<PlatformKind, Arc<dyn Platform>>> =
+        Arc::new(adapters.iter().map(|a| (a.kind(), a.clone())).collect());
+    let mut listeners = JoinSet::new();
+    for adapter in adapters {
+        let tx = tx.clone();
+        let stop = shutdown.clone();
+        listeners.spawn(async move {
+            if let Err(e) = adapter.listen(tx, stop).await {
+                tracing::error!(platform = %adapter.kind(), error = %e, "adapter stopped");
+            }
+        });
+    }
+    drop(tx);
+    if let Some(every) = opts.reload_every {
+        tokio::spawn(watch_knowledge(bot.clone(), every, shutdown.clone()));
+    }
+
+    let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
+    let mut conversations: HashMap<String, mpsc::UnboundedSender<Incoming>> = HashMap::new();
+    let mut workers = JoinSet::new();
+    let mut sources_open = true;
+    loop {
+        tokio::select! {
+            msg = rx.recv(), if sources_open => {
+                let Some(msg) = msg else {
+                    if opts.stop_when_sources_end { break; }
+                    // Every source ended (stdin closed): keep serving until shutdown.
+                    sources_open = false;
+                    continue;
+                };
+                let key = format!("{}:{}:{}", msg.chat.platform, msg.chat.chat, msg.user);
+                let msg = match conversations.get(&key) {
+                    Some(queue) => match queue.send(msg) {
+                        Ok(()) => continue,
+                        Err(mpsc::error::SendError(msg)) => msg,
+                    },
+                    None => msg,
+                };
+                let (queue, inbox) = mpsc::unbounded_channel();
+                let _ = queue.send(msg);
+                conversations.insert(key, queue);
+                workers.spawn(conversation(bot.clone(), by_kind.clone(), permits.clone(), inbox));
+                // Forget finished conversations so the map stays small.
+                conversations.retain(|_, q| !q.is_closed());
+            }
+            _ = shutdown.wait_for(|s| *s) => break,
+        }
+    }
+    drop(conversations);
+    // Let the messages already taken finish, then stop the listeners.
+    while workers.join_next().await.is_some() {}
+    listeners.abort_all();
+    if let Err(e) = bot.log().flush() {
+        tracing::error!(error = %e, "could not flush the data folder");
+    }
+}
+
+/// One conversation's messages, in order. Ends when idle for a while.
+async fn conversation(
+    bot: Arc<Bot>,
+    adapters: Arc<HashMap<PlatformKind, Arc<dyn Platform>>>,
+    permits: Arc<Semaphore>,
+    mut inbox: mpsc::UnboundedReceiver<Incoming>,
+) {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(30), inbox.recv()).await {
+            Ok(Some(msg)) => deliver(&bot, &adapters, &permits, msg).await,
+            Ok(None) => return,
+            Err(_idle) => {
+                // Close first, then finish what arrived meanwhile: nothing sent is lost.
+                inbox.close();
+                while let Ok(msg) = inbox.try_recv() {
+                    deliver(&bot, &adapters, &permits, msg).await;
+                }
+                return;
+            }
+        }
+    }
+}
+
+async fn deliver(
+    bot: &Bot,
+    adapters: &HashMap<PlatformKind, Arc<dyn Platform>>,
+    permits: &Semaphore,
+    msg: Incoming,
+) {
+    let Ok(_permit) = permits.acquire().await else {
+        return;
+    };
+    let Some(reply) = bot.handle(&msg).await else {
+        return;
+    };
+    let Some(adapter) = adapters.get(&msg.chat.platform) else {
+        return;
+    };
+    let out = Outgoing {
+        chat: msg.chat.clone(),
+        reply_to: Some(msg.message_id.clone()),
+        text: reply.reply,
+        citations: reply
+            .citations
+            .into_iter()
+            .map(|c| herald_platform::Citation {
+                id: c.id,
+                source: c.source,
+                fact: c.fact,
+            })
+            .collect(),
+    };
+    if let Err(e) = adapter.send(out).await {
+        tracing::error!(platform = %msg.chat.platform, error = %e, "reply not delivered");
+    }
+}
+
+/// Reload the knowledge folder when its files change. A bad edit is reported and the graph
+/// being served stays as it was.
+pub async fn watch_knowledge(bot: Arc<Bot>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+    let dir = bot.config().knowledge.dir.clone();
+    let mut last = fingerprint(&dir);
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+        let now = fingerprint(&dir);
+        if now == last {
+            continue;
+        }
+        last = now;
+        let store = bot.knowledge().clone();
+        match tokio::task::spawn_blocking(move || store.reload()).await {
+            Ok(Ok(report)) => tracing::info!(
+                entities = report.stats.entities,
+                passages = report.stats.passages,
+                parsed = report.parsed,
+                ms = report.millis,
+                "knowledge reloaded"
+            ),
+            Ok(Err(KnowledgeError::Invalid(problems))) => {
+                for p in &problems {
+                    tracing::warn!("{p}");
+                }
+                tracing::warn!(
+                    problems = problems.len(),
+                    "knowledge edit rejected; still serving the previous graph"
+                );
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "knowledge reload failed; still serving the previous graph")
+            }
+            Err(e) => tracing::error!(error = %e, "knowledge reload panicked"),
+        }
+    }
+}

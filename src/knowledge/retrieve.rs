@@ -1,0 +1,303 @@
+//! Retrieval: from a question (and the entities of the conversation so far) to a small,
+//! ranked, budgeted set of facts, each with its score and why it was picked.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::graph::{FactKind, Graph};
+use super::link::Link;
+use super::text::{normalize, terms};
+
+/// How much to retrieve.
+#[derive(Clone, Debug)]
+pub struct RetrieveOptions {
+    /// Facts handed to the model at most: fewer, sharper facts help a small model.
+    pub max_facts: usize,
+    /// Characters of fact text at most.
+    pub max_chars: usize,
+    /// Share of the question's weight a passage must match to count as relevant.
+    pub min_coverage: f32,
+}
+
+impl Default for RetrieveOptions {
+    fn default() -> Self {
+        RetrieveOptions {
+            max_facts: 6,
+            max_chars: 1200,
+            min_coverage: 0.5,
+        }
+    }
+}
+
+/// An entity linked in the question, or carried over from the conversation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkedEntity {
+    pub id: String,
+    pub name: String,
+    /// The alias that matched, or `None` when it came from the previous turn.
+    pub alias: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ScoredFact {
+    #[serde(skip)]
+    pub fact: u32,
+    pub score: f32,
+    pub source: String,
+    pub text: String,
+    /// Why it was picked: `entity`, `neighbour`, `passage`.
+    pub via: &'static str,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Retrieval {
+    pub linked: Vec<LinkedEntity>,
+    pub facts: Vec<ScoredFact>,
+}
+
+impl Retrieval {
+    /// Something relevant was found: the bot can answer from it.
+    pub fn found(&self) -> bool {
+        !self.facts.is_empty()
+    }
+
+    /// Entity indexes this retrieval is about (linked ones).
+    pub fn entity_ids(&self) -> Vec<String> {
+        self.linked.iter().map(|l| l.id.clone()).collect()
+    }
+}
+
+/// Question words that point at attribute keys. Packs name attributes freely, so this maps
+/// the common ways members ask for them (English and Chinese) onto the usual key words.
+const ATTR_HINTS: &[(&[&str], &[&str])] = &[
+    (
+        &[
+            "much",
+            "cost",
+            "price",
+            "pricing",
+            "expensive",
+            "cheap",
+            "多少钱",
+            "价格",
+            "价钱",
+            "贵",
+            "钱",
+        ],
+        &["price", "cost"],
+    ),
+    (
+        &[
+            "big", "size", "weight", "heavy", "bag", "gram", "多大", "多重", "重量", "克", "规格",
+        ],
+        &["weight", "size", "volume"],
+    ),
+    (
+        &[
+            "open", "hour", "close", "closing", "opening", "time", "营业", "几点", "时间", "开门",
+            "关门",
+        ],
+        &["hours", "opening_hours", "open", "time"],
+    ),
+    (
+        &[
+            "where", "address", "located", "location", "find", "地址", "哪里", "在哪", "位置",
+        ],
+        &["address", "location"],
+    ),
+    (
+        &["email", "mail", "contact", "reach", "邮件", "邮箱", "联系"],
+        &["email", "contact"],
+    ),
+    (&["phone", "call", "number", "电话", "打电话"], &["phone"]),
+    (
+        &["when", "date", "day", "日期", "哪天", "什么时候"],
+        &["date", "when", "starts"],
+    ),
+    (&["roast", "烘焙"], &["roast"]),
+    (
+        &["long", "take", "days", "dispatch", "多久", "几天"],
+        &["dispatch", "delivery", "duration"],
+    ),
+    (
+        &["origin", "from", "country", "产地", "来自"],
+        &["origin", "country"],
+    ),
+    (
+        &["seat", "capacity", "space", "spot", "名额", "座位"],
+        &["seats", "capacity"],
+    ),
+];
+
+/// How well an attribute key answers the question: 1 for a direct hint, 0.5 for a word of
+/// the key in the question, else 0.
+fn attr_match(key: &str, raw_words: &[&str], question_terms: &[String]) -> f32 {
+    let key_norm = key.to_lowercase();
+    for (asks, keys) in ATTR_HINTS {
+        let asked = asks.iter().any(|a| {
+            raw_words.contains(a)
+                || question_terms.iter().any(|t| t == a)
+                || (a.chars().any(super::text::is_cjk) && raw_words.iter().any(|w| w.contains(a)))
+        });
+        if asked && keys.iter().any(|k| key_norm == *k || key_norm.contains(k)) {
+            return 1.0;
+        }
+    }
+    let key_terms = terms(&normalize(key));
+    if key_terms.iter().any(|k| question_terms.contains(k)) {
+        0.5
+    } else {
+        0.0
+    }
+}
+
+/// Words that refer back to what was just discussed.
+fn is_follow_up(words: &[&str], norm: &str) -> bool {
+    const EN: &[&str] = &[
+        "it", "its", "that", "this", "those", "these", "they", "them", "one", "and", "also", "same",
+    ];
+    const ZH: &[&str] = &["它", "这个", "那个", "这款", "那款", "还有", "那"];
+    words.first().is_some_and(|w| *w == "and")
+        || words.iter().any(|w| EN.contains(w))
+        || ZH.iter().any(|z| norm.contains(z))
+}
+
+/// Retrieve facts for `question`. `context` holds entity ids of the previous turn, used when
+/// the question names none ("and how big is the bag?").
+pub fn retrieve(
+    g: &Graph,
+    question: &str,
+    context: &[String],
+    opts: &RetrieveOptions,
+) -> Retrieval {
+    let norm = normalize(question);
+    let q_terms = terms(&norm);
+    let raw_words: Vec<&str> = norm.split(' ').collect();
+    let links: Vec<Link> = g.linker.find(&norm);
+
+    let mut linked: Vec<(u32, Option<String>)> = links
+        .iter()
+        .map(|l| (l.entity, Some(l.alias.clone())))
+        .collect();
+    // The previous turn's subject carries over only when the question reads as a follow-up
+    // ("and how big is the bag?", "is it open on sunday?") or asks for one of its
+    // attributes; "what's the weather in Paris?" must not inherit the coffee.
+    let mut from_context = false;
+    if linked.is_empty() && !context.is_empty() {
+        let follow_up = is_follow_up(&raw_words, &norm);
+        linked = context
+            .iter()
+            .filter_map(|id| g.by_id.get(id).copied())
+            .filter(|&e| {
+                follow_up
+                    || g.entity_facts[e as usize]
+                        .iter()
+                        .any(|&f| match &g.facts[f as usize].kind {
+                            FactKind::Attr(key) => attr_match(key, &raw_words, &q_terms) >= 1.0,
+                            _ => false,
+                        })
+            })
+            .map(|e| (e, None))
+            .collect();
+        from_context = !linked.is_empty();
+    }
+
+    let mut scores: HashMap<u32, (f32, &'static str)> = HashMap::new();
+    let mut bump = |fact: u32, score: f32, via: &'static str| {
+        let e = scores.entry(fact).or_insert((0.0, via));
+        if score > e.0 {
+            *e = (score, via);
+        }
+    };
+
+    // A linked entity's own facts first, the ones its question words point at on top.
+    for (rank, &(entity, _)) in linked.iter().enumerate() {
+        let base = 2.0 - 0.1 * rank.min(5) as f32;
+        for &f in &g.entity_facts[entity as usize] {
+            let fact = &g.facts[f as usize];
+            // A carried-over subject contributes only what the follow-up asks for.
+            if from_context
+                && !matches!(&fact.kind, FactKind::Attr(key) if attr_match(key, &raw_words, &q_terms) > 0.0)
+            {
+                continue;
+            }
+            let s = match &fact.kind {
+                FactKind::Summary => base + 0.3,
+                FactKind::Attr(key) => base + attr_match(key, &raw_words, &q_terms),
+                FactKind::Relation { rel, .. } => {
+                    base - 0.6 + attr_match(rel, &raw_words, &q_terms)
+                }
+                FactKind::Passage(_) => base - 0.2,
+            };
+            bump(f, s, "entity");
+        }
+        // Two hops: the neighbours' own facts that the question asks for.
+        for &(other, _) in g.neighbours[entity as usize].iter().take(32) {
+            for &f in &g.entity_facts[other as usize] {
+                if let FactKind::Attr(key) = &g.facts[f as usize].kind {
+                    let m = attr_match(key, &raw_words, &q_terms);
+                    if m > 0.0 {
+                        bump(f, base - 1.0 + m, "neighbour");
+                    }
+                }
+            }
+        }
+    }
+
+    // Lexical hits over passages and summaries: the only source when no entity is named.
+    for hit in g.lexical.search(&q_terms, 8) {
+        if hit.coverage < opts.min_coverage {
+            continue;
+        }
+        // A passage that matches the whole question (an FAQ hit) beats an entity's facts;
+        // a summary found by its words ranks below the linked entity's asked-for facts.
+        if matches!(g.facts[hit.fact as usize].kind, FactKind::Passage(_)) {
+            bump(
+                hit.fact,
+                1.5 + 1.5 * hit.coverage + hit.score / 50.0,
+                "passage",
+            );
+        } else {
+            bump(hit.fact, 1.0 + hit.coverage + hit.score / 50.0, "lexical");
+        }
+    }
+
+    let mut ranked: Vec<(u32, f32, &'static str)> = scores
+        .into_iter()
+        .map(|(f, (s, via))| (f, s, via))
+        .collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut facts = Vec::new();
+    let mut chars = 0;
+    for (f, score, via) in ranked {
+        let fact = &g.facts[f as usize];
+        let len = fact.text.chars().count();
+        if facts.len() >= opts.max_facts || (chars + len > opts.max_chars && !facts.is_empty()) {
+            break;
+        }
+        chars += len;
+        facts.push(ScoredFact {
+            fact: f,
+            score: (score * 1000.0).round() / 1000.0,
+            source: fact.source.to_string(),
+            text: fact.text.clone(),
+            via,
+        });
+    }
+
+    Retrieval {
+        linked: linked
+            .into_iter()
+            .map(|(e, alias)| {
+                let ent = &g.entities[e as usize];
+                LinkedEntity {
+                    id: ent.id.clone(),
+                    name: ent.name.clone(),
+                    alias,
+                }
+            })
+            .collect(),
+        facts,
+    }
+}

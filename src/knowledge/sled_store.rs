@@ -1,0 +1,93 @@
+//! The embedded knowledge store: parsed files persisted in sled by content hash (so a
+//! restart re-parses nothing that did not change), the serving graph held in memory.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, RwLock};
+
+use super::graph::Graph;
+use super::load::{LoadReport, PackLoader};
+use super::model::FileKnowledge;
+use super::{KnowledgeError, KnowledgeStore};
+
+pub struct SledKnowledge {
+    dir: PathBuf,
+    tree: sled::Tree,
+    loader: Mutex<PackLoader>,
+    current: RwLock<Arc<Graph>>,
+}
+
+impl SledKnowledge {
+    /// Open the store on `db` and load `dir`; fails when the pack is invalid.
+    pub fn open(
+        db: &sled::Db,
+        dir: PathBuf,
+    ) -> Result<(SledKnowledge, LoadReport), KnowledgeError> {
+        let tree = db
+            .open_tree("kb_files")
+            .map_err(|e| KnowledgeError::Storage(e.to_string()))?;
+        let mut cache = HashMap::new();
+        for item in tree.iter().flatten() {
+            let (key, value) = item;
+            // A stored entry that no longer decodes is simply parsed again.
+            if value.len() < 32 {
+                continue;
+            }
+            let (hash, body) = value.split_at(32);
+            if let Ok(k) = serde_json::from_slice::<FileKnowledge>(body) {
+                let mut h = [0u8; 32];
+                h.copy_from_slice(hash);
+                cache.insert(String::from_utf8_lossy(&key).into_owned(), (h, Arc::new(k)));
+            }
+        }
+        let store = SledKnowledge {
+            dir,
+            tree,
+            loader: Mutex::new(PackLoader::with_cache(cache)),
+            current: RwLock::new(Arc::new(Graph::default())),
+        };
+        let report = store.reload()?;
+        Ok((store, report))
+    }
+}
+
+impl KnowledgeStore for SledKnowledge {
+    fn snapshot(&self) -> Arc<Graph> {
+        match self.current.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn reload(&self) -> Result<LoadReport, KnowledgeError> {
+        let mut loader = self.loader.lock().unwrap_or_else(|p| p.into_inner());
+        let loaded = loader.load(&self.dir)?;
+        // Persist what changed, then forget files that are gone.
+        let storage = |e: sled::Error| KnowledgeError::Storage(e.to_string());
+        let mut batch = sled::Batch::default();
+        for (path, (hash, k)) in &loaded.files {
+            let stored = self.tree.get(path.as_bytes()).map_err(storage)?;
+            if stored.as_ref().map(|v| &v[..32.min(v.len())]) == Some(&hash[..]) {
+                continue;
+            }
+            let mut value = hash.to_vec();
+            value.extend(
+                serde_json::to_vec(k.as_ref())
+                    .map_err(|e| KnowledgeError::Storage(e.to_string()))?,
+            );
+            batch.insert(path.as_bytes(), value);
+        }
+        for key in self.tree.iter().keys().flatten() {
+            if !loaded
+                .files
+                .contains_key(String::from_utf8_lossy(&key).as_ref())
+            {
+                batch.remove(key);
+            }
+        }
+        self.tree.apply_batch(batch).map_err(storage)?;
+        let report = loaded.report.clone();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded.graph);
+        Ok(report)
+    }
+}

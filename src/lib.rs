@@ -1,0 +1,33 @@
+//! herald: a community bot for Discord and Telegram that answers members from a knowledge
+//! graph kept as plain files, with citations, and never invents what it says.
+//!
+//! # Layout
+//!
+//! - [`knowledge`]: knowledge files (format v1) parsed, validated and indexed into a
+//!   [`knowledge::Graph`]; entity linking, lexical search and retrieval; the
+//!   [`knowledge::KnowledgeStore`] swap point with the embedded [`knowledge::SledKnowledge`].
+//! - [`router`]: commands and the intent classifier.
+//! - [`llm`]: the [`llm::LlmBackend`] swap point and the in-process [`llm::LlamaBackend`].
+//! - [`dialogue`]: prompts, the grounding guard, the extractive fallback, memory.
+//! - [`bot`]: one message in, one reply out, logged — the business logic.
+//! - [`engine`]: adapters in, replies out, conversations in order, hot reload.
+//! - [`engagement`]: the event log every later analysis reads.
+//! - [`config`], [`data`], [`cli`]: the edges.
+//!
+//! Platform adapters live in their own crates under `adapters/` and know only
+//! `herald-platform`; this crate knows no platform SDK.
+
+pub mod bot;
+pub mod cli;
+pub mod config;
+pub mod data;
+pub mod dialogue;
+pub mod engagement;
+pub mod engine;
+pub mod knowledge;
+pub mod llm;
+pub mod router;
+
+pub use bot::{Bot, Reply};
+pub use config::Config;
+pub use herald_platform::{Incoming, Outgoing, Platform};

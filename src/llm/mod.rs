@@ -1,0 +1,82 @@
+//! The language model behind the [`LlmBackend`] swap point. The default,
+//! [`LlamaBackend`], runs a GGUF model in-process on its own thread.
+
+mod llama;
+
+pub use llama::{LlamaBackend, LlamaOptions};
+
+/// Model failures, as the dialogue core sees them.
+#[derive(Debug, thiserror::Error)]
+pub enum LlmError {
+    #[error(
+        "model file {path} is missing; run scripts/setup to fetch it (or set llm.model / --model)"
+    )]
+    ModelMissing { path: String },
+    #[error("model file {path} could not be loaded ({reason}); it may be corrupt: delete it and run scripts/setup")]
+    ModelLoad { path: String, reason: String },
+    #[error("the prompt has {tokens} tokens but the context holds {context}")]
+    PromptTooLong { tokens: usize, context: u32 },
+    #[error("generation failed: {0}")]
+    Generate(String),
+    #[error("the model worker has stopped")]
+    WorkerGone,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    System,
+    User,
+    Assistant,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::System => "system",
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatMessage {
+    pub role: Role,
+    pub content: String,
+}
+
+impl ChatMessage {
+    pub fn new(role: Role, content: impl Into<String>) -> ChatMessage {
+        ChatMessage {
+            role,
+            content: content.into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct GenerateRequest {
+    pub messages: Vec<ChatMessage>,
+    pub max_tokens: u32,
+}
+
+/// A finished generation with its costs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Generation {
+    pub text: String,
+    pub prompt_tokens: usize,
+    /// Prompt tokens whose KV cache was reused from the previous request.
+    pub cached_tokens: usize,
+    pub generated_tokens: usize,
+    /// Prompt processing up to the first generated token.
+    pub first_token_ms: f64,
+    pub total_ms: f64,
+}
+
+#[async_trait::async_trait]
+pub trait LlmBackend: Send + Sync {
+    /// A name for logs and `/v1/models`.
+    fn name(&self) -> &str;
+
+    async fn generate(&self, req: GenerateRequest) -> Result<Generation, LlmError>;
+}

@@ -1,0 +1,41 @@
+//! The `herald` binary: parse the command line, set up logging, run.
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+use herald::cli::{Cli, Command};
+
+fn main() {
+    let cli = Cli::parse();
+    // Long-running service: info; one-shot commands: only warnings, so stdout stays clean.
+    let default = match cli.command {
+        Command::Run => "info,llama_cpp_2=warn",
+        _ => "warn,llama_cpp_2=error",
+    };
+    let filter = EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = match runtime.block_on(herald::cli::main(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    // Model and sled threads are done; do not wait on the stdin reader thread.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
+    std::process::exit(code);
+}
