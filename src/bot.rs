@@ -533,7 +533,12 @@ impl Bot {
                 .collect::<Vec<_>>()
                 .join(" ");
             let words = terms(&normalize(&text));
-            let score = asked.iter().filter(|t| words.contains(t)).count();
+            // How often the member's words occur: "dark roast" prefers the dark roast to
+            // a medium-dark one that mentions "dark" once.
+            let score = asked
+                .iter()
+                .map(|t| words.iter().filter(|w| *w == t).count())
+                .sum::<usize>();
             candidates.push((score, i));
         }
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));

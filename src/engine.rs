@@ -161,9 +161,24 @@ async fn deliver(
 
 /// Reload the knowledge folder when its files change. A bad edit is reported and the graph
 /// being served stays as it was.
-pub async fn watch_knowledge(bot: Arc<Bot>, every: Duration, mut shutdown: watch::Receiver<bool>) {
+/// The folder's state is taken when this is called, so an edit made right after is seen.
+pub fn watch_knowledge(
+    bot: Arc<Bot>,
+    every: Duration,
+    shutdown: watch::Receiver<bool>,
+) -> impl std::future::Future<Output = ()> {
     let dir = bot.config().knowledge.dir.clone();
-    let mut last = fingerprint(&dir);
+    let last = fingerprint(&dir);
+    watch_loop(bot, dir, last, every, shutdown)
+}
+
+async fn watch_loop(
+    bot: Arc<Bot>,
+    dir: std::path::PathBuf,
+    mut last: Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)>,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}

@@ -97,6 +97,10 @@ pub async fn answer(
             continue;
         }
         let report = guard::check(text, &guard_input);
+        if !guard::states_asked(text, input.retrieval) {
+            tracing::info!(strict, "reply does not state what was asked");
+            continue;
+        }
         if report.grounded() {
             let (reply, citations) = cite(text, input.retrieval, &report.supporting);
             return AnswerOutcome {

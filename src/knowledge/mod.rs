@@ -62,3 +62,6 @@ pub trait KnowledgeStore: Send + Sync {
         Ok(retrieve(&self.snapshot(), question, context, opts))
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -46,8 +46,11 @@ pub struct ScoredFact {
     pub score: f32,
     pub source: String,
     pub text: String,
-    /// Why it was picked: `entity`, `neighbour`, `passage`.
+    /// Why it was picked: `entity`, `neighbour`, `passage`, `lexical`.
     pub via: &'static str,
+    /// The question asks for exactly this (an attribute its words point at): an answer
+    /// that does not state it does not answer.
+    pub asked: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -203,11 +206,11 @@ pub fn retrieve(
         from_context = !linked.is_empty();
     }
 
-    let mut scores: HashMap<u32, (f32, &'static str)> = HashMap::new();
-    let mut bump = |fact: u32, score: f32, via: &'static str| {
-        let e = scores.entry(fact).or_insert((0.0, via));
+    let mut scores: HashMap<u32, (f32, &'static str, bool)> = HashMap::new();
+    let mut bump = |fact: u32, score: f32, via: &'static str, asked: bool| {
+        let e = scores.entry(fact).or_insert((0.0, via, asked));
         if score > e.0 {
-            *e = (score, via);
+            *e = (score, via, asked || e.2);
         }
     };
 
@@ -222,15 +225,18 @@ pub fn retrieve(
             {
                 continue;
             }
-            let s = match &fact.kind {
-                FactKind::Summary => base + 0.3,
-                FactKind::Attr(key) => base + attr_match(key, &raw_words, &q_terms),
-                FactKind::Relation { rel, .. } => {
-                    base - 0.6 + attr_match(rel, &raw_words, &q_terms)
+            let (s, asked) = match &fact.kind {
+                FactKind::Summary => (base + 0.3, false),
+                FactKind::Attr(key) => {
+                    let m = attr_match(key, &raw_words, &q_terms);
+                    (base + m, m >= 1.0)
                 }
-                FactKind::Passage(_) => base - 0.2,
+                FactKind::Relation { rel, .. } => {
+                    (base - 0.6 + attr_match(rel, &raw_words, &q_terms), false)
+                }
+                FactKind::Passage(_) => (base - 0.2, false),
             };
-            bump(f, s, "entity");
+            bump(f, s, "entity", asked);
         }
         // Two hops: the neighbours' own facts that the question asks for.
         for &(other, _) in g.neighbours[entity as usize].iter().take(32) {
@@ -238,7 +244,7 @@ pub fn retrieve(
                 if let FactKind::Attr(key) = &g.facts[f as usize].kind {
                     let m = attr_match(key, &raw_words, &q_terms);
                     if m > 0.0 {
-                        bump(f, base - 1.0 + m, "neighbour");
+                        bump(f, base - 1.0 + m, "neighbour", false);
                     }
                 }
             }
@@ -257,20 +263,26 @@ pub fn retrieve(
                 hit.fact,
                 1.5 + 1.5 * hit.coverage + hit.score / 50.0,
                 "passage",
+                false,
             );
         } else {
-            bump(hit.fact, 1.0 + hit.coverage + hit.score / 50.0, "lexical");
+            bump(
+                hit.fact,
+                1.0 + hit.coverage + hit.score / 50.0,
+                "lexical",
+                false,
+            );
         }
     }
 
-    let mut ranked: Vec<(u32, f32, &'static str)> = scores
+    let mut ranked: Vec<(u32, f32, &'static str, bool)> = scores
         .into_iter()
-        .map(|(f, (s, via))| (f, s, via))
+        .map(|(f, (s, via, asked))| (f, s, via, asked))
         .collect();
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut facts = Vec::new();
     let mut chars = 0;
-    for (f, score, via) in ranked {
+    for (f, score, via, asked) in ranked {
         let fact = &g.facts[f as usize];
         let len = fact.text.chars().count();
         if facts.len() >= opts.max_facts || (chars + len > opts.max_chars && !facts.is_empty()) {
@@ -283,6 +295,7 @@ pub fn retrieve(
             source: fact.source.to_string(),
             text: fact.text.clone(),
             via,
+            asked,
         });
     }
 

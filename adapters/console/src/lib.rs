@@ -57,8 +57,18 @@ impl ConsoleAdapter {
     }
 }
 
-/// The text shown for a reply: the answer, then its sources when asked for.
-pub fn render(out: &Outgoing, show_sources: bool) -> String {
+/// The text shown for a reply: the answer, then its sources when asked for. Piped, a
+/// reply is exactly one line, so line N of the output answers line N of the input.
+pub fn render(out: &Outgoing, show_sources: bool, interactive: bool) -> String {
+    if !interactive {
+        let one_line: Vec<&str> = out
+            .text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        return format!("{}\n", one_line.join(" "));
+    }
     let mut text = out.text.clone();
     if show_sources && !out.citations.is_empty() {
         text.push_str("\n  sources:");
@@ -132,7 +142,7 @@ impl Platform for ConsoleAdapter {
     }
 
     async fn send(&self, out: Outgoing) -> Result<(), PlatformError> {
-        let text = render(&out, self.opts.show_sources);
+        let text = render(&out, self.opts.show_sources, self.interactive);
         let mut stdout = self.out.lock().await;
         let write = async {
             stdout.write_all(text.as_bytes()).await?;
@@ -145,5 +155,38 @@ impl Platform for ConsoleAdapter {
             platform: PlatformKind::Console,
             reason: e.to_string(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(text: &str) -> Outgoing {
+        Outgoing {
+            chat: ConsoleAdapter::chat(),
+            reply_to: None,
+            text: text.into(),
+            citations: vec![herald_platform::Citation {
+                id: 1,
+                source: "k/p.toml:3".into(),
+                fact: "A — price: 1 USD".into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn piped_replies_are_one_line() {
+        assert_eq!(
+            render(&out("first\n\nsecond [1]"), true, false),
+            "first second [1]\n"
+        );
+    }
+
+    #[test]
+    fn interactive_replies_show_sources() {
+        let text = render(&out("A is 1 USD [1]"), true, true);
+        assert!(text.contains("[1] A — price: 1 USD (k/p.toml:3)"), "{text}");
+        assert!(!render(&out("A"), false, true).contains("sources"));
     }
 }

