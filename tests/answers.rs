@@ -6,7 +6,6 @@ mod support;
 use std::time::Duration;
 
 use herald::engagement::EventKind;
-use herald::knowledge::KnowledgeStore;
 use support::{bot, msg};
 
 /// The reply states `value`, and a citation carries the fact it came from.
