@@ -23,11 +23,28 @@ pub fn parse_file(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>>
 
 /// 1-based line of a byte offset.
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    Lines::new(text).line(offset)
+}
+
+/// Line starts of a text, so that many offsets find their line by binary search (a scan
+/// from the top per offset made loading a large file quadratic).
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        let mut starts = vec![0];
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines(starts)
+    }
+
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|&start| start <= offset)
+    }
 }
 
 #[derive(Deserialize)]
@@ -92,15 +109,17 @@ fn parse_toml(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>> {
     })?;
     let mut problems = Vec::new();
     let mut out = FileKnowledge::default();
+    let lines = Lines::new(text);
+    let line_of = |offset: usize| lines.line(offset);
     let source = |offset: usize| Source {
         file: file.to_string(),
-        line: line_of(text, offset),
+        line: line_of(offset),
     };
 
     for spanned in raw.entity {
         let at = spanned.span().start;
         let e = spanned.into_inner();
-        let line = line_of(text, at);
+        let line = line_of(at);
         if !valid_id(&e.id) {
             problems.push(problem(
                 line,
@@ -122,10 +141,7 @@ fn parse_toml(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>> {
             ));
         }
         let attrs = convert_attrs(e.attrs, &source, &mut |at, msg| {
-            problems.push(problem(
-                line_of(text, at),
-                format!("entity {:?}: {msg}", e.id),
-            ))
+            problems.push(problem(line_of(at), format!("entity {:?}: {msg}", e.id)))
         });
         out.entities.push(Entity {
             id: e.id,
@@ -142,11 +158,11 @@ fn parse_toml(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>> {
         let at = spanned.span().start;
         let r = spanned.into_inner();
         if r.rel.trim().is_empty() {
-            problems.push(problem(line_of(text, at), "relation: rel is empty".into()));
+            problems.push(problem(line_of(at), "relation: rel is empty".into()));
         }
         let label = format!("relation {} -{}-> {}", r.from, r.rel, r.to);
         let attrs = convert_attrs(r.attrs, &source, &mut |at, msg| {
-            problems.push(problem(line_of(text, at), format!("{label}: {msg}")))
+            problems.push(problem(line_of(at), format!("{label}: {msg}")))
         });
         out.relations.push(Relation {
             from: r.from,
@@ -160,7 +176,7 @@ fn parse_toml(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>> {
     for spanned in raw.intent {
         let at = spanned.span().start;
         let i = spanned.into_inner();
-        let line = line_of(text, at);
+        let line = line_of(at);
         let route = match Route::parse(i.route.trim()) {
             Some(route) => route,
             None => {
