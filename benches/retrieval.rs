@@ -154,12 +154,12 @@ fn bench(c: &mut Criterion) {
     let mut loader = PackLoader::default();
     let pack = loader.load(tmp.path()).expect("generated pack loads");
     let cold = started.elapsed();
-    let g: Graph = pack.graph;
+    let g: std::sync::Arc<Graph> = pack.graph;
     println!(
         "pack: {} entities, {} relations, {} passages; cold load {:.2} s",
-        g.entities.len(),
-        g.relations.len(),
-        g.passages.len(),
+        g.entities().count(),
+        g.relations().count(),
+        g.passages().count(),
         cold.as_secs_f64()
     );
 
@@ -184,7 +184,7 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     lat.sort();
-    let names: Vec<String> = g.entities.iter().map(|e| normalize(&e.name)).collect();
+    let names: Vec<String> = g.entities().map(|e| normalize(&e.name)).collect();
     let mut naive: Vec<Duration> = qs
         .iter()
         .take(300)

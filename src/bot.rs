@@ -284,7 +284,7 @@ impl Bot {
         graph: &Arc<Graph>,
     ) -> Reply {
         let zh = has_cjk(text);
-        let names_entity = !graph.linker.find(&normalize(text)).is_empty();
+        let names_entity = !graph.link(&normalize(text)).is_empty();
         let route = match route {
             // "hi, how much is the huila?" is a question, whatever its greeting says.
             Some(Route::Smalltalk | Route::Feedback)
@@ -483,7 +483,7 @@ impl Bot {
         let g = self.knowledge.snapshot();
         let wanted = &self.config.dialogue.support_entity;
         let entity = if wanted.is_empty() {
-            g.entities.iter().find(|e| e.kind == "support")
+            g.entities().find(|e| e.kind == "support")
         } else {
             g.entity(wanted)
         };
@@ -515,23 +515,16 @@ impl Bot {
     ) -> Reply {
         let kinds = &self.config.dialogue.recommend_kinds;
         let asked = terms(&normalize(text));
-        let named: Vec<u32> = g
-            .linker
-            .find(&normalize(text))
-            .into_iter()
-            .map(|l| l.entity)
-            .collect();
-        let mut candidates: Vec<(usize, u32)> = Vec::new();
-        for (i, e) in g.entities.iter().enumerate() {
-            let i = i as u32;
-            if !kinds.contains(&e.kind) || named.contains(&i) {
+        let named: Vec<String> = g.link(&normalize(text)).into_iter().map(|l| l.id).collect();
+        let mut candidates: Vec<(usize, usize, &crate::knowledge::Entity)> = Vec::new();
+        for (order, e) in g.entities().enumerate() {
+            if !kinds.contains(&e.kind) || named.contains(&e.id) {
                 continue;
             }
-            let text: String = g.entity_facts[i as usize]
-                .iter()
-                .map(|&f| g.facts[f as usize].text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
+            let mut text = e.summary.clone().unwrap_or_default();
+            for a in &e.attrs {
+                text.push_str(&format!(" {} {}", a.key, a.value));
+            }
             let words = terms(&normalize(&text));
             // How often the member's words occur: "dark roast" prefers the dark roast to
             // a medium-dark one that mentions "dark" once.
@@ -539,21 +532,17 @@ impl Bot {
                 .iter()
                 .map(|t| words.iter().filter(|w| *w == t).count())
                 .sum::<usize>();
-            candidates.push((score, i));
+            candidates.push((score, order, e));
         }
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let mut lines = vec![self.prompts.reply("recommend", zh, context! {})];
         let mut citations = Vec::new();
-        for (_, e) in candidates.into_iter().take(3) {
-            let summary = g.entity_facts[e as usize]
+        for (_, _, e) in candidates.into_iter().take(3) {
+            let facts = g.facts_of(&e.id);
+            let summary = facts
                 .iter()
-                .map(|&f| &g.facts[f as usize])
                 .find(|f| f.kind == FactKind::Summary)
-                .or_else(|| {
-                    g.entity_facts[e as usize]
-                        .first()
-                        .map(|&f| &g.facts[f as usize])
-                });
+                .or(facts.first());
             if let Some(f) = summary {
                 let id = citations.len() + 1;
                 lines.push(format!("• {} [{id}]", f.text));

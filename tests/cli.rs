@@ -18,7 +18,12 @@ fn run(cmd: &mut Command) -> Output {
 }
 
 fn with_dirs(cmd: &mut Command, knowledge: &std::path::Path, data: &std::path::Path) {
-    cmd.arg("--knowledge").arg(knowledge).arg("--data").arg(data).arg("--model").arg(model_path());
+    cmd.arg("--knowledge")
+        .arg(knowledge)
+        .arg("--data")
+        .arg(data)
+        .arg("--model")
+        .arg(model_path());
 }
 
 #[test]
@@ -26,15 +31,28 @@ fn kb_check_summarises_a_clean_pack() {
     let out = run(herald().args(["kb", "check", "knowledge"]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let line = text(&out.stdout);
-    assert!(line.starts_with("knowledge: ok — 7 files, 14 entities, 5 relations, 6 passages, 9 intents"), "{line}");
+    assert!(
+        line.starts_with(
+            "knowledge: ok — 7 files, 14 entities, 5 relations, 6 passages, 9 intents"
+        ),
+        "{line}"
+    );
 }
 
 #[test]
 fn kb_check_reports_every_problem_with_its_line() {
     let pack = sample_pack();
     let p = pack.path();
-    std::fs::write(p.join("broken.toml"), "[[entity]]\nid = \"x\"\nkind = \"product\"\nname = \n").unwrap();
-    std::fs::write(p.join("intents2.toml"), "[[intent]]\nname = \"dance\"\nroute = \"disco\"\nexamples = [\"dance\"]\n").unwrap();
+    std::fs::write(
+        p.join("broken.toml"),
+        "[[entity]]\nid = \"x\"\nkind = \"product\"\nname = \n",
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("intents2.toml"),
+        "[[intent]]\nname = \"dance\"\nroute = \"disco\"\nexamples = [\"dance\"]\n",
+    )
+    .unwrap();
     std::fs::write(p.join("empty.md"), "## Nothing here\n\n## Fine\nText.\n").unwrap();
     std::fs::write(
         p.join("rel.toml"),
@@ -47,11 +65,22 @@ fn kb_check_reports_every_problem_with_its_line() {
     let lines: Vec<&str> = stdout.lines().collect();
     let expect = [
         ("broken.toml:4: invalid TOML", "broken.toml"),
-        ("empty.md:1: passage \"Nothing here\" has no text", "empty.md"),
-        ("intents2.toml:1: intent \"dance\": unknown route \"disco\"", "intents2.toml"),
+        (
+            "empty.md:1: passage \"Nothing here\" has no text",
+            "empty.md",
+        ),
+        (
+            "intents2.toml:1: intent \"dance\": unknown route \"disco\"",
+            "intents2.toml",
+        ),
     ];
     for (needle, file) in expect {
-        assert!(lines.iter().any(|l| l.contains(needle) && l.starts_with(&p.join(file).display().to_string())), "{needle} missing in {stdout}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(needle) && l.starts_with(&p.join(file).display().to_string())),
+            "{needle} missing in {stdout}"
+        );
     }
     // Relations are checked once every file parses; fix the parse errors and look again.
     for f in ["broken.toml", "intents2.toml", "empty.md"] {
@@ -59,14 +88,23 @@ fn kb_check_reports_every_problem_with_its_line() {
     }
     let out = run(herald().args(["kb", "check"]).arg(p));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stdout).contains("rel.toml:1: relation \"sold_at\" points to missing entity \"moon-shop\""), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stdout)
+            .contains("rel.toml:1: relation \"sold_at\" points to missing entity \"moon-shop\""),
+        "{}",
+        text(&out.stdout)
+    );
 }
 
 #[test]
 fn kb_check_on_a_missing_folder_says_so() {
     let out = run(herald().args(["kb", "check", "/nonexistent/knowledge"]));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("/nonexistent/knowledge"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("/nonexistent/knowledge"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -74,11 +112,15 @@ fn kb_query_shows_links_facts_scores_and_sources() {
     let out = run(herald().args(["kb", "query", "how much is the yirgacheffe"]));
     assert!(out.status.success());
     let stdout = text(&out.stdout);
-    assert!(stdout.contains("linked: Ethiopia Yirgacheffe [yirgacheffe] via alias \"yirgacheffe\""), "{stdout}");
+    assert!(
+        stdout.contains("linked: Ethiopia Yirgacheffe [yirgacheffe] via alias \"yirgacheffe\""),
+        "{stdout}"
+    );
     assert!(stdout.contains("[1] 3.000 entity    Ethiopia Yirgacheffe — price: 18.50 USD  (knowledge/products.toml:9)"), "{stdout}");
 
     let out = run(herald().args(["kb", "query", "--json", "耶加雪菲多少钱"]));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("kb query --json prints JSON");
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("kb query --json prints JSON");
     assert_eq!(v["linked"][0]["id"], "yirgacheffe");
     assert_eq!(v["linked"][0]["alias"], "耶加雪菲");
     assert_eq!(v["facts"][0]["source"], "knowledge/products.toml:9");
@@ -95,7 +137,17 @@ fn ask_json_follows_the_contract() {
     let out = run(cmd.args(["ask", "--json", "how much is the yirgacheffe?"]));
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
-    for key in ["intent", "route", "confidence", "reply", "answered", "grounded", "fallback", "citations", "timings_ms"] {
+    for key in [
+        "intent",
+        "route",
+        "confidence",
+        "reply",
+        "answered",
+        "grounded",
+        "fallback",
+        "citations",
+        "timings_ms",
+    ] {
         assert!(v.get(key).is_some(), "missing {key} in {v}");
     }
     for key in ["route", "retrieve", "generate", "total"] {
@@ -106,14 +158,20 @@ fn ask_json_follows_the_contract() {
     assert!(["none", "extractive"].contains(&v["fallback"].as_str().unwrap()));
     assert!(v["reply"].as_str().unwrap().contains("18.50"), "{v}");
     let c = &v["citations"][0];
-    assert!(c["id"].is_u64() && c["fact"].as_str().unwrap().contains("18.50"), "{v}");
+    assert!(
+        c["id"].is_u64() && c["fact"].as_str().unwrap().contains("18.50"),
+        "{v}"
+    );
     assert!(c["source"].as_str().unwrap().ends_with("products.toml:9"));
 
     let mut cmd = herald();
     with_dirs(&mut cmd, pack.path(), data.path());
     let out = run(cmd.args(["ask", "--json", "who won the chess world championship?"]));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((v["answered"].as_bool(), v["fallback"].as_str()), (Some(false), Some("unknown")));
+    assert_eq!(
+        (v["answered"].as_bool(), v["fallback"].as_str()),
+        (Some(false), Some("unknown"))
+    );
 }
 
 #[test]
@@ -122,7 +180,13 @@ fn piped_chat_answers_each_line_in_order() {
     let data = tempfile::tempdir().unwrap();
     let mut cmd = herald();
     with_dirs(&mut cmd, pack.path(), data.path());
-    let mut child = cmd.arg("chat").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .arg("chat")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child
         .stdin
         .take()
@@ -144,24 +208,50 @@ fn piped_chat_answers_each_line_in_order() {
 #[test]
 fn a_missing_or_corrupt_model_names_the_path_and_the_fix() {
     let data = tempfile::tempdir().unwrap();
-    let out = run(herald().args(["--data"]).arg(data.path()).args(["--model", "/nope/model.gguf", "ask", "hi"]));
+    let out = run(herald().args(["--data"]).arg(data.path()).args([
+        "--model",
+        "/nope/model.gguf",
+        "ask",
+        "hi",
+    ]));
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("/nope/model.gguf") && err.contains("scripts/setup"), "{err}");
+    assert!(
+        err.contains("/nope/model.gguf") && err.contains("scripts/setup"),
+        "{err}"
+    );
 
     let junk = data.path().join("junk.gguf");
     std::fs::write(&junk, b"this is not a model").unwrap();
-    let out = run(herald().args(["--data"]).arg(data.path().join("d")).arg("--model").arg(&junk).args(["ask", "hi"]));
+    let out = run(herald()
+        .args(["--data"])
+        .arg(data.path().join("d"))
+        .arg("--model")
+        .arg(&junk)
+        .args(["ask", "hi"]));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("not a GGUF file"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("not a GGUF file"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A truncated download: the right magic, most of the file missing.
     let cut = data.path().join("cut.gguf");
     let bytes = std::fs::read(model_path()).unwrap();
     std::fs::write(&cut, &bytes[..1 << 20]).unwrap();
-    let out = run(herald().args(["--data"]).arg(data.path().join("d2")).arg("--model").arg(&cut).args(["ask", "hi"]));
+    let out = run(herald()
+        .args(["--data"])
+        .arg(data.path().join("d2"))
+        .arg("--model")
+        .arg(&cut)
+        .args(["ask", "hi"]));
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("could not be loaded"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("could not be loaded"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]
@@ -175,7 +265,11 @@ fn data_folder_errors_are_clear_and_lose_nothing() {
     with_dirs(&mut cmd, pack.path(), &file);
     let out = run(cmd.args(["ask", "hi"]));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("is not writable"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("is not writable"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // A second process on the same folder while `herald run` holds it.
     let folder = data.path().join("db");
@@ -183,7 +277,15 @@ fn data_folder_errors_are_clear_and_lose_nothing() {
     std::fs::write(&config, "[console]\n").unwrap();
     let mut cmd = herald();
     with_dirs(&mut cmd, pack.path(), &folder);
-    let mut server = cmd.arg("--config").arg(&config).arg("run").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut server = cmd
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let mut stdin = server.stdin.take().unwrap();
     stdin.write_all(b"how much is the huila?\n").unwrap();
     wait_for(|| folder.join("conf").exists() || folder.join("db").exists());
@@ -192,7 +294,11 @@ fn data_folder_errors_are_clear_and_lose_nothing() {
     with_dirs(&mut cmd, pack.path(), &folder);
     let out = run(cmd.args(["ask", "hi"]));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("in use by another herald process"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("in use by another herald process"),
+        "{}",
+        text(&out.stderr)
+    );
     drop(stdin);
     stop(&mut server);
     // The first process's data is intact: the next one opens it and sees its events.
@@ -209,9 +315,20 @@ fn run_survives_a_closed_stdin_and_stops_cleanly_on_sigterm() {
     std::fs::write(&config, "[console]\n").unwrap();
     let mut cmd = herald();
     with_dirs(&mut cmd, pack.path(), &data.path().join("db"));
-    let mut child = cmd.arg("--config").arg(&config).arg("run").stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = cmd
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_secs(2));
-    assert!(child.try_wait().unwrap().is_none(), "herald run exited when stdin closed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "herald run exited when stdin closed"
+    );
     let status = stop(&mut child);
     assert!(status.success(), "{status:?}");
     let mut err = String::new();
@@ -224,15 +341,27 @@ fn run_without_adapters_and_unknown_config_keys_are_explained() {
     let data = tempfile::tempdir().unwrap();
     let config = data.path().join("config.toml");
     std::fs::write(&config, "[llm]\nthreads = 2\n").unwrap();
-    let out = run(herald().arg("--config").arg(&config).arg("--data").arg(data.path().join("db")).arg("run"));
+    let out = run(herald()
+        .arg("--config")
+        .arg(&config)
+        .arg("--data")
+        .arg(data.path().join("db"))
+        .arg("run"));
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains("no adapter is enabled"), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no adapter is enabled"),
+        "{}",
+        text(&out.stderr)
+    );
 
     std::fs::write(&config, "[llm]\nthreds = 2\n").unwrap();
     let out = run(herald().arg("--config").arg(&config).args(["kb", "check"]));
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
-    assert!(err.contains("config.toml:2") && err.contains("threds"), "{err}");
+    assert!(
+        err.contains("config.toml:2") && err.contains("threds"),
+        "{err}"
+    );
 }
 
 fn wait_for(mut done: impl FnMut() -> bool) {
@@ -245,7 +374,11 @@ fn wait_for(mut done: impl FnMut() -> bool) {
 
 /// SIGTERM, then wait (at most 20 s) for a clean exit.
 fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
-    Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill");
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {

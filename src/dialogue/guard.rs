@@ -145,31 +145,24 @@ pub struct GuardInput<'a> {
 pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
     let g = input.graph;
     let facts = &input.retrieval.facts;
-    let fact_about: Vec<Vec<u32>> = facts
+    let retrieved_entities: HashSet<&str> = facts
         .iter()
-        .map(|f| {
-            g.facts
-                .get(f.fact as usize)
-                .map(|x| x.about.clone())
-                .unwrap_or_default()
-        })
+        .flat_map(|f| f.about.iter().map(String::as_str))
         .collect();
-    let retrieved_entities: HashSet<u32> = fact_about.iter().flatten().copied().collect();
-    let question_entities: Vec<u32> = input
+    let question_entities: Vec<String> = input
         .retrieval
         .linked
         .iter()
-        .filter_map(|l| g.by_id.get(&l.id).copied())
+        .map(|l| l.id.clone())
         .collect();
-    let message_entities: HashSet<u32> = g
-        .linker
-        .find(&normalize(input.member_message))
+    let message_entities: HashSet<String> = g
+        .link(&normalize(input.member_message))
         .into_iter()
-        .map(|l| l.entity)
+        .map(|l| l.id)
         .collect();
 
     let mut report = GuardReport::default();
-    let mut subject: Vec<u32> = question_entities.clone();
+    let mut subject: Vec<String> = question_entities;
     let clean = CITATION.replace_all(reply, "");
     let clean = LIST_MARKER.replace_all(&clean, "");
 
@@ -185,17 +178,19 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
     }
 
     for sentence in sentences(&clean) {
-        let linked: Vec<u32> = g
-            .linker
-            .find(&normalize(sentence))
+        let linked: Vec<String> = g
+            .link(&normalize(sentence))
             .into_iter()
-            .map(|l| l.entity)
+            .map(|l| l.id)
             .collect();
-        for &e in &linked {
-            if !retrieved_entities.contains(&e) && !message_entities.contains(&e) {
+        for id in &linked {
+            if !retrieved_entities.contains(id.as_str()) && !message_entities.contains(id) {
                 report.unsupported.push(Unsupported {
                     kind: ClaimKind::Entity,
-                    text: g.entities[e as usize].name.clone(),
+                    text: g
+                        .entity(id)
+                        .map(|e| e.name.clone())
+                        .unwrap_or_else(|| id.clone()),
                 });
             }
         }
@@ -205,7 +200,7 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
         // The facts this sentence may draw on: those about its subject. Only a sentence
         // about no entity at all may also repeat what the member said.
         let allowed: Vec<usize> = (0..facts.len())
-            .filter(|&i| subject.is_empty() || fact_about[i].iter().any(|e| subject.contains(e)))
+            .filter(|&i| subject.is_empty() || facts[i].about.iter().any(|e| subject.contains(e)))
             .collect();
         let mut sources: Vec<&str> = allowed.iter().map(|&i| facts[i].text.as_str()).collect();
         if subject.is_empty() {
@@ -338,7 +333,7 @@ mod tests {
     use super::*;
     use crate::knowledge::{retrieve, PackLoader, RetrieveOptions};
 
-    fn sample() -> Graph {
+    fn sample() -> std::sync::Arc<Graph> {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
         PackLoader::default().load(&dir).unwrap().graph
     }

@@ -1,53 +1,53 @@
-//! The serving graph: entities, relations and passages of a validated pack, flattened into
-//! citable facts, with the linker and the lexical index built over them.
+//! The serving graph: the pack's segments plus the few global tables that tie them
+//! together (entity ids, intents, lexical statistics), validated as a whole. Facts are
+//! rendered from it on demand, each with its source.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use super::lexical::LexicalIndex;
-use super::link::Linker;
-use super::model::{Entity, FileKnowledge, Intent, Passage, Problem, Relation, Source};
+use super::lexical::{self, Hit, LexicalStats};
+use super::link::{self, Link};
+use super::model::{Entity, Intent, Passage, Problem, Relation, Source};
+use super::segment::Segment;
 
 /// What a fact says.
 #[derive(Clone, Debug, PartialEq)]
 pub enum FactKind {
     Summary,
-    /// An attribute, with its key (the question words it answers are matched against it).
+    /// An attribute, with its key (question words are matched against it).
     Attr(String),
-    /// A relation; `other` is the entity at the far end.
+    /// A relation; `other` is the entity id at the far end.
     Relation {
         rel: String,
-        other: u32,
+        other: String,
     },
-    /// A markdown passage (index into `Graph::passages`).
-    Passage(u32),
+    Passage,
 }
 
-/// One citable statement, rendered as text, with the entities it is about.
+/// One citable statement, rendered as text, with the entity ids it is about.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fact {
     pub kind: FactKind,
-    /// Entities the fact is about (its subject first).
-    pub about: Vec<u32>,
+    /// Entity ids the fact is about (its subject first).
+    pub about: Vec<String>,
     pub text: String,
     pub source: Source,
+}
+
+/// Where an entity lives: segment and index in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Slot {
+    segment: u32,
+    local: u32,
 }
 
 /// A validated knowledge pack, ready to serve.
 #[derive(Debug, Default)]
 pub struct Graph {
-    pub entities: Vec<Entity>,
-    pub by_id: HashMap<String, u32>,
-    pub relations: Vec<Relation>,
-    pub passages: Vec<Passage>,
+    segments: Vec<Arc<Segment>>,
+    by_id: HashMap<String, Slot>,
     pub intents: Vec<Intent>,
-    pub facts: Vec<Fact>,
-    /// Facts about each entity (its own summary and attributes first, then relations).
-    pub entity_facts: Vec<Vec<u32>>,
-    /// Neighbours of each entity through relations (either direction), with the fact.
-    pub neighbours: Vec<Vec<(u32, u32)>>,
-    pub linker: Linker,
-    pub lexical: LexicalIndex,
+    lexical: LexicalStats,
 }
 
 /// Counts for the one-line summary of `kb check`.
@@ -60,174 +60,264 @@ pub struct PackStats {
     pub intents: usize,
 }
 
+fn problem(source: &Source, message: String) -> Problem {
+    Problem {
+        file: source.file.clone(),
+        line: source.line,
+        message,
+    }
+}
+
 impl Graph {
     /// Validate the pack as a whole (ids unique, relations and `about` pointing at entities
-    /// that exist, intents unique) and build the serving indexes.
-    pub fn build(files: &BTreeMap<String, Arc<FileKnowledge>>) -> Result<Graph, Vec<Problem>> {
+    /// that exist, intents unique) and tie its segments together. With the `previous`
+    /// graph, segments it already validated are only checked against ids that went away.
+    pub fn build(
+        files: &BTreeMap<String, Arc<Segment>>,
+        previous: Option<&Graph>,
+    ) -> Result<Graph, Vec<Problem>> {
         let mut problems = Vec::new();
-        let mut g = Graph::default();
-        let mut first_seen: HashMap<String, Source> = HashMap::new();
-        for file in files.values() {
-            for e in &file.entities {
-                if let Some(first) = first_seen.get(&e.id) {
+        let segments: Vec<Arc<Segment>> = files.values().cloned().collect();
+        let mut by_id: HashMap<String, Slot> = HashMap::with_capacity(
+            previous
+                .map(|p| p.by_id.len())
+                .unwrap_or(0)
+                .max(segments.iter().map(|s| s.entities.len()).sum()),
+        );
+        let mut intents = Vec::new();
+        let mut intent_seen: HashMap<String, Source> = HashMap::new();
+        for (si, seg) in segments.iter().enumerate() {
+            for (li, e) in seg.entities.iter().enumerate() {
+                let slot = Slot {
+                    segment: si as u32,
+                    local: li as u32,
+                };
+                if let Some(first) = by_id.get(&e.id) {
+                    let first =
+                        &segments[first.segment as usize].entities[first.local as usize].source;
                     problems.push(problem(
                         &e.source,
                         format!("duplicate entity id {:?} (first defined at {first})", e.id),
                     ));
                     continue;
                 }
-                first_seen.insert(e.id.clone(), e.source.clone());
-                g.by_id.insert(e.id.clone(), g.entities.len() as u32);
-                g.entities.push(e.clone());
+                by_id.insert(e.id.clone(), slot);
             }
-        }
-        let mut intent_seen: HashMap<&str, &Source> = HashMap::new();
-        for file in files.values() {
-            for r in &file.relations {
-                for end in [&r.from, &r.to] {
-                    if !g.by_id.contains_key(end) {
-                        problems.push(problem(
-                            &r.source,
-                            format!("relation {:?} points to missing entity {end:?}", r.rel),
-                        ));
-                    }
-                }
-                g.relations.push(r.clone());
-            }
-            for p in &file.passages {
-                for id in &p.about {
-                    if !g.by_id.contains_key(id) {
-                        problems.push(problem(
-                            &p.source,
-                            format!("`about` names missing entity {id:?}"),
-                        ));
-                    }
-                }
-                g.passages.push(p.clone());
-            }
-            for i in &file.intents {
-                if let Some(first) = intent_seen.get(i.name.as_str()) {
+            for i in &seg.intents {
+                if let Some(first) = intent_seen.get(&i.name) {
                     problems.push(problem(
                         &i.source,
                         format!("duplicate intent {:?} (first defined at {first})", i.name),
                     ));
                     continue;
                 }
-                intent_seen.insert(&i.name, &i.source);
-                g.intents.push(i.clone());
+                intent_seen.insert(i.name.clone(), i.source.clone());
+                intents.push(i.clone());
+            }
+        }
+
+        // Segments the previous graph validated are still valid unless an id they point at
+        // went away; only new segments need every reference checked.
+        let known: HashSet<*const Segment> = previous
+            .map(|p| p.segments.iter().map(Arc::as_ptr).collect())
+            .unwrap_or_default();
+        let removed: Vec<&String> = match previous {
+            Some(p) => p
+                .segments
+                .iter()
+                .filter(|s| !segments.iter().any(|n| Arc::ptr_eq(n, s)))
+                .flat_map(|s| s.entities.iter().map(|e| &e.id))
+                .filter(|id| !by_id.contains_key(*id))
+                .collect(),
+            None => Vec::new(),
+        };
+        for seg in &segments {
+            if known.contains(&Arc::as_ptr(seg)) {
+                for id in &removed {
+                    check_reference(seg, id, &mut problems);
+                }
+            } else {
+                for id in seg.references() {
+                    if !by_id.contains_key(id) {
+                        check_reference(seg, id, &mut problems);
+                    }
+                }
             }
         }
         if !problems.is_empty() {
-            problems.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+            problems
+                .sort_by(|a, b| (&a.file, a.line, &a.message).cmp(&(&b.file, b.line, &b.message)));
+            problems.dedup();
             return Err(problems);
         }
-        g.index();
-        Ok(g)
-    }
-
-    fn index(&mut self) {
-        let n = self.entities.len();
-        self.entity_facts = vec![Vec::new(); n];
-        self.neighbours = vec![Vec::new(); n];
-        let entities = std::mem::take(&mut self.entities);
-        for (i, e) in entities.iter().enumerate() {
-            let i = i as u32;
-            if let Some(summary) = &e.summary {
-                self.push_fact(Fact {
-                    kind: FactKind::Summary,
-                    about: vec![i],
-                    text: format!("{} — {}", e.name, summary),
-                    source: e.source.clone(),
-                });
-            }
-            for a in &e.attrs {
-                self.push_fact(Fact {
-                    kind: FactKind::Attr(a.key.clone()),
-                    about: vec![i],
-                    text: format!("{} — {}: {}", e.name, a.key.replace('_', " "), a.value),
-                    source: a.source.clone(),
-                });
-            }
-        }
-        self.entities = entities;
-        for r in std::mem::take(&mut self.relations) {
-            let from = self.by_id[&r.from];
-            let to = self.by_id[&r.to];
-            let mut text = format!(
-                "{} — {} → {}",
-                self.entities[from as usize].name,
-                r.rel.replace('_', " "),
-                self.entities[to as usize].name
-            );
-            if !r.attrs.is_empty() {
-                let attrs: Vec<String> = r
-                    .attrs
-                    .iter()
-                    .map(|a| format!("{}: {}", a.key, a.value))
-                    .collect();
-                text.push_str(&format!(" ({})", attrs.join(", ")));
-            }
-            let fact = self.push_fact(Fact {
-                kind: FactKind::Relation {
-                    rel: r.rel.clone(),
-                    other: to,
-                },
-                about: vec![from, to],
-                text,
-                source: r.source.clone(),
-            });
-            self.neighbours[from as usize].push((to, fact));
-            if from != to {
-                self.neighbours[to as usize].push((from, fact));
-            }
-            self.relations.push(r);
-        }
-        for (pi, p) in self.passages.iter().enumerate() {
-            let about: Vec<u32> = p.about.iter().map(|id| self.by_id[id]).collect();
-            let fact = Fact {
-                kind: FactKind::Passage(pi as u32),
-                about: about.clone(),
-                text: format!("{} — {}", p.title, p.body),
-                source: p.source.clone(),
-            };
-            let idx = self.facts.len() as u32;
-            self.facts.push(fact);
-            for a in about {
-                self.entity_facts[a as usize].push(idx);
-            }
-        }
-        self.linker = Linker::build(&self.entities);
-        self.lexical = LexicalIndex::build(&self.facts);
-    }
-
-    fn push_fact(&mut self, fact: Fact) -> u32 {
-        let idx = self.facts.len() as u32;
-        for &a in &fact.about {
-            self.entity_facts[a as usize].push(idx);
-        }
-        self.facts.push(fact);
-        idx
+        let lexical = LexicalStats::of(segments.iter().map(|s| &s.lexical));
+        Ok(Graph {
+            segments,
+            by_id,
+            intents,
+            lexical,
+        })
     }
 
     pub fn stats(&self, files: usize) -> PackStats {
         PackStats {
             files,
-            entities: self.entities.len(),
-            relations: self.relations.len(),
-            passages: self.passages.len(),
+            entities: self.by_id.len(),
+            relations: self.segments.iter().map(|s| s.relations.len()).sum(),
+            passages: self.segments.iter().map(|s| s.passages.len()).sum(),
             intents: self.intents.len(),
         }
     }
 
     pub fn entity(&self, id: &str) -> Option<&Entity> {
-        self.by_id.get(id).map(|&i| &self.entities[i as usize])
+        self.by_id
+            .get(id)
+            .map(|s| &self.segments[s.segment as usize].entities[s.local as usize])
+    }
+
+    /// Every entity, in file order.
+    pub fn entities(&self) -> impl Iterator<Item = &Entity> {
+        self.segments.iter().flat_map(|s| s.entities.iter())
+    }
+
+    pub fn relations(&self) -> impl Iterator<Item = &Relation> {
+        self.segments.iter().flat_map(|s| s.relations.iter())
+    }
+
+    pub fn passages(&self) -> impl Iterator<Item = &Passage> {
+        self.segments.iter().flat_map(|s| s.passages.iter())
+    }
+
+    /// Entities named in already-normalised text, leftmost-longest across all segments.
+    pub fn link(&self, normalized: &str) -> Vec<Link> {
+        link::merge(
+            self.segments
+                .iter()
+                .map(|s| (&s.linker, s.entities.as_slice())),
+            normalized,
+        )
+    }
+
+    /// Lexical hits over summaries and passages, best first.
+    pub fn search(&self, terms: &[String], k: usize) -> Vec<(Fact, Hit)> {
+        lexical::search(&self.lexical, &self.segments, terms, k)
+            .into_iter()
+            .filter_map(|(seg, doc, hit)| {
+                let seg = &self.segments[seg as usize];
+                let fact = match doc {
+                    lexical::Doc::Summary(e) => summary_fact(&seg.entities[e as usize])?,
+                    lexical::Doc::Passage(p) => passage_fact(&seg.passages[p as usize]),
+                };
+                Some((fact, hit))
+            })
+            .collect()
+    }
+
+    /// Facts about an entity: its summary and attributes, then its relations and the
+    /// passages about it.
+    pub fn facts_of(&self, id: &str) -> Vec<Fact> {
+        let Some(e) = self.entity(id) else {
+            return Vec::new();
+        };
+        let mut out: Vec<Fact> = summary_fact(e).into_iter().collect();
+        for a in &e.attrs {
+            out.push(Fact {
+                kind: FactKind::Attr(a.key.clone()),
+                about: vec![e.id.clone()],
+                text: format!("{} — {}: {}", e.name, a.key.replace('_', " "), a.value),
+                source: a.source.clone(),
+            });
+        }
+        for seg in &self.segments {
+            for &r in seg.relations_of.get(id).into_iter().flatten() {
+                if let Some(f) = self.relation_fact(&seg.relations[r as usize], id) {
+                    out.push(f);
+                }
+            }
+        }
+        for seg in &self.segments {
+            for &p in seg.passages_about.get(id).into_iter().flatten() {
+                out.push(passage_fact(&seg.passages[p as usize]));
+            }
+        }
+        out
+    }
+
+    /// Entities one relation away, with the relation's rendered fact.
+    pub fn neighbours(&self, id: &str) -> Vec<(String, Fact)> {
+        let mut out = Vec::new();
+        for seg in &self.segments {
+            for &r in seg.relations_of.get(id).into_iter().flatten() {
+                let rel = &seg.relations[r as usize];
+                if let Some(f) = self.relation_fact(rel, id) {
+                    let other = if rel.from == id { &rel.to } else { &rel.from };
+                    out.push((other.clone(), f));
+                }
+            }
+        }
+        out
+    }
+
+    fn relation_fact(&self, r: &Relation, seen_from: &str) -> Option<Fact> {
+        let from = self.entity(&r.from)?;
+        let to = self.entity(&r.to)?;
+        let mut text = format!("{} — {} → {}", from.name, r.rel.replace('_', " "), to.name);
+        if !r.attrs.is_empty() {
+            let attrs: Vec<String> = r
+                .attrs
+                .iter()
+                .map(|a| format!("{}: {}", a.key, a.value))
+                .collect();
+            text.push_str(&format!(" ({})", attrs.join(", ")));
+        }
+        let other = if r.from == seen_from {
+            r.to.clone()
+        } else {
+            r.from.clone()
+        };
+        Some(Fact {
+            kind: FactKind::Relation {
+                rel: r.rel.clone(),
+                other,
+            },
+            about: vec![r.from.clone(), r.to.clone()],
+            text,
+            source: r.source.clone(),
+        })
     }
 }
 
-fn problem(source: &Source, message: String) -> Problem {
-    Problem {
-        file: source.file.clone(),
-        line: source.line,
-        message,
+/// Report every relation or passage of `seg` that points at the missing `id`.
+fn check_reference(seg: &Segment, id: &str, problems: &mut Vec<Problem>) {
+    for &r in seg.relations_of.get(id).into_iter().flatten() {
+        let r = &seg.relations[r as usize];
+        problems.push(problem(
+            &r.source,
+            format!("relation {:?} points to missing entity {id:?}", r.rel),
+        ));
+    }
+    for &p in seg.passages_about.get(id).into_iter().flatten() {
+        problems.push(problem(
+            &seg.passages[p as usize].source,
+            format!("`about` names missing entity {id:?}"),
+        ));
+    }
+}
+
+fn summary_fact(e: &Entity) -> Option<Fact> {
+    e.summary.as_ref().map(|s| Fact {
+        kind: FactKind::Summary,
+        about: vec![e.id.clone()],
+        text: format!("{} — {}", e.name, s),
+        source: e.source.clone(),
+    })
+}
+
+fn passage_fact(p: &Passage) -> Fact {
+    Fact {
+        kind: FactKind::Passage,
+        about: p.about.clone(),
+        text: format!("{} — {}", p.title, p.body),
+        source: p.source.clone(),
     }
 }

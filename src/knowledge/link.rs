@@ -17,7 +17,8 @@ pub struct Linker {
 /// One entity found in a text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
-    pub entity: u32,
+    /// The entity's id.
+    pub id: String,
     /// The name or alias as written in the pack.
     pub alias: String,
     /// Byte range in the normalised text.
@@ -64,8 +65,9 @@ impl Linker {
         }
     }
 
-    /// Entities named in `normalized` (already folded with [`normalize`]), in text order.
-    pub fn find(&self, normalized: &str) -> Vec<Link> {
+    /// Matches in `normalized` (already folded with [`normalize`]): local entity indexes,
+    /// the surface text, and the byte range.
+    fn matches(&self, normalized: &str) -> Vec<(u32, &str, usize, usize)> {
         let Some(ac) = &self.automaton else {
             return Vec::new();
         };
@@ -76,18 +78,54 @@ impl Linker {
             }
             let (entities, surface) = &self.patterns[m.pattern().as_usize()];
             for &entity in entities {
-                if !out.iter().any(|l: &Link| l.entity == entity) {
-                    out.push(Link {
-                        entity,
-                        alias: surface.clone(),
-                        start: m.start(),
-                        end: m.end(),
-                    });
-                }
+                out.push((entity, surface.as_str(), m.start(), m.end()));
             }
         }
         out
     }
+
+    /// Entities named in `normalized`, in text order (one segment on its own).
+    pub fn find(&self, entities: &[Entity], normalized: &str) -> Vec<Link> {
+        merge(std::iter::once((self, entities)), normalized)
+    }
+}
+
+/// Leftmost-longest matches across several linkers (one per segment): a longer name found
+/// in one file beats a shorter one inside it found in another.
+pub fn merge<'a>(
+    linkers: impl Iterator<Item = (&'a Linker, &'a [Entity])>,
+    normalized: &str,
+) -> Vec<Link> {
+    let mut all: Vec<(usize, usize, &str, &str)> = Vec::new();
+    for (linker, entities) in linkers {
+        for (e, surface, start, end) in linker.matches(normalized) {
+            if let Some(entity) = entities.get(e as usize) {
+                all.push((start, end, surface, entity.id.as_str()));
+            }
+        }
+    }
+    all.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out: Vec<Link> = Vec::new();
+    let mut taken_until = 0;
+    let mut last_span = (usize::MAX, usize::MAX);
+    for (start, end, surface, id) in all {
+        // The same span may name entities in several files; an overlapping shorter one loses.
+        let same_span = (start, end) == last_span;
+        if start < taken_until && !same_span {
+            continue;
+        }
+        if !out.iter().any(|l| l.id == id) {
+            out.push(Link {
+                id: id.to_string(),
+                alias: surface.to_string(),
+                start,
+                end,
+            });
+        }
+        taken_until = end;
+        last_span = (start, end);
+    }
+    out
 }
 
 /// A Latin-script match must not start or end inside a word; a plural `s` may follow.
@@ -125,39 +163,63 @@ mod tests {
 
     #[test]
     fn links_names_and_aliases_with_word_boundaries() {
-        let linker = Linker::build(&[
+        let es = [
             entity("tea", "Tea", &[]),
             entity(
                 "yirga",
                 "Ethiopia Yirgacheffe",
                 &["yirgacheffe", "耶加雪菲"],
             ),
-        ]);
-        let found = linker.find(&normalize("How much is the YIRGACHEFFE?"));
+        ];
+        let linker = Linker::build(&es);
+        let found = linker.find(&es, &normalize("How much is the YIRGACHEFFE?"));
         assert_eq!(found.len(), 1);
         assert_eq!(
-            (found[0].entity, found[0].alias.as_str()),
-            (1, "yirgacheffe")
+            (found[0].id.as_str(), found[0].alias.as_str()),
+            ("yirga", "yirgacheffe")
         );
-        assert!(linker.find(&normalize("is the steam wand hot")).is_empty());
-        assert_eq!(linker.find("do you sell teas")[0].entity, 0);
+        assert!(linker
+            .find(&es, &normalize("is the steam wand hot"))
+            .is_empty());
+        assert_eq!(linker.find(&es, "do you sell teas")[0].id, "tea");
     }
 
     #[test]
     fn links_cjk_without_spaces() {
-        let linker = Linker::build(&[entity("yirga", "Ethiopia Yirgacheffe", &["耶加雪菲"])]);
-        let found = linker.find(&normalize("耶加雪菲多少钱？"));
+        let es = [entity("yirga", "Ethiopia Yirgacheffe", &["耶加雪菲"])];
+        let found = Linker::build(&es).find(&es, &normalize("耶加雪菲多少钱？"));
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].alias, "耶加雪菲");
     }
 
     #[test]
     fn longest_name_wins() {
-        let linker = Linker::build(&[
+        let es = [
             entity("house", "House", &[]),
             entity("blend", "House Blend", &[]),
-        ]);
-        let found = linker.find("price of the house blend");
-        assert_eq!(found.iter().map(|l| l.entity).collect::<Vec<_>>(), [1]);
+        ];
+        let found = Linker::build(&es).find(&es, "price of the house blend");
+        assert_eq!(
+            found.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+            ["blend"]
+        );
+    }
+
+    #[test]
+    fn longest_wins_across_segments() {
+        let a = [entity("house", "House", &[])];
+        let b = [
+            entity("blend", "House Blend", &[]),
+            entity("mug", "Mug", &[]),
+        ];
+        let (la, lb) = (Linker::build(&a), Linker::build(&b));
+        let found = merge(
+            [(&la, &a[..]), (&lb, &b[..])].into_iter(),
+            "a house blend and a mug",
+        );
+        assert_eq!(
+            found.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+            ["blend", "mug"]
+        );
     }
 }

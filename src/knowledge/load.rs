@@ -10,6 +10,7 @@ use std::time::{Instant, SystemTime};
 use super::graph::{Graph, PackStats};
 use super::model::{FileKnowledge, Problem};
 use super::parse::parse_file;
+use super::segment::Segment;
 use super::KnowledgeError;
 
 /// A file's content hash, so unchanged files are not parsed again.
@@ -74,15 +75,26 @@ pub fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
         .collect()
 }
 
-/// Keeps the parsed files between loads, keyed by path and content hash.
+/// A file as last loaded: its content hash, size and modification time, what it says,
+/// and its indexed segment.
+#[derive(Clone)]
+struct Cached {
+    hash: ContentHash,
+    stamp: Option<(u64, SystemTime)>,
+    knowledge: Arc<FileKnowledge>,
+    segment: Option<Arc<Segment>>,
+}
+
+/// Keeps the parsed and indexed files between loads, and the last graph built from them.
 #[derive(Default)]
 pub struct PackLoader {
-    cache: HashMap<String, (ContentHash, Arc<FileKnowledge>)>,
+    cache: HashMap<String, Cached>,
+    last: Option<Arc<Graph>>,
 }
 
 /// A successfully loaded pack.
 pub struct LoadedPack {
-    pub graph: Graph,
+    pub graph: Arc<Graph>,
     pub files: BTreeMap<String, (ContentHash, Arc<FileKnowledge>)>,
     pub report: LoadReport,
 }
@@ -90,10 +102,27 @@ pub struct LoadedPack {
 impl PackLoader {
     /// Seed the cache, for example from the files stored in sled by the last run.
     pub fn with_cache(cache: HashMap<String, (ContentHash, Arc<FileKnowledge>)>) -> PackLoader {
-        PackLoader { cache }
+        let cache = cache
+            .into_iter()
+            .map(|(path, (hash, knowledge))| {
+                (
+                    path,
+                    Cached {
+                        hash,
+                        stamp: None,
+                        knowledge,
+                        segment: None,
+                    },
+                )
+            })
+            .collect();
+        PackLoader { cache, last: None }
     }
 
     /// Load `dir`. On any problem, nothing in the cache is replaced.
+    ///
+    /// A file whose size and modification time are as last seen is not read again; one
+    /// whose content hash is unchanged is not parsed again; only parsed files are indexed.
     pub fn load(&mut self, dir: &Path) -> Result<LoadedPack, KnowledgeError> {
         let started = Instant::now();
         if !dir.is_dir() {
@@ -103,10 +132,20 @@ impl PackLoader {
             });
         }
         let mut problems: Vec<Problem> = Vec::new();
-        let mut files = BTreeMap::new();
+        let mut next: BTreeMap<String, Cached> = BTreeMap::new();
         let (mut parsed, mut reused) = (0, 0);
         for path in knowledge_files(dir)? {
             let shown = path.display().to_string();
+            let stamp = std::fs::metadata(&path)
+                .ok()
+                .and_then(|m| Some((m.len(), m.modified().ok()?)));
+            if let Some(c) = self.cache.get(&shown) {
+                if stamp.is_some() && c.stamp == stamp && c.segment.is_some() {
+                    next.insert(shown, c.clone());
+                    reused += 1;
+                    continue;
+                }
+            }
             let bytes = match std::fs::read(&path) {
                 Ok(b) => b,
                 Err(e) => {
@@ -119,9 +158,20 @@ impl PackLoader {
                 }
             };
             let hash: ContentHash = *blake3::hash(&bytes).as_bytes();
-            if let Some((h, k)) = self.cache.get(&shown) {
-                if *h == hash {
-                    files.insert(shown, (hash, k.clone()));
+            if let Some(c) = self.cache.get(&shown) {
+                if c.hash == hash {
+                    let segment = c
+                        .segment
+                        .clone()
+                        .unwrap_or_else(|| Arc::new(Segment::build(&c.knowledge)));
+                    next.insert(
+                        shown,
+                        Cached {
+                            stamp,
+                            segment: Some(segment),
+                            ..c.clone()
+                        },
+                    );
                     reused += 1;
                     continue;
                 }
@@ -137,7 +187,16 @@ impl PackLoader {
             parsed += 1;
             match parse_file(&shown, &text) {
                 Ok(k) => {
-                    files.insert(shown, (hash, Arc::new(k)));
+                    let segment = Some(Arc::new(Segment::build(&k)));
+                    next.insert(
+                        shown,
+                        Cached {
+                            hash,
+                            stamp,
+                            knowledge: Arc::new(k),
+                            segment,
+                        },
+                    );
                 }
                 Err(p) => problems.extend(p),
             }
@@ -145,14 +204,21 @@ impl PackLoader {
         if !problems.is_empty() {
             return Err(KnowledgeError::Invalid(problems));
         }
-        let by_file: BTreeMap<String, Arc<FileKnowledge>> = files
+        let segments: BTreeMap<String, Arc<Segment>> = next
             .iter()
-            .map(|(k, (_, v))| (k.clone(), v.clone()))
+            .filter_map(|(k, c)| Some((k.clone(), c.segment.clone()?)))
             .collect();
-        let graph = Graph::build(&by_file).map_err(KnowledgeError::Invalid)?;
-        self.cache = files.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+        let graph = Arc::new(
+            Graph::build(&segments, self.last.as_deref()).map_err(KnowledgeError::Invalid)?,
+        );
+        let files = next
+            .iter()
+            .map(|(k, c)| (k.clone(), (c.hash, c.knowledge.clone())))
+            .collect();
+        self.cache = next.into_iter().collect();
+        self.last = Some(graph.clone());
         let report = LoadReport {
-            stats: graph.stats(files.len()),
+            stats: graph.stats(segments.len()),
             parsed,
             reused,
             millis: started.elapsed().as_secs_f64() * 1000.0,

@@ -8,15 +8,18 @@ mod load;
 mod model;
 mod parse;
 mod retrieve;
+mod segment;
 mod sled_store;
 pub mod text;
 
 pub use graph::{Fact, FactKind, Graph, PackStats};
+pub use lexical::Hit;
 pub use link::{Link, Linker};
 pub use load::{fingerprint, knowledge_files, LoadReport, LoadedPack, PackLoader};
 pub use model::{Attr, Entity, FileKnowledge, Intent, Passage, Problem, Relation, Route, Source};
 pub use parse::parse_file;
 pub use retrieve::{retrieve, LinkedEntity, Retrieval, RetrieveOptions, ScoredFact};
+pub use segment::Segment;
 pub use sled_store::SledKnowledge;
 
 use std::sync::Arc;

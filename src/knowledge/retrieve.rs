@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::graph::{FactKind, Graph};
+use super::graph::{Fact, FactKind, Graph};
 use super::link::Link;
 use super::text::{normalize, terms};
 
@@ -41,8 +41,6 @@ pub struct LinkedEntity {
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ScoredFact {
-    #[serde(skip)]
-    pub fact: u32,
     pub score: f32,
     pub source: String,
     pub text: String,
@@ -51,6 +49,9 @@ pub struct ScoredFact {
     /// The question asks for exactly this (an attribute its words point at): an answer
     /// that does not state it does not answer.
     pub asked: bool,
+    /// Entity ids the fact is about.
+    #[serde(skip)]
+    pub about: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -177,12 +178,11 @@ pub fn retrieve(
     let norm = normalize(question);
     let q_terms = terms(&norm);
     let raw_words: Vec<&str> = norm.split(' ').collect();
-    let links: Vec<Link> = g.linker.find(&norm);
+    let links: Vec<Link> = g.link(&norm);
+    let asks = |key: &str| attr_match(key, &raw_words, &q_terms);
 
-    let mut linked: Vec<(u32, Option<String>)> = links
-        .iter()
-        .map(|l| (l.entity, Some(l.alias.clone())))
-        .collect();
+    let mut linked: Vec<(String, Option<String>)> =
+        links.into_iter().map(|l| (l.id, Some(l.alias))).collect();
     // The previous turn's subject carries over only when the question reads as a follow-up
     // ("and how big is the bag?", "is it open on sunday?") or asks for one of its
     // attributes; "what's the weather in Paris?" must not inherit the coffee.
@@ -191,60 +191,59 @@ pub fn retrieve(
         let follow_up = is_follow_up(&raw_words, &norm);
         linked = context
             .iter()
-            .filter_map(|id| g.by_id.get(id).copied())
-            .filter(|&e| {
-                follow_up
-                    || g.entity_facts[e as usize]
-                        .iter()
-                        .any(|&f| match &g.facts[f as usize].kind {
-                            FactKind::Attr(key) => attr_match(key, &raw_words, &q_terms) >= 1.0,
-                            _ => false,
-                        })
-            })
-            .map(|e| (e, None))
+            .filter_map(|id| g.entity(id))
+            .filter(|e| follow_up || e.attrs.iter().any(|a| asks(&a.key) >= 1.0))
+            .map(|e| (e.id.clone(), None))
             .collect();
         from_context = !linked.is_empty();
     }
 
-    let mut scores: HashMap<u32, (f32, &'static str, bool)> = HashMap::new();
-    let mut bump = |fact: u32, score: f32, via: &'static str, asked: bool| {
-        let e = scores.entry(fact).or_insert((0.0, via, asked));
-        if score > e.0 {
-            *e = (score, via, asked || e.2);
+    // Facts by (source, text), with their best score, why they were picked, and whether
+    // the question asks for exactly them.
+    let mut scored: HashMap<(String, String), (Fact, f32, &'static str, bool)> = HashMap::new();
+    let mut bump = |fact: Fact, score: f32, via: &'static str, asked: bool| {
+        let key = (fact.source.to_string(), fact.text.clone());
+        match scored.get_mut(&key) {
+            Some(e) if score > e.1 => {
+                e.1 = score;
+                e.2 = via;
+                e.3 |= asked;
+            }
+            Some(_) => {}
+            None => {
+                scored.insert(key, (fact, score, via, asked));
+            }
         }
     };
 
     // A linked entity's own facts first, the ones its question words point at on top.
-    for (rank, &(entity, _)) in linked.iter().enumerate() {
+    for (rank, (id, _)) in linked.iter().enumerate() {
         let base = 2.0 - 0.1 * rank.min(5) as f32;
-        for &f in &g.entity_facts[entity as usize] {
-            let fact = &g.facts[f as usize];
+        for fact in g.facts_of(id) {
+            let m = match &fact.kind {
+                FactKind::Attr(key) => asks(key),
+                FactKind::Relation { rel, .. } => asks(rel),
+                _ => 0.0,
+            };
             // A carried-over subject contributes only what the follow-up asks for.
-            if from_context
-                && !matches!(&fact.kind, FactKind::Attr(key) if attr_match(key, &raw_words, &q_terms) > 0.0)
-            {
+            if from_context && !(matches!(fact.kind, FactKind::Attr(_)) && m > 0.0) {
                 continue;
             }
             let (s, asked) = match &fact.kind {
                 FactKind::Summary => (base + 0.3, false),
-                FactKind::Attr(key) => {
-                    let m = attr_match(key, &raw_words, &q_terms);
-                    (base + m, m >= 1.0)
-                }
-                FactKind::Relation { rel, .. } => {
-                    (base - 0.6 + attr_match(rel, &raw_words, &q_terms), false)
-                }
-                FactKind::Passage(_) => (base - 0.2, false),
+                FactKind::Attr(_) => (base + m, m >= 1.0),
+                FactKind::Relation { .. } => (base - 0.6 + m, false),
+                FactKind::Passage => (base - 0.2, false),
             };
-            bump(f, s, "entity", asked);
+            bump(fact, s, "entity", asked);
         }
         // Two hops: the neighbours' own facts that the question asks for.
-        for &(other, _) in g.neighbours[entity as usize].iter().take(32) {
-            for &f in &g.entity_facts[other as usize] {
-                if let FactKind::Attr(key) = &g.facts[f as usize].kind {
-                    let m = attr_match(key, &raw_words, &q_terms);
+        for (other, _) in g.neighbours(id).into_iter().take(32) {
+            for fact in g.facts_of(&other) {
+                if let FactKind::Attr(key) = &fact.kind {
+                    let m = asks(key);
                     if m > 0.0 {
-                        bump(f, base - 1.0 + m, "neighbour", false);
+                        bump(fact, base - 1.0 + m, "neighbour", false);
                     }
                 }
             }
@@ -252,22 +251,22 @@ pub fn retrieve(
     }
 
     // Lexical hits over passages and summaries: the only source when no entity is named.
-    for hit in g.lexical.search(&q_terms, 8) {
+    for (fact, hit) in g.search(&q_terms, 8) {
         if hit.coverage < opts.min_coverage {
             continue;
         }
         // A passage that matches the whole question (an FAQ hit) beats an entity's facts;
         // a summary found by its words ranks below the linked entity's asked-for facts.
-        if matches!(g.facts[hit.fact as usize].kind, FactKind::Passage(_)) {
+        if fact.kind == FactKind::Passage {
             bump(
-                hit.fact,
+                fact,
                 1.5 + 1.5 * hit.coverage + hit.score / 50.0,
                 "passage",
                 false,
             );
         } else {
             bump(
-                hit.fact,
+                fact,
                 1.0 + hit.coverage + hit.score / 50.0,
                 "lexical",
                 false,
@@ -275,40 +274,40 @@ pub fn retrieve(
         }
     }
 
-    let mut ranked: Vec<(u32, f32, &'static str, bool)> = scores
-        .into_iter()
-        .map(|(f, (s, via, asked))| (f, s, via, asked))
-        .collect();
-    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut ranked: Vec<(Fact, f32, &'static str, bool)> = scored.into_values().collect();
+    ranked.sort_by(|a, b| {
+        b.1.total_cmp(&a.1)
+            .then_with(|| a.0.source.file.cmp(&b.0.source.file))
+            .then(a.0.source.line.cmp(&b.0.source.line))
+            .then_with(|| a.0.text.cmp(&b.0.text))
+    });
     let mut facts = Vec::new();
     let mut chars = 0;
-    for (f, score, via, asked) in ranked {
-        let fact = &g.facts[f as usize];
+    for (fact, score, via, asked) in ranked {
         let len = fact.text.chars().count();
         if facts.len() >= opts.max_facts || (chars + len > opts.max_chars && !facts.is_empty()) {
             break;
         }
         chars += len;
         facts.push(ScoredFact {
-            fact: f,
             score: (score * 1000.0).round() / 1000.0,
             source: fact.source.to_string(),
-            text: fact.text.clone(),
+            text: fact.text,
             via,
             asked,
+            about: fact.about,
         });
     }
 
     Retrieval {
         linked: linked
             .into_iter()
-            .map(|(e, alias)| {
-                let ent = &g.entities[e as usize];
-                LinkedEntity {
-                    id: ent.id.clone(),
-                    name: ent.name.clone(),
+            .filter_map(|(id, alias)| {
+                g.entity(&id).map(|e| LinkedEntity {
+                    id: e.id.clone(),
+                    name: e.name.clone(),
                     alias,
-                }
+                })
             })
             .collect(),
         facts,

@@ -87,7 +87,7 @@ impl KnowledgeStore for SledKnowledge {
         }
         self.tree.apply_batch(batch).map_err(storage)?;
         let report = loaded.report.clone();
-        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(loaded.graph);
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = loaded.graph;
         Ok(report)
     }
 }

@@ -243,3 +243,41 @@ fn the_budget_is_respected() {
         "the first fact always fits, the rest must fit the budget"
     );
 }
+
+#[test]
+fn removing_an_entity_another_file_points_at_is_caught_on_reload() {
+    // stores.toml's relation and events.toml's relation point at harbor-street; after a
+    // successful load, those files are not re-checked unless an id they use goes away.
+    let tmp = copy_sample();
+    let mut loader = PackLoader::default();
+    loader.load(tmp.path()).unwrap();
+    let stores = tmp.path().join("stores.toml");
+    let text = std::fs::read_to_string(&stores).unwrap();
+    std::fs::write(
+        &stores,
+        text.replace("id = \"harbor-street\"", "id = \"harbour-street\""),
+    )
+    .unwrap();
+    let p = match loader.load(tmp.path()) {
+        Err(KnowledgeError::Invalid(p)) => p,
+        other => panic!("expected problems, got {:?}", other.map(|l| l.report)),
+    };
+    let lines: Vec<String> = p.iter().map(|p| p.to_string()).collect();
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "events.toml:11: relation \"held_at\" points to missing entity \"harbor-street\""
+        )),
+        "{lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("stores.toml:") && l.contains("\"roasts_for\"")),
+        "{lines:#?}"
+    );
+    // Put it back: the pack loads again, and the rejected edit left the cache as it was,
+    // so the restored file is recognised by its content hash and not parsed.
+    std::fs::write(&stores, text).unwrap();
+    let report = loader.load(tmp.path()).unwrap().report;
+    assert_eq!(report.parsed, 0);
+}

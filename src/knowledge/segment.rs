@@ -1,0 +1,60 @@
+//! One file's share of the graph, indexed on its own: its entities' names (linker), its
+//! summaries and passages (lexical postings), and the relations and passages that point at
+//! each entity id. Segments are built once per file version and shared between graphs,
+//! so a one-file edit rebuilds one segment, not the whole pack.
+
+use std::collections::HashMap;
+
+use super::lexical::LexicalSegment;
+use super::link::Linker;
+use super::model::{Entity, FileKnowledge, Intent, Passage, Relation};
+
+#[derive(Debug, Default)]
+pub struct Segment {
+    pub entities: Vec<Entity>,
+    pub relations: Vec<Relation>,
+    pub passages: Vec<Passage>,
+    pub intents: Vec<Intent>,
+    pub linker: Linker,
+    pub lexical: LexicalSegment,
+    /// Relations (local indexes) by the id at either end.
+    pub relations_of: HashMap<String, Vec<u32>>,
+    /// Passages (local indexes) by the ids in their `about`.
+    pub passages_about: HashMap<String, Vec<u32>>,
+}
+
+impl Segment {
+    pub fn build(k: &FileKnowledge) -> Segment {
+        let mut relations_of: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, r) in k.relations.iter().enumerate() {
+            relations_of
+                .entry(r.from.clone())
+                .or_default()
+                .push(i as u32);
+            if r.to != r.from {
+                relations_of.entry(r.to.clone()).or_default().push(i as u32);
+            }
+        }
+        let mut passages_about: HashMap<String, Vec<u32>> = HashMap::new();
+        for (i, p) in k.passages.iter().enumerate() {
+            for id in &p.about {
+                passages_about.entry(id.clone()).or_default().push(i as u32);
+            }
+        }
+        Segment {
+            linker: Linker::build(&k.entities),
+            lexical: LexicalSegment::build(&k.entities, &k.passages),
+            entities: k.entities.clone(),
+            relations: k.relations.clone(),
+            passages: k.passages.clone(),
+            intents: k.intents.clone(),
+            relations_of,
+            passages_about,
+        }
+    }
+
+    /// Every entity id this segment's relations and passages point at.
+    pub fn references(&self) -> impl Iterator<Item = &String> {
+        self.relations_of.keys().chain(self.passages_about.keys())
+    }
+}
