@@ -2,7 +2,9 @@
 //! together (entity ids, intents, lexical statistics), validated as a whole. Facts are
 //! rendered from it on demand, each with its source.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use super::lexical::{self, Hit, LexicalStats};
@@ -78,14 +80,15 @@ impl Graph {
     ) -> Result<Graph, Vec<Problem>> {
         let mut problems = Vec::new();
         let segments: Vec<Arc<Segment>> = files.values().cloned().collect();
-        let mut by_id: HashMap<String, Slot> = HashMap::with_capacity(
+        let mut by_id: HashMap<String, Slot> = HashMap::with_capacity_and_hasher(
             previous
                 .map(|p| p.by_id.len())
                 .unwrap_or(0)
                 .max(segments.iter().map(|s| s.entities.len()).sum()),
+            Default::default(),
         );
         let mut intents = Vec::new();
-        let mut intent_seen: HashMap<String, Source> = HashMap::new();
+        let mut intent_seen: HashMap<String, Source> = HashMap::default();
         for (si, seg) in segments.iter().enumerate() {
             for (li, e) in seg.entities.iter().enumerate() {
                 let slot = Slot {
@@ -221,12 +224,7 @@ impl Graph {
         };
         let mut out: Vec<Fact> = summary_fact(e).into_iter().collect();
         for a in &e.attrs {
-            out.push(Fact {
-                kind: FactKind::Attr(a.key.clone()),
-                about: vec![e.id.clone()],
-                text: format!("{} — {}: {}", e.name, a.key.replace('_', " "), a.value),
-                source: a.source.clone(),
-            });
+            out.push(Graph::attr_fact(e, a));
         }
         for seg in &self.segments {
             for &r in seg.relations_of.get(id).into_iter().flatten() {
@@ -243,19 +241,31 @@ impl Graph {
         out
     }
 
-    /// Entities one relation away, with the relation's rendered fact.
-    pub fn neighbours(&self, id: &str) -> Vec<(String, Fact)> {
-        let mut out = Vec::new();
+    /// Entities one relation away (either direction).
+    pub fn neighbours(&self, id: &str) -> Vec<&Entity> {
+        let mut out: Vec<&Entity> = Vec::new();
         for seg in &self.segments {
             for &r in seg.relations_of.get(id).into_iter().flatten() {
                 let rel = &seg.relations[r as usize];
-                if let Some(f) = self.relation_fact(rel, id) {
-                    let other = if rel.from == id { &rel.to } else { &rel.from };
-                    out.push((other.clone(), f));
+                let other = if rel.from == id { &rel.to } else { &rel.from };
+                if let Some(e) = self.entity(other) {
+                    if !out.iter().any(|o| o.id == e.id) {
+                        out.push(e);
+                    }
                 }
             }
         }
         out
+    }
+
+    /// An attribute of an entity as a citable fact.
+    pub fn attr_fact(e: &Entity, a: &super::model::Attr) -> Fact {
+        Fact {
+            kind: FactKind::Attr(a.key.clone()),
+            about: vec![e.id.clone()],
+            text: format!("{} — {}: {}", e.name, a.key.replace('_', " "), a.value),
+            source: a.source.clone(),
+        }
     }
 
     fn relation_fact(&self, r: &Relation, seen_from: &str) -> Option<Fact> {

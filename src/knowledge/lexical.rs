@@ -2,7 +2,7 @@
 //! segment keeps its own postings; document frequencies are summed across segments at
 //! query time, so a segment never needs rebuilding when another file changes.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::sync::Arc;
 
 use super::model::{Entity, Passage};
@@ -76,7 +76,7 @@ impl LexicalSegment {
             .map(|(i, p)| (Doc::Passage(i as u32), format!("{} {}", p.title, p.body)));
         for (doc, text) in summaries.chain(passages) {
             let words = terms(&normalize(&text));
-            let mut tf: HashMap<&str, u16> = HashMap::new();
+            let mut tf: HashMap<&str, u16> = HashMap::default();
             for w in &words {
                 *tf.entry(w).or_default() += 1;
             }
@@ -119,7 +119,7 @@ pub fn search(
     if total_idf <= 0.0 {
         return Vec::new();
     }
-    let mut acc: HashMap<(u32, u32), (f32, f32)> = HashMap::new();
+    let mut acc: HashMap<(u32, u32), (f32, f32)> = HashMap::default();
     for (ti, t) in unique.iter().enumerate() {
         // A word in more than a tenth of a large pack is noise; skipping it keeps the
         // search inside its latency budget.

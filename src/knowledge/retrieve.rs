@@ -238,13 +238,16 @@ pub fn retrieve(
             bump(fact, s, "entity", asked);
         }
         // Two hops: the neighbours' own facts that the question asks for.
-        for (other, _) in g.neighbours(id).into_iter().take(32) {
-            for fact in g.facts_of(&other) {
-                if let FactKind::Attr(key) = &fact.kind {
-                    let m = asks(key);
-                    if m > 0.0 {
-                        bump(fact, base - 1.0 + m, "neighbour", false);
-                    }
+        for other in g.neighbours(id).into_iter().take(32) {
+            for a in &other.attrs {
+                let m = asks(&a.key);
+                if m > 0.0 {
+                    bump(
+                        Graph::attr_fact(other, a),
+                        base - 1.0 + m,
+                        "neighbour",
+                        false,
+                    );
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! each entity id. Segments are built once per file version and shared between graphs,
 //! so a one-file edit rebuilds one segment, not the whole pack.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use super::lexical::LexicalSegment;
 use super::link::Linker;
@@ -25,7 +25,7 @@ pub struct Segment {
 
 impl Segment {
     pub fn build(k: &FileKnowledge) -> Segment {
-        let mut relations_of: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut relations_of: HashMap<String, Vec<u32>> = HashMap::default();
         for (i, r) in k.relations.iter().enumerate() {
             relations_of
                 .entry(r.from.clone())
@@ -35,7 +35,7 @@ impl Segment {
                 relations_of.entry(r.to.clone()).or_default().push(i as u32);
             }
         }
-        let mut passages_about: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut passages_about: HashMap<String, Vec<u32>> = HashMap::default();
         for (i, p) in k.passages.iter().enumerate() {
             for id in &p.about {
                 passages_about.entry(id.clone()).or_default().push(i as u32);
