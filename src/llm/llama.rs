@@ -101,8 +101,9 @@ impl LlmBackend for LlamaBackend {
     }
 }
 
-/// llama.cpp's runtime may be initialised once per process.
-fn runtime() -> Result<&'static LlamaRuntime, LlmError> {
+/// llama.cpp's runtime, initialised once per process (llama.cpp allows no second one);
+/// shared with anything else in the process that calls llama.cpp, such as benchmarks.
+pub fn runtime() -> Result<&'static LlamaRuntime, LlmError> {
     static RUNTIME: std::sync::OnceLock<Option<LlamaRuntime>> = std::sync::OnceLock::new();
     RUNTIME
         .get_or_init(|| {

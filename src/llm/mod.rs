@@ -3,7 +3,7 @@
 
 mod llama;
 
-pub use llama::{LlamaBackend, LlamaOptions};
+pub use llama::{runtime as llama_runtime, LlamaBackend, LlamaOptions};
 
 /// Model failures, as the dialogue core sees them.
 #[derive(Debug, thiserror::Error)]
