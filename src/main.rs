@@ -9,8 +9,8 @@ fn main() {
     let cli = Cli::parse();
     // Long-running service: info; one-shot commands: only warnings, so stdout stays clean.
     let default = match cli.command {
-        Command::Run => "info,llama_cpp_2=warn",
-        _ => "warn,llama_cpp_2=error",
+        Command::Run => "info,llama-cpp-2=warn,llama_cpp_2=warn",
+        _ => "warn,llama-cpp-2=error,llama_cpp_2=error",
     };
     let filter = EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
