@@ -433,7 +433,11 @@ impl Bot {
         let text = self.prompts.reply(
             key,
             zh,
-            context! { bot_name => self.config.dialogue.bot_name.clone(), support => self.support_line() },
+            // Only complaints and hand-offs name the support contact; skip the lookup otherwise.
+            context! {
+                bot_name => self.config.dialogue.bot_name.clone(),
+                support => if matches!(key, "complaint" | "handoff") { self.support_line() } else { String::new() },
+            },
         );
         Reply {
             intent,

@@ -31,6 +31,11 @@ fn assert_cited(reply: &herald::Reply, value: &str, source_suffix: &str) {
     }
 }
 
+/// What the engagement log holds of one kind of event.
+fn logged(t: &support::TestBot, pick: impl Fn(EventKind) -> Option<String>) -> Vec<String> {
+    t.bot.log().events().filter_map(|e| pick(e.kind)).collect()
+}
+
 #[tokio::test]
 async fn answers_a_price_with_its_citation() {
     let t = bot();
@@ -82,15 +87,10 @@ async fn admits_what_it_does_not_know_and_records_the_gap() {
     assert_eq!(r.fallback, herald::dialogue::Fallback::Unknown);
     assert!(r.citations.is_empty());
     assert!(r.reply.contains("don't know"), "{}", r.reply);
-    let gaps: Vec<String> = t
-        .bot
-        .log()
-        .events()
-        .filter_map(|e| match e.kind {
-            EventKind::Gap { question } => Some(question),
-            _ => None,
-        })
-        .collect();
+    let gaps = logged(&t, |k| match k {
+        EventKind::Gap { question } => Some(question),
+        _ => None,
+    });
     assert_eq!(gaps, ["What's the weather in Paris tomorrow?"]);
 }
 
@@ -223,15 +223,10 @@ async fn smalltalk_complaints_and_handoffs() {
     assert!(c.reply.contains("care@lanternhill.coffee"), "{}", c.reply);
     let h = t.bot.handle(&msg("h", "I want a human")).await.unwrap();
     assert_eq!(h.flagged.as_deref(), Some("handoff"));
-    let flags: Vec<String> = t
-        .bot
-        .log()
-        .events()
-        .filter_map(|e| match e.kind {
-            EventKind::Flag { reason, .. } => Some(reason),
-            _ => None,
-        })
-        .collect();
+    let flags = logged(&t, |k| match k {
+        EventKind::Flag { reason, .. } => Some(reason),
+        _ => None,
+    });
     assert_eq!(flags, ["complaint", "handoff"]);
 
     let rec = t
