@@ -62,9 +62,13 @@ pub async fn run(
         tokio::spawn(watch_knowledge(bot.clone(), every, shutdown.clone()));
     }
 
-    let permits = Arc::new(Semaphore::new(opts.concurrency.max(1)));
-    let mut conversations: HashMap<String, mpsc::UnboundedSender<Incoming>> = HashMap::new();
-    let mut workers = JoinSet::new();
+    let mut dispatch = Dispatcher {
+        bot: bot.clone(),
+        adapters: by_kind,
+        permits: Arc::new(Semaphore::new(opts.concurrency.max(1))),
+        conversations: HashMap::new(),
+        workers: JoinSet::new(),
+    };
     let mut sources_open = true;
     loop {
         tokio::select! {
@@ -75,30 +79,56 @@ pub async fn run(
                     sources_open = false;
                     continue;
                 };
-                let key = format!("{}:{}:{}", msg.chat.platform, msg.chat.chat, msg.user);
-                let msg = match conversations.get(&key) {
-                    Some(queue) => match queue.send(msg) {
-                        Ok(()) => continue,
-                        Err(mpsc::error::SendError(msg)) => msg,
-                    },
-                    None => msg,
-                };
-                let (queue, inbox) = mpsc::unbounded_channel();
-                let _ = queue.send(msg);
-                conversations.insert(key, queue);
-                workers.spawn(conversation(bot.clone(), by_kind.clone(), permits.clone(), inbox));
-                // Forget finished conversations so the map stays small.
-                conversations.retain(|_, q| !q.is_closed());
+                dispatch.dispatch(msg);
             }
             _ = shutdown.wait_for(|s| *s) => break,
         }
     }
-    drop(conversations);
-    // Let the messages already taken finish, then stop the listeners.
-    while workers.join_next().await.is_some() {}
+    // Stop taking messages, answer the ones already received, then wait for the replies.
     listeners.abort_all();
+    rx.close();
+    while let Some(msg) = rx.recv().await {
+        dispatch.dispatch(msg);
+    }
+    drop(dispatch.conversations);
+    while dispatch.workers.join_next().await.is_some() {}
     if let Err(e) = bot.log().flush() {
         tracing::error!(error = %e, "could not flush the data folder");
+    }
+}
+
+/// Hands each message to its conversation's worker, starting one when needed.
+struct Dispatcher {
+    bot: Arc<Bot>,
+    adapters: Arc<HashMap<PlatformKind, Arc<dyn Platform>>>,
+    permits: Arc<Semaphore>,
+    conversations: HashMap<String, mpsc::UnboundedSender<Incoming>>,
+    workers: JoinSet<()>,
+}
+
+impl Dispatcher {
+    fn dispatch(&mut self, msg: Incoming) {
+        let key = format!("{}:{}:{}", msg.chat.platform, msg.chat.chat, msg.user);
+        let msg = match self.conversations.get(&key) {
+            Some(queue) => match queue.send(msg) {
+                Ok(()) => return,
+                // That worker went idle and closed; start a new one.
+                Err(mpsc::error::SendError(msg)) => msg,
+            },
+            None => msg,
+        };
+        let (queue, inbox) = mpsc::unbounded_channel();
+        let _ = queue.send(msg);
+        self.conversations.insert(key, queue);
+        self.workers.spawn(conversation(
+            self.bot.clone(),
+            self.adapters.clone(),
+            self.permits.clone(),
+            inbox,
+        ));
+        // Forget finished conversations so the map stays small.
+        self.conversations.retain(|_, q| !q.is_closed());
+        while self.workers.try_join_next().is_some() {}
     }
 }
 

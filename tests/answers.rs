@@ -327,3 +327,21 @@ async fn the_log_is_pseudonymous_and_complete() {
         other => panic!("expected a reply event, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn an_faq_answer_states_the_passage_not_a_non_answer() {
+    // The model once said "No, I'm afraid of the consequences." here: grounded (it claims
+    // nothing) but no answer. The reply must carry the passage's substance.
+    let t = bot();
+    let r = t
+        .bot
+        .handle(&msg("faq", "Can I return coffee I don't like?"))
+        .await
+        .unwrap();
+    assert_cited(&r, "30 days", "faq.md:12");
+    assert!(
+        !r.reply.starts_with("Can I return"),
+        "the extractive answer repeats the question: {}",
+        r.reply
+    );
+}

@@ -97,7 +97,7 @@ pub async fn answer(
             continue;
         }
         let report = guard::check(text, &guard_input);
-        if !guard::states_asked(text, input.retrieval) {
+        if !guard::states_asked(text, input.retrieval, input.question) {
             tracing::info!(strict, "reply does not state what was asked");
             continue;
         }
@@ -174,7 +174,12 @@ pub fn extractive(retrieval: &Retrieval) -> (String, Vec<CitationOut>) {
             break;
         }
         let id = i + 1;
-        lines.push(format!("{} [{id}]", f.text));
+        // A passage answers in its body; its heading is the question it answers.
+        let text = match f.text.split_once(" — ") {
+            Some((_, body)) if f.passage => body,
+            _ => f.text.as_str(),
+        };
+        lines.push(format!("{text} [{id}]"));
         citations.push(CitationOut {
             id,
             source: f.source.clone(),

@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::knowledge::text::normalize;
+use crate::knowledge::text::{normalize, terms};
 use crate::knowledge::{Graph, Retrieval};
 
 /// One claim of the reply that no fact supports.
@@ -301,31 +301,47 @@ fn check_sentence(sentence: &str, sources: &[&str], allowed: &[usize], report: &
     }
 }
 
-/// Does the reply state what the question asked for? When retrieval found a fact the
-/// question points at ("how much" → the price), a reply without its value (its numbers,
-/// or its words when it has none) talks around the question.
-pub fn states_asked(reply: &str, retrieval: &Retrieval) -> bool {
+/// Does the reply answer from the facts, rather than talk around them?
+///
+/// When retrieval found a fact the question points at ("how much" → the price), the reply
+/// must state its value (its numbers, or its words when it has none). Otherwise it must
+/// carry something of the best fact that the question did not already say: one of its
+/// numbers when it has any ("within 30 days"), else two of its words. "No, I'm afraid of
+/// the consequences" is grounded — it claims nothing — but it is no answer.
+pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool {
     let asked: Vec<&str> = retrieval
         .facts
         .iter()
         .filter(|f| f.asked)
         .map(|f| f.text.rsplit_once(": ").map(|(_, v)| v).unwrap_or(&f.text))
         .collect();
-    if asked.is_empty() {
-        return true;
-    }
     let reply_numbers = numbers_in(reply);
-    let reply_norm = normalize(reply);
-    asked.iter().any(|value| {
-        let wanted = numbers_in(value);
-        if wanted.is_empty() {
-            reply_norm.contains(&normalize(value))
-        } else {
-            wanted
-                .iter()
-                .all(|n| reply_numbers.iter().any(|r| (r - n).abs() < 1e-9))
-        }
-    })
+    let has_number = |n: &f64| reply_numbers.iter().any(|r| (r - n).abs() < 1e-9);
+    if !asked.is_empty() {
+        let reply_norm = normalize(reply);
+        return asked.iter().any(|value| {
+            let wanted = numbers_in(value);
+            if wanted.is_empty() {
+                reply_norm.contains(&normalize(value))
+            } else {
+                wanted.iter().all(has_number)
+            }
+        });
+    }
+    let Some(top) = retrieval.facts.first() else {
+        return true;
+    };
+    let numbers = numbers_in(&top.text);
+    if !numbers.is_empty() {
+        return numbers.iter().any(has_number);
+    }
+    let said: HashSet<String> = terms(&normalize(question)).into_iter().collect();
+    let new: HashSet<String> = terms(&normalize(&top.text))
+        .into_iter()
+        .filter(|t| !said.contains(t))
+        .collect();
+    let reply_terms: HashSet<String> = terms(&normalize(reply)).into_iter().collect();
+    new.intersection(&reply_terms).count() >= new.len().min(2)
 }
 
 #[cfg(test)]
@@ -447,19 +463,32 @@ mod tests {
             &[],
             &RetrieveOptions::default(),
         );
-        assert!(states_asked("It costs 18.50 USD [1].", &r));
+        let q = "how much is the yirgacheffe?";
+        assert!(states_asked("It costs 18.50 USD [1].", &r, q));
         assert!(!states_asked(
             "The Yirgacheffe is a light roast with floral notes [1].",
-            &r
+            &r,
+            q
         ));
-        // No attribute asked for: nothing to require.
+        // No attribute asked for: two words of the best fact that the question lacked.
         let r = retrieve(
             &g,
             "tell me about the yirgacheffe",
             &[],
             &RetrieveOptions::default(),
         );
-        assert!(states_asked("It is a floral light roast.", &r));
+        let q = "tell me about the yirgacheffe";
+        assert!(states_asked("It is a floral light roast.", &r, q));
+        assert!(!states_asked("It is a coffee.", &r, q));
+        // A passage with numbers: the answer must state one of them.
+        let q = "can I return coffee I don't like?";
+        let r = retrieve(&g, q, &[], &RetrieveOptions::default());
+        assert!(states_asked(
+            "Yes, unopened bags within 30 days [1].",
+            &r,
+            q
+        ));
+        assert!(!states_asked("No, I'm afraid of the consequences.", &r, q));
     }
 
     #[test]

@@ -52,6 +52,9 @@ pub struct ScoredFact {
     /// Entity ids the fact is about.
     #[serde(skip)]
     pub about: Vec<String>,
+    /// A passage (its text is "question — answer").
+    #[serde(skip)]
+    pub passage: bool,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -298,6 +301,7 @@ pub fn retrieve(
             text: fact.text,
             via,
             asked,
+            passage: fact.kind == FactKind::Passage,
             about: fact.about,
         });
     }
