@@ -6,7 +6,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Builds are cached outside the clone so a fresh checkout (CI) reuses them.
-export CARGO_TARGET_DIR="${HERALD_TARGET_DIR:-$HOME/.cache/herald/target}"
+export CARGO_TARGET_DIR="${HERALD_TARGET_DIR:-${HOME:-/root}/.cache/herald/target}"
 MODEL_FILE="$ROOT/models/SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
