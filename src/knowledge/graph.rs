@@ -18,10 +18,9 @@ pub enum FactKind {
     Summary,
     /// An attribute, with its key (question words are matched against it).
     Attr(String),
-    /// A relation; `other` is the entity id at the far end.
+    /// A relation, with its name.
     Relation {
         rel: String,
-        other: String,
     },
     Passage,
 }
@@ -228,7 +227,7 @@ impl Graph {
         }
         for seg in &self.segments {
             for &r in seg.relations_of.get(id).into_iter().flatten() {
-                if let Some(f) = self.relation_fact(&seg.relations[r as usize], id) {
+                if let Some(f) = self.relation_fact(&seg.relations[r as usize]) {
                     out.push(f);
                 }
             }
@@ -268,7 +267,7 @@ impl Graph {
         }
     }
 
-    fn relation_fact(&self, r: &Relation, seen_from: &str) -> Option<Fact> {
+    fn relation_fact(&self, r: &Relation) -> Option<Fact> {
         let from = self.entity(&r.from)?;
         let to = self.entity(&r.to)?;
         let mut text = format!("{} — {} → {}", from.name, r.rel.replace('_', " "), to.name);
@@ -280,16 +279,8 @@ impl Graph {
                 .collect();
             text.push_str(&format!(" ({})", attrs.join(", ")));
         }
-        let other = if r.from == seen_from {
-            r.to.clone()
-        } else {
-            r.from.clone()
-        };
         Some(Fact {
-            kind: FactKind::Relation {
-                rel: r.rel.clone(),
-                other,
-            },
+            kind: FactKind::Relation { rel: r.rel.clone() },
             about: vec![r.from.clone(), r.to.clone()],
             text,
             source: r.source.clone(),

@@ -69,7 +69,7 @@ impl Retrieval {
         !self.facts.is_empty()
     }
 
-    /// Entity indexes this retrieval is about (linked ones).
+    /// Ids of the entities this retrieval is about (the linked ones).
     pub fn entity_ids(&self) -> Vec<String> {
         self.linked.iter().map(|l| l.id.clone()).collect()
     }
