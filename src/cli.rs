@@ -153,6 +153,7 @@ fn engine_options(config: &Config) -> EngineOptions {
             .knowledge
             .reload
             .then(|| Duration::from_millis(config.knowledge.reload_interval_ms.max(50))),
+        typing_after: Duration::from_millis(config.engine.typing_after_ms),
     }
 }
 
@@ -335,6 +336,7 @@ async fn ask(config: Config, text: &str, json: bool) -> anyhow::Result<i32> {
         message_id: "1".into(),
         text: text.to_string(),
         addressed: true,
+        manager: true,
     };
     let Some(reply) = bot.handle(&msg).await else {
         return Ok(0);

@@ -172,6 +172,8 @@ pub struct EngineConfig {
     pub concurrency: usize,
     /// Messages waiting at most before adapters are slowed down.
     pub queue: usize,
+    /// Show "typing…" when an answer takes longer than this many milliseconds.
+    pub typing_after_ms: u64,
 }
 
 impl Default for EngineConfig {
@@ -179,6 +181,7 @@ impl Default for EngineConfig {
         EngineConfig {
             concurrency: 4,
             queue: 256,
+            typing_after_ms: 300,
         }
     }
 }

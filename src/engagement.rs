@@ -6,7 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use herald_platform::ChatRef;
+use herald_platform::{ChatRef, Inbound};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngagementError {
@@ -56,11 +56,37 @@ pub enum EventKind {
     Feedback {
         text: String,
     },
+    /// A rating button pressed under one of the bot's answers.
+    Rating {
+        message_id: String,
+        positive: bool,
+        /// What the rated answer cited, so feedback can be traced to knowledge.
+        sources: Vec<String>,
+        route: String,
+    },
+    /// A member's reactions on one of the bot's messages, as now set.
+    Reaction {
+        message_id: String,
+        reactions: Vec<String>,
+        sources: Vec<String>,
+    },
+    /// A member joined the group or server.
+    Joined,
+}
+
+/// What the bot remembers about a message it sent, to link ratings and reactions to it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SentInfo {
+    pub in_reply_to: Option<String>,
+    pub route: String,
+    pub sources: Vec<String>,
 }
 
 pub struct EngagementLog {
     db: sled::Db,
     events: sled::Tree,
+    /// The bot's own messages (platform, chat, message id → [`SentInfo`]).
+    sent: sled::Tree,
     key: [u8; 32],
 }
 
@@ -70,6 +96,7 @@ impl EngagementLog {
     pub fn open(db: &sled::Db, secret: &str) -> Result<EngagementLog, EngagementError> {
         let err = |e: sled::Error| EngagementError::Storage(e.to_string());
         let events = db.open_tree("events").map_err(err)?;
+        let sent = db.open_tree("sent").map_err(err)?;
         let key = if secret.is_empty() {
             let meta = db.open_tree("meta").map_err(err)?;
             match meta.get("member_key").map_err(err)? {
@@ -90,6 +117,7 @@ impl EngagementLog {
         Ok(EngagementLog {
             db: db.clone(),
             events,
+            sent,
             key,
         })
     }
@@ -140,6 +168,73 @@ impl EngagementLog {
         Ok(())
     }
 
+    /// Remember the messages a reply became, so a later rating or reaction finds its sources.
+    pub fn remember_sent(
+        &self,
+        chat: &ChatRef,
+        message_ids: &[String],
+        info: &SentInfo,
+    ) -> Result<(), EngagementError> {
+        let value =
+            serde_json::to_vec(info).map_err(|e| EngagementError::Storage(e.to_string()))?;
+        for id in message_ids {
+            self.sent
+                .insert(sent_key(chat, id), value.clone())
+                .map_err(|e| EngagementError::Storage(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// What the bot sent as `message_id` in `chat`, if it was the bot's.
+    pub fn sent_info(&self, chat: &ChatRef, message_id: &str) -> Option<SentInfo> {
+        let raw = self.sent.get(sent_key(chat, message_id)).ok()??;
+        serde_json::from_slice(&raw).ok()
+    }
+
+    /// Record a rating, reaction or join. Reactions count only on the bot's own messages
+    /// (what members think of its answers and posts); ratings carry the rated answer's sources.
+    pub fn record_signal(&self, signal: &Inbound) -> Result<(), EngagementError> {
+        match signal {
+            Inbound::Message(_) => Ok(()),
+            Inbound::Rating {
+                chat,
+                user,
+                message_id,
+                positive,
+            } => {
+                let info = self.sent_info(chat, message_id).unwrap_or_default();
+                self.record(
+                    chat,
+                    user,
+                    EventKind::Rating {
+                        message_id: message_id.clone(),
+                        positive: *positive,
+                        sources: info.sources,
+                        route: info.route,
+                    },
+                )
+            }
+            Inbound::Reaction {
+                chat,
+                user,
+                message_id,
+                reactions,
+            } => match self.sent_info(chat, message_id) {
+                Some(info) => self.record(
+                    chat,
+                    user,
+                    EventKind::Reaction {
+                        message_id: message_id.clone(),
+                        reactions: reactions.clone(),
+                        sources: info.sources,
+                    },
+                ),
+                None => Ok(()),
+            },
+            Inbound::MemberJoined { chat, user } => self.record(chat, user, EventKind::Joined),
+        }
+    }
+
     /// Every event in the order it was logged.
     pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
         self.events
@@ -154,6 +249,10 @@ impl EngagementLog {
             .map(|_| ())
             .map_err(|e| EngagementError::Storage(e.to_string()))
     }
+}
+
+fn sent_key(chat: &ChatRef, message_id: &str) -> Vec<u8> {
+    format!("{}\0{}\0{}", chat.platform, chat.chat, message_id).into_bytes()
 }
 
 pub fn now_ms() -> u64 {

@@ -9,9 +9,10 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
-use herald_platform::{Incoming, Outgoing, Platform, PlatformKind};
+use herald_platform::{ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformKind};
 
 use crate::bot::Bot;
+use crate::engagement::SentInfo;
 use crate::knowledge::{fingerprint, KnowledgeError};
 
 /// How the engine runs.
@@ -24,6 +25,8 @@ pub struct EngineOptions {
     pub stop_when_sources_end: bool,
     /// Watch the knowledge folder and reload on change, this often.
     pub reload_every: Option<Duration>,
+    /// Show "typing…" when an answer takes longer than this, refreshed while it is made.
+    pub typing_after: Duration,
 }
 
 impl Default for EngineOptions {
@@ -33,6 +36,7 @@ impl Default for EngineOptions {
             queue: 256,
             stop_when_sources_end: false,
             reload_every: None,
+            typing_after: Duration::from_millis(300),
         }
     }
 }
@@ -44,7 +48,7 @@ pub async fn run(
     opts: EngineOptions,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let (tx, mut rx) = mpsc::channel::<Incoming>(opts.queue.max(1));
+    let (tx, mut rx) = mpsc::channel::<Inbound>(opts.queue.max(1));
     let by_kind: Arc<HashMap<PlatformKind, Arc<dyn Platform>>> =
         Arc::new(adapters.iter().map(|a| (a.kind(), a.clone())).collect());
     let mut listeners = JoinSet::new();
@@ -66,6 +70,7 @@ pub async fn run(
         bot: bot.clone(),
         adapters: by_kind,
         permits: Arc::new(Semaphore::new(opts.concurrency.max(1))),
+        typing_after: opts.typing_after,
         conversations: HashMap::new(),
         workers: JoinSet::new(),
     };
@@ -102,12 +107,22 @@ struct Dispatcher {
     bot: Arc<Bot>,
     adapters: Arc<HashMap<PlatformKind, Arc<dyn Platform>>>,
     permits: Arc<Semaphore>,
+    typing_after: Duration,
     conversations: HashMap<String, mpsc::UnboundedSender<Incoming>>,
     workers: JoinSet<()>,
 }
 
 impl Dispatcher {
-    fn dispatch(&mut self, msg: Incoming) {
+    fn dispatch(&mut self, inbound: Inbound) {
+        let msg = match inbound {
+            Inbound::Message(msg) => msg,
+            signal => {
+                if let Err(e) = self.bot.log().record_signal(&signal) {
+                    tracing::error!(error = %e, "could not write the engagement log");
+                }
+                return;
+            }
+        };
         let key = format!("{}:{}:{}", msg.chat.platform, msg.chat.chat, msg.user);
         let msg = match self.conversations.get(&key) {
             Some(queue) => match queue.send(msg) {
@@ -121,9 +136,12 @@ impl Dispatcher {
         let _ = queue.send(msg);
         self.conversations.insert(key, queue);
         self.workers.spawn(conversation(
-            self.bot.clone(),
-            self.adapters.clone(),
-            self.permits.clone(),
+            Worker {
+                bot: self.bot.clone(),
+                adapters: self.adapters.clone(),
+                permits: self.permits.clone(),
+                typing_after: self.typing_after,
+            },
             inbox,
         ));
         // Forget finished conversations so the map stays small.
@@ -132,22 +150,25 @@ impl Dispatcher {
     }
 }
 
-/// One conversation's messages, in order. Ends when idle for a while.
-async fn conversation(
+/// What a conversation's task needs to answer and deliver.
+struct Worker {
     bot: Arc<Bot>,
     adapters: Arc<HashMap<PlatformKind, Arc<dyn Platform>>>,
     permits: Arc<Semaphore>,
-    mut inbox: mpsc::UnboundedReceiver<Incoming>,
-) {
+    typing_after: Duration,
+}
+
+/// One conversation's messages, in order. Ends when idle for a while.
+async fn conversation(w: Worker, mut inbox: mpsc::UnboundedReceiver<Incoming>) {
     loop {
         match tokio::time::timeout(Duration::from_secs(30), inbox.recv()).await {
-            Ok(Some(msg)) => deliver(&bot, &adapters, &permits, msg).await,
+            Ok(Some(msg)) => w.deliver(msg).await,
             Ok(None) => return,
             Err(_idle) => {
                 // Close first, then finish what arrived meanwhile: nothing sent is lost.
                 inbox.close();
                 while let Ok(msg) = inbox.try_recv() {
-                    deliver(&bot, &adapters, &permits, msg).await;
+                    w.deliver(msg).await;
                 }
                 return;
             }
@@ -155,37 +176,73 @@ async fn conversation(
     }
 }
 
-async fn deliver(
-    bot: &Bot,
-    adapters: &HashMap<PlatformKind, Arc<dyn Platform>>,
-    permits: &Semaphore,
-    msg: Incoming,
-) {
-    let Ok(_permit) = permits.acquire().await else {
-        return;
-    };
-    let Some(reply) = bot.handle(&msg).await else {
-        return;
-    };
-    let Some(adapter) = adapters.get(&msg.chat.platform) else {
-        return;
-    };
-    let out = Outgoing {
-        chat: msg.chat.clone(),
-        reply_to: Some(msg.message_id.clone()),
-        text: reply.reply,
-        citations: reply
-            .citations
-            .into_iter()
-            .map(|c| herald_platform::Citation {
-                id: c.id,
-                source: c.source,
-                fact: c.fact,
-            })
-            .collect(),
-    };
-    if let Err(e) = adapter.send(out).await {
-        tracing::error!(platform = %msg.chat.platform, error = %e, "reply not delivered");
+impl Worker {
+    async fn deliver(&self, msg: Incoming) {
+        let Ok(_permit) = self.permits.acquire().await else {
+            return;
+        };
+        let adapter = self.adapters.get(&msg.chat.platform).cloned();
+        // Show "typing…" only when the answer is slow (commands answer before it starts),
+        // and keep it alive until the reply is out: platforms drop it after ~5 s.
+        let typing = match (&adapter, msg.addressed) {
+            (Some(a), true) => Some(tokio::spawn(keep_typing(
+                a.clone(),
+                msg.chat.clone(),
+                self.typing_after,
+            ))),
+            _ => None,
+        };
+        let reply = self.bot.handle(&msg).await;
+        if let Some(t) = typing {
+            t.abort();
+        }
+        let (Some(reply), Some(adapter)) = (reply, adapter) else {
+            return;
+        };
+        let info = SentInfo {
+            in_reply_to: Some(msg.message_id.clone()),
+            route: reply.route.clone(),
+            sources: reply.citations.iter().map(|c| c.source.clone()).collect(),
+        };
+        let out = Outgoing {
+            chat: msg.chat.clone(),
+            reply_to: Some(msg.message_id.clone()),
+            rateable: matches!(reply.route.as_str(), "answer" | "recommend"),
+            text: reply.reply,
+            citations: reply
+                .citations
+                .into_iter()
+                .map(|c| herald_platform::Citation {
+                    id: c.id,
+                    source: c.source,
+                    fact: c.fact,
+                })
+                .collect(),
+        };
+        match adapter.send(out).await {
+            Ok(sent) => {
+                if let Err(e) = self
+                    .bot
+                    .log()
+                    .remember_sent(&msg.chat, &sent.message_ids, &info)
+                {
+                    tracing::error!(error = %e, "could not write the engagement log");
+                }
+            }
+            Err(e) => {
+                tracing::error!(platform = %msg.chat.platform, error = %e, "reply not delivered")
+            }
+        }
+    }
+}
+
+async fn keep_typing(adapter: Arc<dyn Platform>, chat: ChatRef, after: Duration) {
+    tokio::time::sleep(after).await;
+    loop {
+        if let Err(e) = adapter.typing(&chat).await {
+            tracing::debug!(error = %e, "typing indicator not shown");
+        }
+        tokio::time::sleep(Duration::from_secs(4)).await;
     }
 }
 

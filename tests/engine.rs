@@ -1,18 +1,39 @@
 //! The engine with many conversations at once: every message answered exactly once, each
 //! conversation in order. The platform here is a scripted source that records what is sent
-//! (the real adapters come with their own fake servers).
+//! (the real adapters come with their own fake servers). Also: ratings and reactions on the
+//! bot's answers are traced back to the knowledge those answers cited.
 
 mod support;
 
 use std::sync::{Arc, Mutex};
 
+use herald::engagement::EventKind;
 use herald::engine::{self, EngineOptions};
-use herald_platform::{Capabilities, Incoming, Outgoing, Platform, PlatformError, PlatformKind};
-use tokio::sync::{mpsc, watch};
+use herald_platform::{
+    Capabilities, ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformError, PlatformKind, Sent,
+};
+use tokio::sync::{mpsc, watch, Notify};
 
+/// A platform that plays `messages`, then — once `wait_for_sent` replies are out — the
+/// `signals` built from what was sent.
 struct Scripted {
     messages: Vec<Incoming>,
     sent: Mutex<Vec<Outgoing>>,
+    typing: Mutex<Vec<String>>,
+    after: Option<(usize, fn(&[Outgoing]) -> Vec<Inbound>)>,
+    progress: Notify,
+}
+
+impl Scripted {
+    fn new(messages: Vec<Incoming>) -> Scripted {
+        Scripted {
+            messages,
+            sent: Mutex::new(Vec::new()),
+            typing: Mutex::new(Vec::new()),
+            after: None,
+            progress: Notify::new(),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -32,19 +53,44 @@ impl Platform for Scripted {
 
     async fn listen(
         &self,
-        tx: mpsc::Sender<Incoming>,
+        tx: mpsc::Sender<Inbound>,
         _stop: watch::Receiver<bool>,
     ) -> Result<(), PlatformError> {
         for m in &self.messages {
-            tx.send(m.clone())
+            tx.send(Inbound::Message(m.clone()))
                 .await
                 .map_err(|_| PlatformError::EngineGone)?;
+        }
+        if let Some((n, signals)) = self.after {
+            let notified = self.progress.notified();
+            tokio::pin!(notified);
+            loop {
+                notified.as_mut().enable();
+                if self.sent.lock().unwrap().len() >= n {
+                    break;
+                }
+                notified.as_mut().await;
+                notified.set(self.progress.notified());
+            }
+            let signals = signals(&self.sent.lock().unwrap());
+            for s in signals {
+                tx.send(s).await.map_err(|_| PlatformError::EngineGone)?;
+            }
         }
         Ok(())
     }
 
-    async fn send(&self, out: Outgoing) -> Result<(), PlatformError> {
-        self.sent.lock().unwrap().push(out);
+    async fn send(&self, out: Outgoing) -> Result<Sent, PlatformError> {
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(out);
+        self.progress.notify_waiters();
+        Ok(Sent {
+            message_ids: vec![format!("bot-{}", sent.len())],
+        })
+    }
+
+    async fn typing(&self, chat: &ChatRef) -> Result<(), PlatformError> {
+        self.typing.lock().unwrap().push(chat.chat.clone());
         Ok(())
     }
 }
@@ -68,10 +114,7 @@ async fn thirty_conversations_are_each_answered_once_and_in_order() {
             messages.push(m);
         }
     }
-    let platform = Arc::new(Scripted {
-        messages,
-        sent: Mutex::new(Vec::new()),
-    });
+    let platform = Arc::new(Scripted::new(messages));
     let (_stop_tx, stop) = watch::channel(false);
     let opts = EngineOptions {
         concurrency: 4,
@@ -119,4 +162,101 @@ async fn thirty_conversations_are_each_answered_once_and_in_order() {
         assert!(replies[1].text.starts_with("Hi!"));
         assert!(replies[2].text.contains("/help"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ratings_and_reactions_are_linked_to_the_cited_knowledge() {
+    let t = support::bot();
+    let mut question = support::msg("c1", "how much is the huila?");
+    question.message_id = "q1".into();
+    let mut hello = support::msg("c2", "/help");
+    hello.message_id = "q2".into();
+    let mut platform = Scripted::new(vec![question, hello]);
+    platform.after = Some((2, |sent| {
+        let answer = sent.iter().position(|o| o.chat.chat == "c1").unwrap();
+        let chat = sent[answer].chat.clone();
+        let id = format!("bot-{}", answer + 1);
+        vec![
+            Inbound::Rating {
+                chat: chat.clone(),
+                user: "user-c1".into(),
+                message_id: id.clone(),
+                positive: false,
+            },
+            Inbound::Reaction {
+                chat: chat.clone(),
+                user: "user-c1".into(),
+                message_id: id,
+                reactions: vec!["🔥".into()],
+            },
+            // Reactions on members' own messages are not the bot's business.
+            Inbound::Reaction {
+                chat: chat.clone(),
+                user: "user-c1".into(),
+                message_id: "q1".into(),
+                reactions: vec!["👍".into()],
+            },
+            Inbound::MemberJoined {
+                chat,
+                user: "newcomer".into(),
+            },
+        ]
+    }));
+    let platform = Arc::new(platform);
+    let (_stop_tx, stop) = watch::channel(false);
+    let opts = EngineOptions {
+        stop_when_sources_end: true,
+        typing_after: std::time::Duration::ZERO,
+        ..EngineOptions::default()
+    };
+    engine::run(
+        t.bot.clone(),
+        vec![platform.clone() as Arc<dyn Platform>],
+        opts,
+        stop,
+    )
+    .await;
+
+    let sent = platform.sent.lock().unwrap();
+    let answer = sent.iter().find(|o| o.chat.chat == "c1").unwrap();
+    assert!(answer.rateable, "answers carry rating buttons");
+    assert!(
+        !sent.iter().find(|o| o.chat.chat == "c2").unwrap().rateable,
+        "/help is not an answer to rate"
+    );
+    let cited: Vec<String> = answer.citations.iter().map(|c| c.source.clone()).collect();
+    assert!(!cited.is_empty());
+    assert!(
+        platform.typing.lock().unwrap().contains(&"c1".to_string()),
+        "typing shown while the model answered"
+    );
+
+    let events: Vec<_> = t.bot.log().events().collect();
+    let ratings: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Rating {
+                positive, sources, ..
+            } => Some((*positive, sources.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ratings, vec![(false, cited.clone())]);
+    let reactions: Vec<_> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Reaction {
+                reactions, sources, ..
+            } => Some((reactions.clone(), sources.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reactions, vec![(vec!["🔥".to_string()], cited)]);
+    assert_eq!(
+        events
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Joined))
+            .count(),
+        1
+    );
 }

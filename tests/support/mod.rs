@@ -82,6 +82,7 @@ pub fn msg(chat: &str, text: &str) -> Incoming {
         message_id: "1".into(),
         text: text.into(),
         addressed: true,
+        manager: true,
     }
 }
 

@@ -8,7 +8,7 @@ use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::sync::{mpsc, watch, Mutex};
 
 use herald_platform::{
-    Capabilities, ChatRef, Incoming, Outgoing, Platform, PlatformError, PlatformKind,
+    Capabilities, ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformError, PlatformKind, Sent,
 };
 
 /// Options of the console adapter.
@@ -97,7 +97,7 @@ impl Platform for ConsoleAdapter {
 
     async fn listen(
         &self,
-        tx: mpsc::Sender<Incoming>,
+        tx: mpsc::Sender<Inbound>,
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<(), PlatformError> {
         let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -134,14 +134,15 @@ impl Platform for ConsoleAdapter {
                 message_id: id.to_string(),
                 text: line,
                 addressed: true,
+                manager: true,
             };
-            if tx.send(msg).await.is_err() {
+            if tx.send(Inbound::Message(msg)).await.is_err() {
                 return Err(PlatformError::EngineGone);
             }
         }
     }
 
-    async fn send(&self, out: Outgoing) -> Result<(), PlatformError> {
+    async fn send(&self, out: Outgoing) -> Result<Sent, PlatformError> {
         let text = render(&out, self.opts.show_sources, self.interactive);
         let mut stdout = self.out.lock().await;
         let write = async {
@@ -154,7 +155,8 @@ impl Platform for ConsoleAdapter {
         write.await.map_err(|e| PlatformError::Send {
             platform: PlatformKind::Console,
             reason: e.to_string(),
-        })
+        })?;
+        Ok(Sent::default())
     }
 }
 
@@ -172,6 +174,7 @@ mod tests {
                 source: "k/p.toml:3".into(),
                 fact: "A — price: 1 USD".into(),
             }],
+            rateable: false,
         }
     }
 

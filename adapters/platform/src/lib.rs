@@ -2,9 +2,14 @@
 //!
 //! # Layout
 //!
-//! - [`Incoming`]: a member's message, converted from the platform's event by the adapter.
-//! - [`Outgoing`]: what the core wants said, formatted and split by the adapter.
-//! - [`Platform`]: the trait every adapter implements: listen until cancelled, send, capabilities.
+//! - [`Inbound`]: what an adapter hands the core: a member's [`Incoming`] message, a rating
+//!   or reaction on one of the bot's messages, a member joining.
+//! - [`Outgoing`]: what the core wants said, formatted and split by the adapter; [`Sent`] is
+//!   what the platform made of it (its message ids, so ratings can be traced back).
+//! - [`Platform`]: the trait every adapter implements: listen until cancelled, send, typing.
+//! - [`StateStore`]: a small key-value store the core lends adapters for what must survive a
+//!   restart (Telegram's update offset); [`MemoryState`] when nothing needs to.
+//! - [`split_message`]: cut long text on paragraph and sentence boundaries.
 //!
 //! This crate knows no SDK and depends on nothing from the core, so adapters stay swappable
 //! and no platform type can leak into the engine.
@@ -61,6 +66,44 @@ pub struct Incoming {
     /// The bot was addressed (mention, reply to the bot, command, or a private chat).
     /// In groups a message that does not address the bot is only logged.
     pub addressed: bool,
+    /// The sender is one of this platform's configured managers (may run manager commands).
+    pub manager: bool,
+}
+
+/// Everything an adapter hands to the core.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Inbound {
+    /// A member's message.
+    Message(Incoming),
+    /// A member pressed a rating button under one of the bot's messages.
+    Rating {
+        chat: ChatRef,
+        user: String,
+        /// The bot's message that was rated.
+        message_id: String,
+        positive: bool,
+    },
+    /// A member changed their reactions on a message (the core keeps those on its own).
+    Reaction {
+        chat: ChatRef,
+        user: String,
+        message_id: String,
+        /// The reactions now set by this member (emoji, or a platform name for custom ones).
+        reactions: Vec<String>,
+    },
+    /// A member joined a group or server.
+    MemberJoined { chat: ChatRef, user: String },
+}
+
+impl Inbound {
+    pub fn chat(&self) -> &ChatRef {
+        match self {
+            Inbound::Message(m) => &m.chat,
+            Inbound::Rating { chat, .. }
+            | Inbound::Reaction { chat, .. }
+            | Inbound::MemberJoined { chat, .. } => chat,
+        }
+    }
 }
 
 /// A reply or post to send.
@@ -72,6 +115,28 @@ pub struct Outgoing {
     pub text: String,
     /// Sources shown under the text, numbered as in the text's `[n]` markers.
     pub citations: Vec<Citation>,
+    /// An answer members may rate: adapters that can show buttons add 👍/👎 under it.
+    pub rateable: bool,
+}
+
+impl Outgoing {
+    /// Plain text to `chat`, not a reply, not rateable (posts, notices).
+    pub fn text(chat: ChatRef, text: impl Into<String>) -> Outgoing {
+        Outgoing {
+            chat,
+            reply_to: None,
+            text: text.into(),
+            citations: Vec::new(),
+            rateable: false,
+        }
+    }
+}
+
+/// What the platform made of an [`Outgoing`]: the ids of the messages it became (one per
+/// piece when it was split), in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Sent {
+    pub message_ids: Vec<String>,
 }
 
 /// One numbered source of an answer.
@@ -107,6 +172,36 @@ pub enum PlatformError {
     },
     #[error("the engine stopped taking messages")]
     EngineGone,
+    #[error("{platform}: {reason}")]
+    Config {
+        platform: PlatformKind,
+        reason: String,
+    },
+}
+
+/// Where adapters keep the little state that must survive a restart. The core lends one
+/// backed by its data folder; tests and stateless adapters use [`MemoryState`].
+pub trait StateStore: Send + Sync {
+    fn load(&self, key: &str) -> Option<String>;
+    fn save(&self, key: &str, value: &str) -> Result<(), String>;
+}
+
+/// A [`StateStore`] that forgets everything when the process ends.
+#[derive(Debug, Default)]
+pub struct MemoryState(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl StateStore for MemoryState {
+    fn load(&self, key: &str) -> Option<String> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+
+    fn save(&self, key: &str, value: &str) -> Result<(), String> {
+        self.0
+            .lock()
+            .map_err(|_| "state lock poisoned".to_string())?
+            .insert(key.to_string(), value.to_string());
+        Ok(())
+    }
 }
 
 /// One platform the bot lives on.
@@ -119,14 +214,23 @@ pub trait Platform: Send + Sync {
 
     fn capabilities(&self) -> Capabilities;
 
-    /// Receive messages into `tx` until `shutdown` turns true or the source ends.
+    /// Receive messages and signals into `tx` until `shutdown` turns true or the source
+    /// ends.
     async fn listen(
         &self,
-        tx: mpsc::Sender<Incoming>,
+        tx: mpsc::Sender<Inbound>,
         shutdown: watch::Receiver<bool>,
     ) -> Result<(), PlatformError>;
 
-    async fn send(&self, out: Outgoing) -> Result<(), PlatformError>;
+    /// Deliver `out` (formatted and split for the platform), retrying what is worth
+    /// retrying, and say which messages it became.
+    async fn send(&self, out: Outgoing) -> Result<Sent, PlatformError>;
+
+    /// Show that the bot is writing in `chat`. The engine calls it again every few seconds
+    /// while a slow answer is being made. Platforms without such a signal ignore it.
+    async fn typing(&self, _chat: &ChatRef) -> Result<(), PlatformError> {
+        Ok(())
+    }
 }
 
 /// Split `text` into pieces of at most `max` characters, on paragraph, then sentence, then
