@@ -14,13 +14,16 @@ use herald_platform::{
 };
 use tokio::sync::{mpsc, watch, Notify};
 
+/// Builds the signals to play from the replies sent so far.
+type SignalsFrom = fn(&[Outgoing]) -> Vec<Inbound>;
+
 /// A platform that plays `messages`, then — once `wait_for_sent` replies are out — the
 /// `signals` built from what was sent.
 struct Scripted {
     messages: Vec<Incoming>,
     sent: Mutex<Vec<Outgoing>>,
     typing: Mutex<Vec<String>>,
-    after: Option<(usize, fn(&[Outgoing]) -> Vec<Inbound>)>,
+    after: Option<(usize, SignalsFrom)>,
     progress: Notify,
 }
 
