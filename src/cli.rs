@@ -17,6 +17,7 @@ use crate::data::open_data;
 use crate::engine::{self, EngineOptions};
 use crate::knowledge::{retrieve, KnowledgeError, PackLoader, RetrieveOptions, SledKnowledge};
 use crate::llm::{LlamaBackend, LlamaOptions};
+use crate::platforms;
 use crate::router::{route, IntentClassifier, Routed};
 
 #[derive(Parser, Debug)]
@@ -116,29 +117,24 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
                 ..engine_options(&config)
             };
             let stop = shutdown_on_signal(stop, _stop_tx);
-            engine::run(bot, vec![console], opts, stop).await;
+            engine::run(bot, vec![console], opts, stop).await?;
             Ok(0)
         }
         Command::Run => {
-            let mut adapters: Vec<Arc<dyn Platform>> = Vec::new();
-            if let Some(c) = &config.console {
-                adapters.push(Arc::new(ConsoleAdapter::new(ConsoleOptions {
-                    show_sources: c.show_sources,
-                    interactive: None,
-                })));
-            }
+            let (bot, db) = start_with_data(config.clone())?;
+            let adapters = platforms::enabled(&config, &db)?;
             if adapters.is_empty() {
-                anyhow::bail!("no adapter is enabled: add a [console] section to the config (see config.example.toml)");
+                anyhow::bail!("no adapter is enabled: add a [console] or [telegram] section to the config (see config.example.toml)");
             }
-            let bot = start(config.clone())?;
             let (stop_tx, stop) = watch::channel(false);
             let stop = shutdown_on_signal(stop, stop_tx);
             tracing::info!(
                 adapters = adapters.len(),
                 "herald is running; stop it with Ctrl-C or SIGTERM"
             );
-            engine::run(bot, adapters, engine_options(&config), stop).await;
+            let result = engine::run(bot, adapters, engine_options(&config), stop).await;
             tracing::info!("herald stopped");
+            result?;
             Ok(0)
         }
     }
@@ -191,6 +187,11 @@ fn shutdown_on_signal(
 
 /// Open the data folder, load the knowledge and the model, build the bot.
 pub fn start(config: Config) -> anyhow::Result<Arc<Bot>> {
+    start_with_data(config).map(|(bot, _)| bot)
+}
+
+/// [`start`], also handing back the data folder (adapters keep their state in it).
+pub fn start_with_data(config: Config) -> anyhow::Result<(Arc<Bot>, sled::Db)> {
     let db = open_data(&config.data.dir)?;
     let (store, report) = match SledKnowledge::open(&db, config.knowledge.dir.clone()) {
         Ok(x) => x,
@@ -222,7 +223,7 @@ pub fn start(config: Config) -> anyhow::Result<Arc<Bot>> {
         prompt_cache: config.llm.prompt_cache,
     })?;
     let bot = Bot::new(config, &db, Arc::new(store), Arc::new(llm)).context("starting the bot")?;
-    Ok(Arc::new(bot))
+    Ok((Arc::new(bot), db))
 }
 
 fn kb_check(dir: &Path) -> i32 {

@@ -33,6 +33,8 @@ pub struct Config {
     pub engine: EngineConfig,
     /// The terminal adapter; leave the section out to disable it under `herald run`.
     pub console: Option<ConsoleConfig>,
+    /// Telegram; leave the section out (or `enabled = false`) to disable it.
+    pub telegram: Option<TelegramConfig>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -193,6 +195,78 @@ pub struct ConsoleConfig {
     pub show_sources: bool,
 }
 
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramConfig {
+    pub enabled: bool,
+    /// The bot token from @BotFather (env `HERALD_TELEGRAM_TOKEN` overrides).
+    pub token: String,
+    /// A self-hosted Bot API server; empty for api.telegram.org.
+    pub api_url: String,
+    /// Only these chat ids are served when the list is not empty.
+    pub allowed_chats: Vec<i64>,
+    /// User ids allowed to run manager commands.
+    pub managers: Vec<u64>,
+    /// `polling` (no public address needed) or `webhook`.
+    pub mode: TelegramMode,
+    pub webhook: Option<TelegramWebhookConfig>,
+    /// 👍/👎 buttons under answers.
+    pub feedback_buttons: bool,
+    /// Long-polling timeout in seconds (at most 15).
+    pub poll_timeout_secs: u64,
+    /// Attempts to deliver a message before giving up (429s are always waited out).
+    pub send_attempts: u32,
+    /// First wait before a retry; doubles up to 30 s.
+    pub retry_base_ms: u64,
+    /// Messages per second in one chat (Telegram allows about 1).
+    pub per_chat_per_sec: u32,
+    /// Messages per minute in one group or channel (Telegram allows 20).
+    pub per_group_per_min: u32,
+    /// Messages per second overall (Telegram allows about 30).
+    pub overall_per_sec: u32,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> Self {
+        TelegramConfig {
+            enabled: true,
+            token: String::new(),
+            api_url: String::new(),
+            allowed_chats: Vec::new(),
+            managers: Vec::new(),
+            mode: TelegramMode::Polling,
+            webhook: None,
+            feedback_buttons: true,
+            poll_timeout_secs: 10,
+            send_attempts: 8,
+            retry_base_ms: 1000,
+            per_chat_per_sec: 1,
+            per_group_per_min: 20,
+            overall_per_sec: 30,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TelegramMode {
+    #[default]
+    Polling,
+    Webhook,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelegramWebhookConfig {
+    /// Address the webhook server binds, e.g. `0.0.0.0:8443`.
+    pub listen: String,
+    /// Public HTTPS URL Telegram posts to (behind your reverse proxy).
+    pub url: String,
+    /// Checked on every request (env `HERALD_TELEGRAM_WEBHOOK_SECRET` overrides).
+    #[serde(default)]
+    pub secret_token: String,
+}
+
 impl Config {
     /// Read `path`, or `config.toml` in the working folder when it exists, else defaults.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
@@ -230,6 +304,21 @@ impl Config {
         if let Ok(key) = std::env::var("HERALD_MEMBER_KEY") {
             if !key.is_empty() {
                 self.engagement.member_key = key;
+            }
+        }
+        if let Some(t) = &mut self.telegram {
+            if let Ok(token) = std::env::var("HERALD_TELEGRAM_TOKEN") {
+                if !token.is_empty() {
+                    t.token = token;
+                }
+            }
+            if let (Some(w), Ok(secret)) = (
+                &mut t.webhook,
+                std::env::var("HERALD_TELEGRAM_WEBHOOK_SECRET"),
+            ) {
+                if !secret.is_empty() {
+                    w.secret_token = secret;
+                }
             }
         }
         self

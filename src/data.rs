@@ -1,5 +1,6 @@
 //! The data folder: one sled database shared by the knowledge cache, conversation memory
-//! and the engagement log, opened with errors that say what to do.
+//! and the engagement log, opened with errors that say what to do; and the small state
+//! adapters keep in it ([`SledState`]).
 
 use std::path::Path;
 
@@ -48,4 +49,35 @@ pub fn open_data(dir: &Path) -> Result<sled::Db, DataError> {
             DataError::Open { path, reason }
         }
     })
+}
+
+/// The [`herald_platform::StateStore`] adapters get: a tree in the data folder, flushed on
+/// every write because what it holds (Telegram's update offset) decides what a restart repeats.
+pub struct SledState {
+    tree: sled::Tree,
+}
+
+impl SledState {
+    pub fn open(db: &sled::Db) -> Result<SledState, DataError> {
+        db.open_tree("adapter_state")
+            .map(|tree| SledState { tree })
+            .map_err(|e| DataError::Open {
+                path: "adapter_state".into(),
+                reason: e.to_string(),
+            })
+    }
+}
+
+impl herald_platform::StateStore for SledState {
+    fn load(&self, key: &str) -> Option<String> {
+        let v = self.tree.get(key).ok()??;
+        String::from_utf8(v.to_vec()).ok()
+    }
+
+    fn save(&self, key: &str, value: &str) -> Result<(), String> {
+        self.tree
+            .insert(key, value.as_bytes())
+            .map_err(|e| e.to_string())?;
+        self.tree.flush().map(|_| ()).map_err(|e| e.to_string())
+    }
 }

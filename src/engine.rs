@@ -9,7 +9,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
-use herald_platform::{ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformKind};
+use herald_platform::{
+    ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformError, PlatformKind,
+};
 
 use crate::bot::Bot;
 use crate::engagement::SentInfo;
@@ -41,13 +43,15 @@ impl Default for EngineOptions {
     }
 }
 
-/// Run until `shutdown` turns true (or the sources end, when asked to).
+/// Run until `shutdown` turns true (or the sources end, when asked to). An adapter that
+/// cannot work as configured (a refused token, a port in use) stops the engine: its error is
+/// returned, after the messages already received are answered.
 pub async fn run(
     bot: Arc<Bot>,
     adapters: Vec<Arc<dyn Platform>>,
     opts: EngineOptions,
     mut shutdown: watch::Receiver<bool>,
-) {
+) -> Result<(), PlatformError> {
     let (tx, mut rx) = mpsc::channel::<Inbound>(opts.queue.max(1));
     let by_kind: Arc<HashMap<PlatformKind, Arc<dyn Platform>>> =
         Arc::new(adapters.iter().map(|a| (a.kind(), a.clone())).collect());
@@ -56,9 +60,11 @@ pub async fn run(
         let tx = tx.clone();
         let stop = shutdown.clone();
         listeners.spawn(async move {
-            if let Err(e) = adapter.listen(tx, stop).await {
+            let result = adapter.listen(tx, stop).await;
+            if let Err(e) = &result {
                 tracing::error!(platform = %adapter.kind(), error = %e, "adapter stopped");
             }
+            result
         });
     }
     drop(tx);
@@ -75,8 +81,15 @@ pub async fn run(
         workers: JoinSet::new(),
     };
     let mut sources_open = true;
+    let mut fatal = None;
     loop {
         tokio::select! {
+            Some(Ok(Err(e))) = listeners.join_next(), if !listeners.is_empty() => {
+                if matches!(e, PlatformError::Config { .. }) {
+                    fatal = Some(e);
+                    break;
+                }
+            }
             msg = rx.recv(), if sources_open => {
                 let Some(msg) = msg else {
                     if opts.stop_when_sources_end { break; }
@@ -100,6 +113,7 @@ pub async fn run(
     if let Err(e) = bot.log().flush() {
         tracing::error!(error = %e, "could not flush the data folder");
     }
+    fatal.map_or(Ok(()), Err)
 }
 
 /// Hands each message to its conversation's worker, starting one when needed.

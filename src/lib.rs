@@ -12,10 +12,10 @@
 //! - [`bot`]: one message in, one reply out, logged — the business logic.
 //! - [`engine`]: adapters in, replies out, conversations in order, hot reload.
 //! - [`engagement`]: the event log every later analysis reads.
-//! - [`config`], [`data`], [`cli`]: the edges.
+//! - [`config`], [`data`], [`cli`]: the edges; [`platforms`] builds the enabled adapters.
 //!
 //! Platform adapters live in their own crates under `adapters/` and know only
-//! `herald-platform`; this crate knows no platform SDK.
+//! `herald-platform`; this crate uses their options structs and knows no platform SDK.
 
 pub mod bot;
 pub mod cli;
@@ -26,6 +26,7 @@ pub mod engagement;
 pub mod engine;
 pub mod knowledge;
 pub mod llm;
+pub mod platforms;
 pub mod router;
 
 pub use bot::{Bot, Reply};

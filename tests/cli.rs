@@ -5,9 +5,9 @@ mod support;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use support::{herald, model_path, sample_pack};
+use support::{herald, model_path, sample_pack, stop};
 
 fn text(out: &[u8]) -> String {
     String::from_utf8_lossy(out).into_owned()
@@ -368,24 +368,4 @@ fn run_without_adapters_and_unknown_config_keys_are_explained() {
         err.contains("config.toml:2") && err.contains("threds"),
         "{err}"
     );
-}
-
-/// SIGTERM, then wait (at most 20 s) for a clean exit.
-fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
-    Command::new("kill")
-        .arg("-TERM")
-        .arg(child.id().to_string())
-        .status()
-        .expect("kill");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        if start.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            panic!("herald did not stop within 20 s of SIGTERM");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }

@@ -130,7 +130,8 @@ async fn thirty_conversations_are_each_answered_once_and_in_order() {
         opts,
         stop,
     )
-    .await;
+    .await
+    .expect("engine");
 
     let sent = platform.sent.lock().unwrap();
     assert_eq!(sent.len(), 90, "every message answered exactly once");
@@ -218,7 +219,8 @@ async fn ratings_and_reactions_are_linked_to_the_cited_knowledge() {
         opts,
         stop,
     )
-    .await;
+    .await
+    .expect("engine");
 
     let sent = platform.sent.lock().unwrap();
     let answer = sent.iter().find(|o| o.chat.chat == "c1").unwrap();

@@ -2,6 +2,8 @@
 //! temporary folder, a bot built on them.
 #![allow(dead_code)]
 
+pub mod fake_telegram;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -92,4 +94,24 @@ pub fn herald() -> std::process::Command {
     cmd.current_dir(repo());
     cmd.env_remove("HERALD_LOG");
     cmd
+}
+
+/// SIGTERM, then wait (at most 20 s) for a clean exit.
+pub fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    std::process::Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait for herald") {
+            return status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("herald did not stop within 20 s of SIGTERM");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
 }

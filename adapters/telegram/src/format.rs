@@ -1,0 +1,174 @@
+//! How a reply looks on Telegram: the answer, then its sources, escaped for HTML parse mode,
+//! cut into messages that fit Telegram's 4096-character limit.
+
+use herald_platform::{split_message, Outgoing};
+
+/// Telegram's limit on a message's text, in UTF-16 code units after entity parsing.
+pub const MAX_MESSAGE_UTF16: usize = 4096;
+
+const SOURCES: &str = "Sources:";
+
+/// One message to send: the same text as HTML and as plain text (sent when Telegram rejects
+/// the markup, so markup can never cost a reply).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Piece {
+    pub html: String,
+    pub plain: String,
+}
+
+/// The text of `out` with its citations, cut into pieces of at most `max` UTF-16 units.
+pub fn render(out: &Outgoing, max: usize) -> Vec<Piece> {
+    let mut plain = out.text.trim().to_string();
+    if !out.citations.is_empty() {
+        plain.push_str("\n\n");
+        plain.push_str(SOURCES);
+        for c in &out.citations {
+            plain.push_str(&format!("\n[{}] {} · {}", c.id, c.fact, c.source));
+        }
+    }
+    split_utf16(&plain, max)
+        .into_iter()
+        .map(|p| Piece {
+            html: html(&p),
+            plain: p,
+        })
+        .collect()
+}
+
+/// Split on paragraph/sentence boundaries so that every piece fits in `max` UTF-16 units
+/// (emoji and other astral characters count twice).
+fn split_utf16(text: &str, max: usize) -> Vec<String> {
+    split_within(text, max.max(2), max.max(2))
+}
+
+fn split_within(text: &str, chars: usize, max16: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for piece in split_message(text, chars) {
+        if utf16_len(&piece) <= max16 {
+            out.push(piece);
+        } else {
+            // Only astral characters (two units each) make a piece longer in UTF-16 than
+            // in chars; half the char budget always fits.
+            out.extend(split_within(&piece, (chars / 2).max(1), max16));
+        }
+    }
+    out
+}
+
+pub fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// The piece as Telegram HTML: everything escaped, the sources heading in bold.
+fn html(plain: &str) -> String {
+    let escaped = escape(plain);
+    match escaped.find(&format!("\n\n{SOURCES}\n")) {
+        Some(at) => format!(
+            "{}\n\n<b>{SOURCES}</b>\n{}",
+            &escaped[..at],
+            &escaped[at + SOURCES.len() + 3..]
+        ),
+        None => escaped,
+    }
+}
+
+/// Escape text for Telegram's HTML parse mode: only `<`, `>` and `&` are special.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use herald_platform::{ChatRef, Citation, PlatformKind};
+
+    fn out(text: &str, citations: usize) -> Outgoing {
+        Outgoing {
+            chat: ChatRef {
+                platform: PlatformKind::Telegram,
+                chat: "1".into(),
+                private: true,
+            },
+            reply_to: None,
+            text: text.into(),
+            citations: (1..=citations)
+                .map(|id| Citation {
+                    id,
+                    source: format!("knowledge/products.toml:{id}"),
+                    fact: "Huila <decaf> — price: 16.00 USD & up".into(),
+                })
+                .collect(),
+            rateable: true,
+        }
+    }
+
+    #[test]
+    fn citations_follow_the_answer_escaped() {
+        let pieces = render(&out("Huila is 16.00 USD [1].", 1), MAX_MESSAGE_UTF16);
+        assert_eq!(pieces.len(), 1);
+        assert_eq!(
+            pieces[0].html,
+            "Huila is 16.00 USD [1].\n\n<b>Sources:</b>\n[1] Huila &lt;decaf&gt; — price: 16.00 USD &amp; up · knowledge/products.toml:1"
+        );
+        assert!(pieces[0]
+            .plain
+            .ends_with("16.00 USD & up · knowledge/products.toml:1"));
+    }
+
+    #[test]
+    fn markup_in_the_answer_is_shown_not_parsed() {
+        let p = render(&out("<b>not bold</b> & <a href=x>", 0), 100);
+        assert_eq!(
+            p[0].html,
+            "&lt;b&gt;not bold&lt;/b&gt; &amp; &lt;a href=x&gt;"
+        );
+    }
+
+    #[test]
+    fn long_answers_are_cut_in_order_within_the_limit() {
+        let text: String = (0..400)
+            .map(|i| format!("Sentence number {i} is here. "))
+            .collect();
+        let pieces = render(&out(&text, 3), MAX_MESSAGE_UTF16);
+        assert!(pieces.len() >= 3, "{}", pieces.len());
+        assert!(pieces
+            .iter()
+            .all(|p| utf16_len(&p.plain) <= MAX_MESSAGE_UTF16));
+        let joined: Vec<String> = pieces.iter().map(|p| p.plain.clone()).collect();
+        let joined = joined.join(" ");
+        assert!(joined.starts_with("Sentence number 0 is here."));
+        let first = joined.find("number 100 ").unwrap();
+        let later = joined.find("number 101 ").unwrap();
+        assert!(first < later);
+        assert!(pieces.last().unwrap().plain.contains("[3] Huila"));
+    }
+
+    #[test]
+    fn emoji_count_twice() {
+        let text = "😀".repeat(3000);
+        let pieces = render(&out(&text, 0), MAX_MESSAGE_UTF16);
+        assert!(pieces
+            .iter()
+            .all(|p| utf16_len(&p.plain) <= MAX_MESSAGE_UTF16));
+        assert_eq!(pieces.concat_plain(), text);
+    }
+
+    trait ConcatPlain {
+        fn concat_plain(&self) -> String;
+    }
+
+    impl ConcatPlain for Vec<Piece> {
+        fn concat_plain(&self) -> String {
+            self.iter().map(|p| p.plain.as_str()).collect()
+        }
+    }
+}

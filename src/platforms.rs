@@ -1,0 +1,138 @@
+//! The adapters `herald run` starts, built from the config's platform sections.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use herald_console::{ConsoleAdapter, ConsoleOptions};
+use herald_platform::Platform;
+use herald_telegram::{
+    Backoff, MenuCommand, Mode, SendLimits, TelegramAdapter, TelegramOptions, WebhookOptions,
+};
+
+use crate::config::{Config, TelegramConfig, TelegramMode};
+use crate::data::SledState;
+use crate::router::COMMANDS;
+
+/// Every adapter the config enables, in a stable order.
+pub fn enabled(config: &Config, db: &sled::Db) -> anyhow::Result<Vec<Arc<dyn Platform>>> {
+    let mut adapters: Vec<Arc<dyn Platform>> = Vec::new();
+    if let Some(c) = &config.console {
+        adapters.push(Arc::new(ConsoleAdapter::new(ConsoleOptions {
+            show_sources: c.show_sources,
+            interactive: None,
+        })));
+    }
+    if let Some(t) = config.telegram.as_ref().filter(|t| t.enabled) {
+        let state = Arc::new(SledState::open(db)?);
+        let adapter = TelegramAdapter::new(telegram_options(t)?, state)
+            .context("[telegram] in the config")?;
+        adapters.push(Arc::new(adapter));
+    }
+    Ok(adapters)
+}
+
+/// The menu members see: the same table `/help` prints.
+pub fn menu() -> Vec<MenuCommand> {
+    COMMANDS
+        .iter()
+        .map(|c| MenuCommand {
+            name: c.name.to_string(),
+            description: c.description.to_string(),
+        })
+        .collect()
+}
+
+pub fn telegram_options(t: &TelegramConfig) -> anyhow::Result<TelegramOptions> {
+    let api_url = match t.api_url.trim() {
+        "" => None,
+        url => Some(
+            url::Url::parse(url)
+                .with_context(|| format!("telegram.api_url {url:?} is not a URL"))?,
+        ),
+    };
+    let mode = match t.mode {
+        TelegramMode::Polling => Mode::Polling,
+        TelegramMode::Webhook => {
+            let w = t.webhook.as_ref().context(
+                "telegram.mode = \"webhook\" needs a [telegram.webhook] section with listen, url and secret_token",
+            )?;
+            Mode::Webhook(WebhookOptions {
+                listen: w.listen.parse().with_context(|| {
+                    format!(
+                        "telegram.webhook.listen {:?} is not an address like 0.0.0.0:8443",
+                        w.listen
+                    )
+                })?,
+                url: url::Url::parse(&w.url)
+                    .with_context(|| format!("telegram.webhook.url {:?} is not a URL", w.url))?,
+                secret_token: w.secret_token.clone(),
+            })
+        }
+    };
+    Ok(TelegramOptions {
+        token: t.token.clone(),
+        api_url,
+        mode,
+        allowed_chats: t.allowed_chats.clone(),
+        managers: t.managers.clone(),
+        feedback_buttons: t.feedback_buttons,
+        commands: menu(),
+        poll_timeout: Duration::from_secs(t.poll_timeout_secs.clamp(1, 15)),
+        backoff: Backoff {
+            base: Duration::from_millis(t.retry_base_ms.max(1)),
+            max: Duration::from_secs(30),
+            attempts: t.send_attempts.max(1),
+        },
+        limits: SendLimits {
+            per_chat_per_sec: t.per_chat_per_sec,
+            per_group_per_min: t.per_group_per_min,
+            overall_per_sec: t.overall_per_sec,
+            ..SendLimits::default()
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn telegram(toml: &str) -> TelegramConfig {
+        let c = Config::parse("config.toml", toml).expect("config parses");
+        c.telegram.expect("[telegram] present")
+    }
+
+    #[test]
+    fn telegram_defaults_to_polling_the_public_api_with_buttons() {
+        let o = telegram_options(&telegram("[telegram]\ntoken = \"1:x\"\n")).expect("options");
+        assert_eq!(o.mode, Mode::Polling);
+        assert!(o.api_url.is_none());
+        assert!(o.feedback_buttons);
+        assert_eq!(o.commands.len(), COMMANDS.len());
+    }
+
+    #[test]
+    fn webhook_mode_needs_its_section_and_valid_addresses() {
+        let e = telegram_options(&telegram("[telegram]\nmode = \"webhook\"\n")).unwrap_err();
+        assert!(e.to_string().contains("[telegram.webhook]"), "{e}");
+        let e = telegram_options(&telegram(
+            "[telegram]\nmode = \"webhook\"\n[telegram.webhook]\nlisten = \"nowhere\"\nurl = \"https://x/hook\"\n",
+        ))
+        .unwrap_err();
+        assert!(e.to_string().contains("telegram.webhook.listen"), "{e}");
+        let o = telegram_options(&telegram(
+            "[telegram]\nmode = \"webhook\"\n[telegram.webhook]\nlisten = \"0.0.0.0:8443\"\nurl = \"https://bot.example.com/tg\"\nsecret_token = \"abc\"\n",
+        ))
+        .expect("options");
+        assert!(matches!(o.mode, Mode::Webhook(ref w) if w.url.path() == "/tg"));
+    }
+
+    #[test]
+    fn unknown_telegram_keys_are_refused_by_name() {
+        let e = Config::parse("config.toml", "[telegram]\ntokn = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("tokn"), "{e}");
+        let e = Config::parse("config.toml", "[telegram]\nmode = \"push\"\n").unwrap_err();
+        assert!(e.to_string().contains("push"), "{e}");
+    }
+}
