@@ -282,6 +282,44 @@ async fn rate_limits_and_server_errors_are_retried_and_deliver_exactly_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sends_are_paced_inside_telegrams_per_chat_limit() {
+    let fake = FakeTelegram::start().await;
+    let adapter = Arc::new(
+        TelegramAdapter::new(options(&fake), Arc::new(MemoryState::default())).expect("adapter"),
+    );
+    // Four replies to one chat at once (Telegram allows about one a second there) and one to
+    // another chat, which must not wait behind them.
+    let mut tasks = Vec::new();
+    for i in 0..4 {
+        let a = adapter.clone();
+        tasks.push(tokio::spawn(async move {
+            a.send(Outgoing::text(chat(751), format!("reply {i}"))).await
+        }));
+    }
+    let a = adapter.clone();
+    tasks.push(tokio::spawn(async move {
+        a.send(Outgoing::text(chat(752), "other chat")).await
+    }));
+    for t in tasks {
+        t.await.expect("task").expect("sent");
+    }
+    let calls = fake.calls();
+    let times: Vec<std::time::Instant> = calls
+        .iter()
+        .filter(|c| c.method == "sendMessage" && c.body["chat_id"] == json!(751))
+        .map(|c| c.at)
+        .collect();
+    assert_eq!(times.len(), 4, "each sent once, no 429 retries");
+    let spread = times[3].duration_since(times[0]);
+    assert!(spread >= Duration::from_millis(2500), "paced: {spread:?}");
+    let other = calls
+        .iter()
+        .find(|c| c.method == "sendMessage" && c.body["chat_id"] == json!(752))
+        .expect("other chat");
+    assert!(other.at < times[3], "another chat does not wait for a busy one");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn polling_survives_a_bad_gateway_and_a_restart_does_not_answer_again() {
     let fake = FakeTelegram::start().await;
     let t = support::bot();

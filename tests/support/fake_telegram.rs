@@ -30,6 +30,8 @@ pub struct Call {
     pub body: Value,
     /// Whether the fake answered it with success.
     pub ok: bool,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 /// A failure to inject into the next call of a method.
@@ -375,6 +377,7 @@ fn record(inner: &Inner, method: &str, body: &Value, ok: bool) {
         method: method.to_string(),
         body: body.clone(),
         ok,
+        at: std::time::Instant::now(),
     });
     inner.changed.notify_waiters();
 }
