@@ -293,7 +293,8 @@ async fn sends_are_paced_inside_telegrams_per_chat_limit() {
     for i in 0..4 {
         let a = adapter.clone();
         tasks.push(tokio::spawn(async move {
-            a.send(Outgoing::text(chat(751), format!("reply {i}"))).await
+            a.send(Outgoing::text(chat(751), format!("reply {i}")))
+                .await
         }));
     }
     let a = adapter.clone();
@@ -316,7 +317,10 @@ async fn sends_are_paced_inside_telegrams_per_chat_limit() {
         .iter()
         .find(|c| c.method == "sendMessage" && c.body["chat_id"] == json!(752))
         .expect("other chat");
-    assert!(other.at < times[3], "another chat does not wait for a busy one");
+    assert!(
+        other.at < times[3],
+        "another chat does not wait for a busy one"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
