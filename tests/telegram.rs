@@ -15,7 +15,8 @@ use herald::engine::{self, EngineOptions};
 use herald_platform::{ChatRef, MemoryState, Outgoing, Platform, PlatformKind, StateStore};
 use herald_telegram::{Backoff, Mode, TelegramAdapter, TelegramOptions, WebhookOptions, RATE_UP};
 use support::fake_telegram::{
-    bot_user, group_chat, member, message, parse_html, FakeTelegram, Fault, BOT_USERNAME, TOKEN,
+    bot_user, group_chat, member, message, parse_html, FakeTelegram, Fault, BOT_USERNAME,
+    CHANNEL_ID, CHANNEL_USERNAME, TOKEN,
 };
 
 fn options(fake: &FakeTelegram) -> TelegramOptions {
@@ -239,6 +240,35 @@ async fn long_replies_are_split_in_order_and_markup_cannot_break_a_send() {
     assert_eq!(got.len(), 1);
     assert!(got[0]["parse_mode"].is_null());
     assert_eq!(text(&got[0]), "18.50 USD <i>per bag</i> & [1].");
+
+    // Channels (where the bot is an admin) are published to by id or by @username.
+    for name in [CHANNEL_USERNAME.to_string(), CHANNEL_ID.to_string()] {
+        let sent = adapter
+            .send(Outgoing::text(
+                ChatRef {
+                    platform: PlatformKind::Telegram,
+                    chat: name.clone(),
+                    private: false,
+                },
+                "The latte art workshop is on Saturday.",
+            ))
+            .await
+            .expect("published");
+        assert_eq!(sent.message_ids.len(), 1, "{name}");
+    }
+    assert_eq!(fake.sent_to(CHANNEL_ID).len(), 2);
+    let err = adapter
+        .send(Outgoing::text(
+            ChatRef {
+                platform: PlatformKind::Telegram,
+                chat: "not a chat".into(),
+                private: false,
+            },
+            "x",
+        ))
+        .await
+        .expect_err("a bad chat id is refused before any call");
+    assert!(err.to_string().contains("not a Telegram chat"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,6 +21,8 @@ use tokio::sync::Notify;
 
 pub const BOT_ID: u64 = 4242;
 pub const BOT_USERNAME: &str = "lantern_bot";
+pub const CHANNEL_USERNAME: &str = "@lantern_news";
+pub const CHANNEL_ID: i64 = -1_001_234_567;
 pub const TOKEN: &str = "4242:TEST-token_for-the-fake";
 
 /// A recorded API call.
@@ -182,7 +184,10 @@ impl FakeTelegram {
     pub fn sent_to(&self, chat: i64) -> Vec<Value> {
         self.ok_calls("sendMessage")
             .into_iter()
-            .filter(|b| b["chat_id"] == json!(chat))
+            .filter(|b| {
+                b["chat_id"] == json!(chat)
+                    || (chat == CHANNEL_ID && b["chat_id"] == json!(CHANNEL_USERNAME))
+            })
             .collect()
     }
 
@@ -405,8 +410,13 @@ async fn get_updates(inner: &Arc<Inner>, body: Value) -> Response {
 
 /// Deliver a message; the id it got is recorded in the call's body as `_sent_id`.
 fn send_message(inner: &Inner, body: &mut Value) -> Response {
-    let Some(chat) = body["chat_id"].as_i64() else {
-        return err(400, "Bad Request: chat not found", json!({}));
+    // Public channels may be named by `@username`; this fake knows one.
+    let chat = match &body["chat_id"] {
+        Value::String(name) if name == CHANNEL_USERNAME => CHANNEL_ID,
+        v => match v.as_i64() {
+            Some(id) => id,
+            None => return err(400, "Bad Request: chat not found", json!({})),
+        },
     };
     let text = body["text"].as_str().unwrap_or("");
     let shown = if body["parse_mode"] == "HTML" {
@@ -435,7 +445,9 @@ fn send_message(inner: &Inner, body: &mut Value) -> Response {
         s.next_message
     };
     body["_sent_id"] = json!(id);
-    let chat_json = if chat > 0 {
+    let chat_json = if chat == CHANNEL_ID {
+        json!({"id": CHANNEL_ID, "type": "channel", "title": "Lantern news", "username": "lantern_news"})
+    } else if chat > 0 {
         private_chat(chat)
     } else {
         group_chat(chat)
