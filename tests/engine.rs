@@ -98,6 +98,23 @@ impl Platform for Scripted {
     }
 }
 
+/// Run the engine on `platform` until its script ends and every reply is out.
+async fn play(bot: &Arc<herald::Bot>, platform: &Arc<Scripted>, opts: EngineOptions) {
+    let (_stop_tx, stop) = watch::channel(false);
+    let opts = EngineOptions {
+        stop_when_sources_end: true,
+        ..opts
+    };
+    engine::run(
+        bot.clone(),
+        vec![platform.clone() as Arc<dyn Platform>],
+        opts,
+        stop,
+    )
+    .await
+    .expect("engine");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_conversations_are_each_answered_once_and_in_order() {
     let t = support::bot();
@@ -118,20 +135,7 @@ async fn thirty_conversations_are_each_answered_once_and_in_order() {
         }
     }
     let platform = Arc::new(Scripted::new(messages));
-    let (_stop_tx, stop) = watch::channel(false);
-    let opts = EngineOptions {
-        concurrency: 4,
-        stop_when_sources_end: true,
-        ..EngineOptions::default()
-    };
-    engine::run(
-        t.bot.clone(),
-        vec![platform.clone() as Arc<dyn Platform>],
-        opts,
-        stop,
-    )
-    .await
-    .expect("engine");
+    play(&t.bot, &platform, EngineOptions::default()).await;
 
     let sent = platform.sent.lock().unwrap();
     assert_eq!(sent.len(), 90, "every message answered exactly once");
@@ -207,20 +211,11 @@ async fn ratings_and_reactions_are_linked_to_the_cited_knowledge() {
         ]
     }));
     let platform = Arc::new(platform);
-    let (_stop_tx, stop) = watch::channel(false);
     let opts = EngineOptions {
-        stop_when_sources_end: true,
         typing_after: std::time::Duration::ZERO,
         ..EngineOptions::default()
     };
-    engine::run(
-        t.bot.clone(),
-        vec![platform.clone() as Arc<dyn Platform>],
-        opts,
-        stop,
-    )
-    .await
-    .expect("engine");
+    play(&t.bot, &platform, opts).await;
 
     let sent = platform.sent.lock().unwrap();
     let answer = sent.iter().find(|o| o.chat.chat == "c1").unwrap();
