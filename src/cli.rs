@@ -12,11 +12,13 @@ use herald_console::{ConsoleAdapter, ConsoleOptions};
 use herald_platform::{ChatRef, Incoming, Platform, PlatformKind};
 
 use crate::bot::Bot;
-use crate::config::Config;
+use crate::config::{Config, LlmConfig};
 use crate::data::open_data;
 use crate::engine::{self, EngineOptions};
 use crate::knowledge::{retrieve, KnowledgeError, PackLoader, RetrieveOptions, SledKnowledge};
-use crate::llm::{LlamaBackend, LlamaOptions};
+use crate::llm::{
+    FallbackChain, LlamaBackend, LlamaOptions, LlmBackend, OpenAiBackend, OpenAiOptions,
+};
 use crate::platforms;
 use crate::router::{route, IntentClassifier, Routed};
 
@@ -209,21 +211,46 @@ pub fn start_with_data(config: Config) -> anyhow::Result<(Arc<Bot>, sled::Db)> {
         ms = report.millis,
         "knowledge loaded"
     );
-    if config.llm.backend != "llama" {
-        anyhow::bail!(
-            "llm.backend {:?} is not supported (expected \"llama\")",
-            config.llm.backend
-        );
-    }
-    let llm = LlamaBackend::load(LlamaOptions {
-        model: config.llm.model.clone(),
-        threads: config.llm.threads,
-        context: config.llm.context,
-        temperature: config.llm.temperature,
-        prompt_cache: config.llm.prompt_cache,
-    })?;
-    let bot = Bot::new(config, &db, Arc::new(store), Arc::new(llm)).context("starting the bot")?;
+    let llm = llm_backend(&config.llm)?;
+    let bot = Bot::new(config, &db, Arc::new(store), llm).context("starting the bot")?;
     Ok((Arc::new(bot), db))
+}
+
+/// The model backend the config asks for (with its fallback).
+pub fn llm_backend(c: &LlmConfig) -> anyhow::Result<Arc<dyn LlmBackend>> {
+    let local = || -> anyhow::Result<Arc<dyn LlmBackend>> {
+        Ok(Arc::new(LlamaBackend::load(LlamaOptions {
+            model: c.model.clone(),
+            threads: c.threads,
+            context: c.context,
+            temperature: c.temperature,
+            prompt_cache: c.prompt_cache,
+        })?))
+    };
+    match c.backend.as_str() {
+        "llama" => local(),
+        "openai" => {
+            let server: Arc<dyn LlmBackend> = Arc::new(OpenAiBackend::new(OpenAiOptions {
+                base_url: c.base_url.clone(),
+                model: c.api_model.clone(),
+                api_key: c.api_key.clone(),
+                timeout: Duration::from_millis(c.timeout_ms.max(1)),
+                retries: c.retries,
+                temperature: c.temperature,
+                ..OpenAiOptions::default()
+            }));
+            match c.fallback.as_str() {
+                "" => Ok(server),
+                "llama" => Ok(Arc::new(FallbackChain::new(vec![server, local()?]))),
+                other => anyhow::bail!(
+                    "llm.fallback {other:?} is not supported (expected \"llama\" or \"\")"
+                ),
+            }
+        }
+        other => anyhow::bail!(
+            "llm.backend {other:?} is not supported (expected \"llama\" or \"openai\")"
+        ),
+    }
 }
 
 fn kb_check(dir: &Path) -> i32 {

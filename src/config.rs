@@ -85,7 +85,7 @@ impl Default for DataConfig {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LlmConfig {
-    /// `llama` (a GGUF model in-process).
+    /// `llama` (a GGUF model in-process) or `openai` (any OpenAI-compatible server).
     pub backend: String,
     /// The GGUF model file.
     pub model: PathBuf,
@@ -99,6 +99,19 @@ pub struct LlmConfig {
     pub temperature: f32,
     /// Keep the KV cache of the shared prompt prefix between requests.
     pub prompt_cache: bool,
+    /// `openai`: the server's API base, e.g. `http://127.0.0.1:8080/v1`.
+    pub base_url: String,
+    /// `openai`: the model name the server knows.
+    pub api_model: String,
+    /// `openai`: the bearer key (env `HERALD_LLM_API_KEY` overrides).
+    pub api_key: String,
+    /// `openai`: each attempt's deadline.
+    pub timeout_ms: u64,
+    /// `openai`: extra attempts after a server error or timeout.
+    pub retries: u32,
+    /// `openai`: `llama` to fall back to the local model when the server fails; `""` for
+    /// none (the answer is then composed from the facts).
+    pub fallback: String,
 }
 
 impl Default for LlmConfig {
@@ -111,6 +124,12 @@ impl Default for LlmConfig {
             max_tokens: 96,
             temperature: 0.0,
             prompt_cache: true,
+            base_url: "http://127.0.0.1:8080/v1".into(),
+            api_model: "default".into(),
+            api_key: String::new(),
+            timeout_ms: 20_000,
+            retries: 1,
+            fallback: String::new(),
         }
     }
 }
@@ -304,6 +323,11 @@ impl Config {
         if let Ok(key) = std::env::var("HERALD_MEMBER_KEY") {
             if !key.is_empty() {
                 self.engagement.member_key = key;
+            }
+        }
+        if let Ok(key) = std::env::var("HERALD_LLM_API_KEY") {
+            if !key.is_empty() {
+                self.llm.api_key = key;
             }
         }
         if let Some(t) = &mut self.telegram {

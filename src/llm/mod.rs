@@ -1,9 +1,12 @@
 //! The language model behind the [`LlmBackend`] swap point. The default,
-//! [`LlamaBackend`], runs a GGUF model in-process on its own thread.
+//! [`LlamaBackend`], runs a GGUF model in-process on its own thread; [`OpenAiBackend`] calls
+//! any OpenAI-compatible server; [`FallbackChain`] tries several in order.
 
 mod llama;
+mod openai;
 
 pub use llama::{runtime as llama_runtime, LlamaBackend, LlamaOptions};
+pub use openai::{FallbackChain, OpenAiBackend, OpenAiOptions};
 
 /// Model failures, as the dialogue core sees them.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +23,8 @@ pub enum LlmError {
     Generate(String),
     #[error("the model worker has stopped")]
     WorkerGone,
+    #[error("the model server is unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! temporary folder, a bot built on them.
 #![allow(dead_code)]
 
+pub mod fake_openai;
 pub mod fake_telegram;
 
 use std::path::{Path, PathBuf};
@@ -54,18 +55,23 @@ pub struct TestBot {
 }
 
 pub fn bot() -> TestBot {
+    let llm = LlamaBackend::load(LlamaOptions {
+        model: model_path(),
+        ..LlamaOptions::default()
+    })
+    .expect("model loads");
+    bot_with(Arc::new(llm))
+}
+
+/// A bot on the sample pack that generates with `llm`.
+pub fn bot_with(llm: Arc<dyn herald::llm::LlmBackend>) -> TestBot {
     let knowledge = sample_pack();
     let data = tempfile::tempdir().expect("temp dir");
     let config = config(knowledge.path(), data.path());
     let db = herald::data::open_data(data.path()).expect("data folder");
     let (store, _) =
         SledKnowledge::open(&db, knowledge.path().to_path_buf()).expect("sample pack loads");
-    let llm = LlamaBackend::load(LlamaOptions {
-        model: model_path(),
-        ..LlamaOptions::default()
-    })
-    .expect("model loads");
-    let bot = Bot::new(config, &db, Arc::new(store), Arc::new(llm)).expect("bot");
+    let bot = Bot::new(config, &db, Arc::new(store), llm).expect("bot");
     TestBot {
         bot: Arc::new(bot),
         knowledge,
