@@ -125,16 +125,23 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
         Command::Run => {
             let (bot, db) = start_with_data(config.clone())?;
             let adapters = platforms::enabled(&config, &db)?;
-            if adapters.is_empty() {
-                anyhow::bail!("no adapter is enabled: add a [console] or [telegram] section to the config (see config.example.toml)");
+            if adapters.is_empty() && config.http.is_none() {
+                anyhow::bail!("no adapter is enabled: add a [console], [telegram] or [http] section to the config (see config.example.toml)");
             }
             let (stop_tx, stop) = watch::channel(false);
             let stop = shutdown_on_signal(stop, stop_tx);
+            let server = match &config.http {
+                Some(h) => Some(start_http(bot.clone(), h, stop.clone()).await?),
+                None => None,
+            };
             tracing::info!(
                 adapters = adapters.len(),
                 "herald is running; stop it with Ctrl-C or SIGTERM"
             );
             let result = engine::run(bot, adapters, engine_options(&config), stop).await;
+            if let Some(server) = server {
+                let _ = server.await;
+            }
             tracing::info!("herald stopped");
             result?;
             Ok(0)
@@ -214,6 +221,34 @@ pub fn start_with_data(config: Config) -> anyhow::Result<(Arc<Bot>, sled::Db)> {
     let llm = llm_backend(&config.llm)?;
     let bot = Bot::new(config, &db, Arc::new(store), llm).context("starting the bot")?;
     Ok((Arc::new(bot), db))
+}
+
+/// Bind and serve the HTTP API until `stop`. Refuses to serve without keys off loopback.
+async fn start_http(
+    bot: Arc<Bot>,
+    h: &crate::config::HttpConfig,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let addr: std::net::SocketAddr = h.listen.parse().with_context(|| {
+        format!(
+            "http.listen {:?} is not an address like 127.0.0.1:8787",
+            h.listen
+        )
+    })?;
+    if h.keys.is_empty() && !addr.ip().is_loopback() {
+        anyhow::bail!("http.listen {addr} is not loopback and http.keys is empty: set keys (or HERALD_HTTP_KEYS) before exposing the API");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (http.listen)"))?;
+    let local = listener.local_addr()?;
+    let app = crate::http::router(crate::http::HttpState::new(bot, h), h.max_body_bytes);
+    tracing::info!(%local, "HTTP API listening");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = crate::http::serve(listener, app, stop).await {
+            tracing::error!(error = %e, "HTTP API stopped");
+        }
+    }))
 }
 
 /// The model backend the config asks for (with its fallback).

@@ -35,6 +35,33 @@ pub struct Config {
     pub console: Option<ConsoleConfig>,
     /// Telegram; leave the section out (or `enabled = false`) to disable it.
     pub telegram: Option<TelegramConfig>,
+    /// The OpenAI-compatible HTTP API and health endpoints; leave out to disable.
+    pub http: Option<HttpConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to listen on; loopback by default.
+    pub listen: String,
+    /// Bearer keys accepted (env `HERALD_HTTP_KEYS`, comma-separated, overrides); empty means
+    /// no authentication, which is only refused off loopback.
+    pub keys: Vec<String>,
+    /// Request bodies larger than this are refused (413).
+    pub max_body_bytes: usize,
+    /// The model id `/v1/models` lists.
+    pub model_name: String,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            listen: "127.0.0.1:8787".into(),
+            keys: Vec::new(),
+            max_body_bytes: 64 * 1024,
+            model_name: "herald".into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -328,6 +355,17 @@ impl Config {
         if let Ok(key) = std::env::var("HERALD_LLM_API_KEY") {
             if !key.is_empty() {
                 self.llm.api_key = key;
+            }
+        }
+        if let (Some(h), Ok(keys)) = (&mut self.http, std::env::var("HERALD_HTTP_KEYS")) {
+            let keys: Vec<String> = keys
+                .split(',')
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(String::from)
+                .collect();
+            if !keys.is_empty() {
+                h.keys = keys;
             }
         }
         if let Some(t) = &mut self.telegram {

@@ -1,0 +1,154 @@
+//! The bot as an OpenAI-compatible server (axum): `POST /v1/chat/completions` (plain and
+//! SSE streaming) and `GET /v1/models` answer through the same router, retrieval, grounding
+//! guard and citations as a chat message; `GET /healthz` and `GET /readyz` for supervisors.
+//! Every failure is an OpenAI-style JSON error with the right status.
+
+mod completions;
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Json;
+use serde_json::json;
+use tokio::sync::watch;
+
+use crate::bot::Bot;
+use crate::config::HttpConfig;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct HttpState {
+    pub bot: Arc<Bot>,
+    /// Bearer keys accepted; empty means no authentication (loopback demos only).
+    pub keys: Arc<Vec<String>>,
+    /// The model id shown in `/v1/models` and responses.
+    pub model: Arc<str>,
+}
+
+impl HttpState {
+    pub fn new(bot: Arc<Bot>, config: &HttpConfig) -> HttpState {
+        HttpState {
+            model: config.model_name.as_str().into(),
+            keys: Arc::new(config.keys.clone()),
+            bot,
+        }
+    }
+}
+
+/// An error as OpenAI clients expect it: `{"error": {"message", "type", "code"}}`.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({"error": {"message": self.message, "type": self.kind, "code": self.status.as_u16()}});
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// The key a request carries, when it is one of the configured ones.
+pub fn authorize(state: &HttpState, headers: &HeaderMap) -> Result<String, ApiError> {
+    if state.keys.is_empty() {
+        return Ok("anonymous".into());
+    }
+    let given = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("");
+    let ok = state.keys.iter().any(|k| {
+        k.len() == given.len()
+            && k.bytes()
+                .zip(given.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    });
+    if ok {
+        Ok(given.to_string())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "invalid_request_error",
+            "missing or invalid API key: send Authorization: Bearer <key> with a key from http.keys",
+        ))
+    }
+}
+
+pub fn router(state: HttpState, max_body_bytes: usize) -> axum::Router {
+    axum::Router::new()
+        .route("/v1/chat/completions", post(completions::create))
+        .route("/v1/models", get(models))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "invalid_request_error",
+                "no such route",
+            )
+        })
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .with_state(state)
+}
+
+async fn models(State(s): State<HttpState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    authorize(&s, &headers)?;
+    Ok(Json(json!({
+        "object": "list",
+        "data": [{"id": &*s.model, "object": "model", "created": unix_now(), "owned_by": "herald"}]
+    }))
+    .into_response())
+}
+
+/// Ready when the model and the knowledge are loaded (both are, once the bot exists) and the
+/// knowledge graph has something to answer from.
+async fn ready(State(s): State<HttpState>) -> Response {
+    let stats = s.bot.knowledge().snapshot().stats(0);
+    let ready = stats.entities + stats.passages > 0;
+    let body = json!({"ready": ready, "model": &*s.model, "entities": stats.entities, "passages": stats.passages});
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Serve until `shutdown` turns true; in-flight requests are finished first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    mut shutdown: watch::Receiver<bool>,
+) -> std::io::Result<()> {
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            let _ = shutdown.wait_for(|s| *s).await;
+        })
+        .await
+}
