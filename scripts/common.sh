@@ -53,3 +53,20 @@ PY
     mv "$MODEL_FILE.part" "$MODEL_FILE"
     rm -rf "$tmp"
 }
+
+# The official `openai` Python client, in a virtual environment, for the tests that talk
+# to herald's HTTP API the way users' tools do.
+OPENAI_VENV="${HOME:-/root}/.cache/herald/venv-openai"
+OPENAI_VERSION="3.57.0"
+ensure_openai_client() {
+    if "$OPENAI_VENV/bin/python" -c "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null; then
+        return
+    fi
+    say "installing the openai Python client $OPENAI_VERSION (PyPI) into $OPENAI_VENV"
+    if ! python3 -m venv "$OPENAI_VENV" >/dev/null 2>&1; then
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
+        python3 -m venv "$OPENAI_VENV"
+    fi
+    "$OPENAI_VENV/bin/pip" install --quiet "openai==$OPENAI_VERSION"
+}
