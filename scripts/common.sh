@@ -54,12 +54,13 @@ PY
     rm -rf "$tmp"
 }
 
-# The official `openai` Python client, in a virtual environment, for the tests that talk
-# to herald's HTTP API the way users' tools do.
+# The official `openai` Python client (and prometheus-client's parser), in a virtual
+# environment, for the tests that talk to herald's HTTP API the way users' tools do.
 OPENAI_VENV="${HOME:-/root}/.cache/herald/venv-openai"
 OPENAI_VERSION="3.57.0"
+PROMETHEUS_CLIENT_VERSION="0.26.0"
 ensure_openai_client() {
-    if "$OPENAI_VENV/bin/python" -c "import openai, sys; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null; then
+    if "$OPENAI_VENV/bin/python" -c "import openai, sys; import prometheus_client; sys.exit(openai.__version__ != '$OPENAI_VERSION')" 2>/dev/null; then
         return
     fi
     say "installing the openai Python client $OPENAI_VERSION (PyPI) into $OPENAI_VENV"
@@ -68,5 +69,5 @@ ensure_openai_client() {
         DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq python3-venv >/dev/null
         python3 -m venv "$OPENAI_VENV"
     fi
-    "$OPENAI_VENV/bin/pip" install --quiet "openai==$OPENAI_VERSION"
+    "$OPENAI_VENV/bin/pip" install --quiet "openai==$OPENAI_VERSION" "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
 }

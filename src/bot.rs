@@ -15,6 +15,7 @@ use crate::engagement::{EngagementLog, EventKind};
 use crate::knowledge::text::{has_cjk, normalize, terms};
 use crate::knowledge::{FactKind, Graph, KnowledgeStore, Retrieval, RetrieveOptions, Route};
 use crate::llm::LlmBackend;
+use crate::metrics::{Metered, Metrics};
 use crate::router::{self, Command, IntentClassifier, Routed};
 
 /// The reply to one message: the shape of `herald ask --json`.
@@ -53,6 +54,7 @@ pub struct Bot {
     /// The classifier trained on the graph it belongs to; retrained after a reload.
     classifier: RwLock<(Arc<Graph>, Arc<IntentClassifier>)>,
     bot_names: Vec<String>,
+    metrics: Arc<Metrics>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,10 +83,13 @@ impl Bot {
             config.dialogue.bot_name.clone(),
             format!("{}_bot", config.dialogue.bot_name),
         ];
+        let metrics = Arc::new(Metrics::default());
+        let llm: Arc<dyn LlmBackend> = Arc::new(Metered::new(llm, metrics.clone()));
         Ok(Bot {
             config,
             knowledge,
             llm,
+            metrics,
             prompts,
             memory,
             log,
@@ -95,6 +100,11 @@ impl Bot {
 
     pub fn knowledge(&self) -> &Arc<dyn KnowledgeStore> {
         &self.knowledge
+    }
+
+    /// The counters `/metrics` shows.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     pub fn log(&self) -> &EngagementLog {
@@ -177,6 +187,7 @@ impl Bot {
             },
         );
         if !msg.addressed {
+            self.metrics.unaddressed();
             return None;
         }
         let chinese = has_cjk(&text);
@@ -215,6 +226,13 @@ impl Bot {
             reply.reply = format!("{}\n\n{note}", reply.reply);
         }
         reply.timings_ms.total = started.elapsed().as_secs_f64() * 1000.0;
+        self.metrics.reply(
+            msg.chat.platform.as_str(),
+            &reply.route,
+            reply.timings_ms.total / 1000.0,
+            reply.fallback == Fallback::Extractive,
+            reply.fallback == Fallback::Unknown,
+        );
         self.record(
             msg,
             EventKind::Reply {

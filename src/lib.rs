@@ -12,7 +12,7 @@
 //! - [`bot`]: one message in, one reply out, logged — the business logic.
 //! - [`engine`]: adapters in, replies out, conversations in order, hot reload.
 //! - [`engagement`]: the event log every later analysis reads.
-//! - [`http`]: the OpenAI-compatible API and health endpoints (axum).
+//! - [`http`]: the OpenAI-compatible API and health endpoints (axum); [`metrics`] for `/metrics`.
 //! - [`config`], [`data`], [`cli`]: the edges; [`platforms`] builds the enabled adapters.
 //!
 //! Platform adapters live in their own crates under `adapters/` and know only
@@ -28,6 +28,7 @@ pub mod engine;
 pub mod http;
 pub mod knowledge;
 pub mod llm;
+pub mod metrics;
 pub mod platforms;
 pub mod router;
 

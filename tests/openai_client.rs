@@ -103,4 +103,20 @@ fn the_official_openai_client_gets_grounded_answers_streams_and_401s() {
     assert!(v["stream_chunks"].as_u64().unwrap_or(0) > 1, "{v}");
     assert_eq!(v["stream_finish"], "stop");
     assert_eq!(v["wrong_key"], 401);
+
+    // /metrics parses as Prometheus text and its counters moved with the two questions.
+    let (before, after) = (&v["metrics_before"], &v["metrics_after"]);
+    let answered = "herald_messages_total{platform=http,route=answer}";
+    assert!(before[answered].is_null(), "{before}");
+    assert_eq!(after[answered], 2.0, "{after}");
+    assert_eq!(before["herald_answer_seconds_count{}"], 0.0);
+    assert_eq!(after["herald_answer_seconds_count{}"], 2.0);
+    assert!(
+        after["herald_answer_seconds_bucket{le=+Inf}"] == 2.0,
+        "{after}"
+    );
+    assert!(
+        after["herald_llm_tokens_total{}"].as_f64().unwrap_or(0.0) > 0.0,
+        "{after}"
+    );
 }

@@ -1,6 +1,7 @@
 //! The bot as an OpenAI-compatible server (axum): `POST /v1/chat/completions` (plain and
 //! SSE streaming) and `GET /v1/models` answer through the same router, retrieval, grounding
-//! guard and citations as a chat message; `GET /healthz` and `GET /readyz` for supervisors.
+//! guard and citations as a chat message; `GET /healthz`, `GET /readyz` for supervisors and
+//! `GET /metrics` for Prometheus.
 //! Every failure is an OpenAI-style JSON error with the right status.
 
 mod completions;
@@ -99,6 +100,7 @@ pub fn router(state: HttpState, max_body_bytes: usize) -> axum::Router {
         .route("/v1/models", get(models))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -117,6 +119,16 @@ async fn models(State(s): State<HttpState>, headers: HeaderMap) -> Result<Respon
         "data": [{"id": &*s.model, "object": "model", "created": unix_now(), "owned_by": "herald"}]
     }))
     .into_response())
+}
+
+/// Prometheus text format, version 0.0.4. Open like `/healthz`: scrapers rarely carry keys,
+/// and the counters hold no member data.
+async fn metrics(State(s): State<HttpState>) -> Response {
+    (
+        [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
+        s.bot.metrics().render(),
+    )
+        .into_response()
 }
 
 /// Ready when the model and the knowledge are loaded (both are, once the bot exists) and the

@@ -4,12 +4,29 @@ Usage: openai_client.py BASE_URL KEY. Prints one JSON object with what each call
 """
 import json
 import sys
+import urllib.request
 
 import openai
+from prometheus_client.parser import text_string_to_metric_families
 
 base_url, key = sys.argv[1], sys.argv[2]
 client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=120)
 out = {}
+
+
+def metrics():
+    """herald's /metrics, parsed as Prometheus text: {sample name + labels: value}."""
+    root = base_url.rsplit("/v1", 1)[0]
+    text = urllib.request.urlopen(root + "/metrics").read().decode()
+    samples = {}
+    for family in text_string_to_metric_families(text):
+        for s in family.samples:
+            labels = ",".join(f"{k}={v}" for k, v in sorted(s.labels.items()))
+            samples[f"{s.name}{{{labels}}}"] = s.value
+    return samples
+
+
+before = metrics()
 
 models = client.models.list()
 out["models"] = [m.id for m in models.data]
@@ -44,5 +61,9 @@ try:
     out["wrong_key"] = "accepted"
 except openai.AuthenticationError as e:
     out["wrong_key"] = e.status_code
+
+after = metrics()
+out["metrics_before"] = before
+out["metrics_after"] = after
 
 print(json.dumps(out))
