@@ -51,6 +51,8 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// The model id `/v1/models` lists.
     pub model_name: String,
+    /// Chat completions per key and minute (bursts up to the same number); 0 = no limit.
+    pub rate_per_minute: u32,
 }
 
 impl Default for HttpConfig {
@@ -60,6 +62,7 @@ impl Default for HttpConfig {
             keys: Vec::new(),
             max_body_bytes: 64 * 1024,
             model_name: "herald".into(),
+            rate_per_minute: 120,
         }
     }
 }

@@ -172,11 +172,62 @@ async fn keys_bad_requests_and_limits_get_openai_style_errors() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_key_is_held_to_its_rate_limit() {
+    let t = support::bot();
+    let config = HttpConfig {
+        keys: vec![KEY.into(), "sk-other".into()],
+        rate_per_minute: 2,
+        ..HttpConfig::default()
+    };
+    let app = router(
+        HttpState::new(t.bot.clone(), &config),
+        config.max_body_bytes,
+    );
+    for _ in 0..2 {
+        let (status, _) = call(
+            &app,
+            "POST",
+            "/v1/chat/completions",
+            Some(KEY),
+            ask("/help", false),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    let (status, body) = call(
+        &app,
+        "POST",
+        "/v1/chat/completions",
+        Some(KEY),
+        ask("/help", false),
+    )
+    .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(body.contains("rate_limit_error"), "{body}");
+    // Another key has its own budget.
+    let (status, _) = call(
+        &app,
+        "POST",
+        "/v1/chat/completions",
+        Some("sk-other"),
+        ask("/help", false),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness_need_no_key() {
     let t = support::bot();
     let app = app(&t);
     let (status, body) = call(&app, "GET", "/healthz", None, String::new()).await;
     assert_eq!((status, body.trim()), (StatusCode::OK, "ok"));
+    let (status, body) = call(&app, "GET", "/metrics", None, String::new()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        body.contains("# TYPE herald_answer_seconds histogram"),
+        "{body}"
+    );
     let (status, body) = call(&app, "GET", "/readyz", None, String::new()).await;
     assert_eq!(status, StatusCode::OK);
     let v: Value = serde_json::from_str(&body).expect("json");

@@ -62,6 +62,15 @@ pub async fn create(
     body: String,
 ) -> Result<Response, ApiError> {
     let key = authorize(&s, &headers)?;
+    if let Err(wait) = s.limiter.take(&key) {
+        let mut e = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limit_error",
+            format!("this key is over its rate limit (http.rate_per_minute); retry in {wait} s"),
+        );
+        e.retry_after = Some(wait);
+        return Err(e);
+    }
     let req: ChatRequest = serde_json::from_str(&body)
         .map_err(|e| bad_request(format!("the body is not a chat completion request: {e}")))?;
     let question = req

@@ -6,8 +6,9 @@
 
 mod completions;
 
-use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -28,6 +29,7 @@ pub struct HttpState {
     pub keys: Arc<Vec<String>>,
     /// The model id shown in `/v1/models` and responses.
     pub model: Arc<str>,
+    pub limiter: Arc<RateLimiter>,
 }
 
 impl HttpState {
@@ -35,7 +37,46 @@ impl HttpState {
         HttpState {
             model: config.model_name.as_str().into(),
             keys: Arc::new(config.keys.clone()),
+            limiter: Arc::new(RateLimiter::per_minute(config.rate_per_minute)),
             bot,
+        }
+    }
+}
+
+/// A token bucket per key: `per_minute` requests a minute, bursts up to the same number.
+pub struct RateLimiter {
+    per_minute: u32,
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+}
+
+impl RateLimiter {
+    /// `0` means no limit.
+    pub fn per_minute(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Take one request for `key`, or say how many seconds until one is allowed.
+    pub fn take(&self, key: &str) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let cap = f64::from(self.per_minute);
+        let rate = cap / 60.0;
+        let now = Instant::now();
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        let (tokens, at) = buckets.entry(key.to_string()).or_insert((cap, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(cap);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) / rate).ceil().max(1.0) as u64)
         }
     }
 }
@@ -46,6 +87,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub kind: &'static str,
     pub message: String,
+    /// Seconds, sent as `Retry-After` (429).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -54,6 +97,7 @@ impl ApiError {
             status,
             kind,
             message: message.into(),
+            retry_after: None,
         }
     }
 }
@@ -61,7 +105,13 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({"error": {"message": self.message, "type": self.kind, "code": self.status.as_u16()}});
-        (self.status, Json(body)).into_response()
+        let mut resp = (self.status, Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            if let Ok(v) = s.to_string().parse() {
+                resp.headers_mut().insert("retry-after", v);
+            }
+        }
+        resp
     }
 }
 
