@@ -131,9 +131,28 @@ impl Dispatcher {
         let msg = match inbound {
             Inbound::Message(msg) => msg,
             signal => {
-                if let Err(e) = self.bot.log().record_signal(&signal) {
-                    tracing::error!(error = %e, "could not write the engagement log");
-                }
+                // A press can arrive before the worker that sent the answer has stored which
+                // message it became: give that a moment before linking the sources.
+                let bot = self.bot.clone();
+                self.workers.spawn(async move {
+                    if let Inbound::Rating {
+                        chat, message_id, ..
+                    }
+                    | Inbound::Reaction {
+                        chat, message_id, ..
+                    } = &signal
+                    {
+                        for _ in 0..20 {
+                            if bot.log().sent_info(chat, message_id).is_some() {
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                        }
+                    }
+                    if let Err(e) = bot.log().record_signal(&signal) {
+                        tracing::error!(error = %e, "could not write the engagement log");
+                    }
+                });
                 return;
             }
         };
