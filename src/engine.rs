@@ -135,10 +135,9 @@ impl Dispatcher {
                 // message it became: give that a moment before linking the sources.
                 let bot = self.bot.clone();
                 self.workers.spawn(async move {
+                    // Only ratings: they are always on the bot's own messages, while most
+                    // reactions are on members' messages and would wait for nothing.
                     if let Inbound::Rating {
-                        chat, message_id, ..
-                    }
-                    | Inbound::Reaction {
                         chat, message_id, ..
                     } = &signal
                     {

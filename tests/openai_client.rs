@@ -42,17 +42,7 @@ fn the_official_openai_client_gets_grounded_answers_streams_and_401s() {
         format!("[http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"sk-herald-1\"]\n"),
     )
     .expect("config");
-    let mut child = support::herald()
-        .arg("--config")
-        .arg(&config)
-        .arg("--knowledge")
-        .arg(pack.path())
-        .arg("--data")
-        .arg(dir.path().join("db"))
-        .arg("--model")
-        .arg(support::model_path())
-        .arg("run")
-        .stdin(Stdio::null())
+    let mut child = support::herald_run(&config, pack.path(), &dir.path().join("db"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

@@ -617,18 +617,8 @@ fn herald_run(
     pack: &std::path::Path,
     data: &std::path::Path,
 ) -> std::process::Child {
-    support::herald()
-        .arg("--config")
-        .arg(config)
-        .arg("--knowledge")
-        .arg(pack)
-        .arg("--data")
-        .arg(data)
-        .arg("--model")
-        .arg(support::model_path())
-        .arg("run")
+    support::herald_run(config, pack, data)
         .env("HERALD_TELEGRAM_TOKEN", TOKEN)
-        .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -692,19 +682,8 @@ async fn herald_run_with_a_refused_token_exits_and_says_what_to_fix() {
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("config.toml");
     std::fs::write(&config, format!("[telegram]\napi_url = \"{}\"\n", fake.url)).expect("config");
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
-    cmd.current_dir(support::repo())
-        .arg("--config")
-        .arg(&config)
-        .arg("--knowledge")
-        .arg(pack.path())
-        .arg("--data")
-        .arg(dir.path().join("db"))
-        .arg("--model")
-        .arg(support::model_path())
-        .arg("run")
-        .env("HERALD_TELEGRAM_TOKEN", "1:not-the-token")
-        .stdin(std::process::Stdio::null());
+    let mut cmd = support::herald_run(&config, pack.path(), &dir.path().join("db"));
+    cmd.env("HERALD_TELEGRAM_TOKEN", "1:not-the-token");
     let out = tokio::time::timeout(
         Duration::from_secs(60),
         tokio::task::spawn_blocking(move || cmd.output().expect("herald runs")),

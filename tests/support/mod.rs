@@ -102,6 +102,23 @@ pub fn herald() -> std::process::Command {
     cmd
 }
 
+/// `herald run` on `config`, a knowledge folder, a data folder and the test model, as a
+/// service manager starts it (stdin closed).
+pub fn herald_run(config: &Path, knowledge: &Path, data: &Path) -> std::process::Command {
+    let mut cmd = herald();
+    cmd.arg("--config")
+        .arg(config)
+        .arg("--knowledge")
+        .arg(knowledge)
+        .arg("--data")
+        .arg(data)
+        .arg("--model")
+        .arg(model_path())
+        .arg("run")
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
 /// SIGTERM, then wait (at most 20 s) for a clean exit.
 pub fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
     std::process::Command::new("kill")
