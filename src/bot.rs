@@ -102,6 +102,11 @@ impl Bot {
         &self.knowledge
     }
 
+    /// The model backend's name (a chain shows its members in order).
+    pub fn llm_name(&self) -> &str {
+        self.llm.name()
+    }
+
     /// The counters `/metrics` shows.
     pub fn metrics(&self) -> &Metrics {
         &self.metrics

@@ -131,7 +131,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
             let (stop_tx, stop) = watch::channel(false);
             let stop = shutdown_on_signal(stop, stop_tx);
             let server = match &config.http {
-                Some(h) => Some(start_http(bot.clone(), h, stop.clone()).await?),
+                Some(h) => Some(start_http(bot.clone(), h, adapters.clone(), stop.clone()).await?),
                 None => None,
             };
             tracing::info!(
@@ -227,6 +227,7 @@ pub fn start_with_data(config: Config) -> anyhow::Result<(Arc<Bot>, sled::Db)> {
 async fn start_http(
     bot: Arc<Bot>,
     h: &crate::config::HttpConfig,
+    adapters: Vec<Arc<dyn herald_platform::Platform>>,
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let addr: std::net::SocketAddr = h.listen.parse().with_context(|| {
@@ -242,7 +243,10 @@ async fn start_http(
         .await
         .with_context(|| format!("cannot listen on {addr} (http.listen)"))?;
     let local = listener.local_addr()?;
-    let app = crate::http::router(crate::http::HttpState::new(bot, h), h.max_body_bytes);
+    let app = crate::http::router(
+        crate::http::HttpState::new(bot, h).with_adapters(adapters),
+        h.max_body_bytes,
+    );
     tracing::info!(%local, "HTTP API listening");
     Ok(tokio::spawn(async move {
         if let Err(e) = crate::http::serve(listener, app, stop).await {
@@ -272,6 +276,7 @@ pub fn llm_backend(c: &LlmConfig) -> anyhow::Result<Arc<dyn LlmBackend>> {
                 timeout: Duration::from_millis(c.timeout_ms.max(1)),
                 retries: c.retries,
                 temperature: c.temperature,
+                stream: c.stream,
                 ..OpenAiOptions::default()
             }));
             match c.fallback.as_str() {

@@ -142,6 +142,9 @@ pub struct LlmConfig {
     /// `openai`: `llama` to fall back to the local model when the server fails; `""` for
     /// none (the answer is then composed from the facts).
     pub fallback: String,
+    /// `openai`: receive the answer as a token stream (measures time to first token; a
+    /// server that stalls mid-answer hits the same deadline).
+    pub stream: bool,
 }
 
 impl Default for LlmConfig {
@@ -160,6 +163,7 @@ impl Default for LlmConfig {
             timeout_ms: 20_000,
             retries: 1,
             fallback: String::new(),
+            stream: false,
         }
     }
 }

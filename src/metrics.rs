@@ -23,7 +23,8 @@ pub struct Metrics {
     extractive: AtomicU64,
     gaps: AtomicU64,
     tokens: AtomicU64,
-    llm_errors: AtomicU64,
+    /// backend name → failed calls (a chain's members counted one by one).
+    llm_errors: Mutex<BTreeMap<String, u64>>,
     unaddressed: AtomicU64,
 }
 
@@ -47,6 +48,13 @@ impl Metrics {
         }
         if gap {
             self.gaps.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Count one failed call of the named model backend.
+    pub fn llm_error(&self, backend: &str) {
+        if let Ok(mut m) = self.llm_errors.lock() {
+            *m.entry(backend.to_string()).or_default() += 1;
         }
     }
 
@@ -79,15 +87,23 @@ impl Metrics {
             self.tokens.load(Ordering::Relaxed),
         );
         counter(
-            "herald_llm_errors_total",
-            "Model backend calls that failed (timeouts, server errors).",
-            self.llm_errors.load(Ordering::Relaxed),
-        );
-        counter(
             "herald_unaddressed_messages_total",
             "Group messages logged without a reply.",
             self.unaddressed.load(Ordering::Relaxed),
         );
+        let _ = writeln!(
+            out,
+            "# HELP herald_llm_errors_total Model backend calls that failed (timeouts, server errors), by backend.\n# TYPE herald_llm_errors_total counter"
+        );
+        if let Ok(m) = self.llm_errors.lock() {
+            for (backend, n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "herald_llm_errors_total{{backend=\"{}\"}} {n}",
+                    escape(backend)
+                );
+            }
+        }
         let _ = writeln!(
             out,
             "# HELP herald_messages_total Messages answered, by platform and route.\n# TYPE herald_messages_total counter"
@@ -153,10 +169,16 @@ impl LlmBackend for Metered {
                 self.metrics
                     .tokens
                     .fetch_add(g.generated_tokens as u64, Ordering::Relaxed);
+                for b in &g.failed {
+                    self.metrics.llm_error(b);
+                }
             }
-            Err(_) => {
-                self.metrics.llm_errors.fetch_add(1, Ordering::Relaxed);
+            Err(LlmError::Exhausted(failures)) => {
+                for (b, _) in failures {
+                    self.metrics.llm_error(b);
+                }
             }
+            Err(_) => self.metrics.llm_error(self.inner.name()),
         }
         result
     }

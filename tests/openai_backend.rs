@@ -124,6 +124,11 @@ async fn server_errors_are_retried_then_answered() {
         2,
         "one try and one retry, then the facts"
     );
+    let metrics = t.bot.metrics().render();
+    assert!(
+        metrics.contains("herald_llm_errors_total{backend=\"openai:served-model\"} 1\n"),
+        "the failure shows in /metrics:\n{metrics}"
+    );
 
     // A refusal (401) is not retried.
     let fake = FakeOpenAi::start(vec![Behaviour::Status(401), Behaviour::Status(401)]).await;
@@ -165,6 +170,32 @@ async fn a_chain_falls_back_to_the_local_model_when_the_server_is_down() {
         .expect("the local model answered");
     assert!(g.generated_tokens > 0 && !g.text.is_empty());
     assert_eq!(fake.requests().len(), 1);
+    assert_eq!(g.failed, vec!["openai:served-model".to_string()]);
+    assert!(!g.backend.starts_with("openai"), "{}", g.backend);
+
+    // Through the bot: the server's failure is counted under its own name even though
+    // the member got a model answer.
+    let fake = FakeOpenAi::start(vec![Behaviour::Status(503)]).await;
+    let local = LlamaBackend::load(LlamaOptions {
+        model: support::model_path(),
+        ..LlamaOptions::default()
+    })
+    .expect("model loads");
+    let chain = FallbackChain::new(vec![backend(&fake, 5_000, 0), Arc::new(local)]);
+    let t = support::bot_with(Arc::new(chain));
+    t.bot
+        .handle(&support::msg("c", "how much is the huila?"))
+        .await
+        .expect("reply");
+    let metrics = t.bot.metrics().render();
+    assert!(
+        metrics.contains("herald_llm_errors_total{backend=\"openai:served-model\"} 1\n"),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains("herald_llm_errors_total{backend=\"llama"),
+        "the local model did not fail:\n{metrics}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,4 +248,80 @@ async fn herald_ask_uses_the_configured_server_and_key() {
         .expect("herald runs");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("\"openai\""));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streaming_gathers_the_tokens_and_a_stall_mid_answer_hits_the_deadline() {
+    let streaming = |fake: &FakeOpenAi, timeout_ms: u64, retries: u32| {
+        Arc::new(OpenAiBackend::new(OpenAiOptions {
+            base_url: fake.base_url.clone(),
+            model: "served-model".into(),
+            timeout: Duration::from_millis(timeout_ms),
+            retries,
+            retry_base: Duration::from_millis(20),
+            stream: true,
+            ..OpenAiOptions::default()
+        }))
+    };
+    let fake = FakeOpenAi::start(vec![Behaviour::Reply(
+        "Colombia Huila is 16.00 USD [1].".into(),
+    )])
+    .await;
+    let b = streaming(&fake, 5_000, 0);
+    let g = b
+        .generate(herald::llm::GenerateRequest {
+            messages: vec![herald::llm::ChatMessage::new(herald::llm::Role::User, "hi")],
+            max_tokens: 32,
+        })
+        .await
+        .expect("streamed answer");
+    assert_eq!(g.text, "Colombia Huila is 16.00 USD [1].");
+    assert_eq!(g.generated_tokens, 6, "from the usage chunk");
+    assert!(
+        g.first_token_ms < g.total_ms,
+        "first token {} ms before the end {} ms",
+        g.first_token_ms,
+        g.total_ms
+    );
+    let sent = &fake.requests()[0];
+    assert_eq!(sent["stream"], true);
+    assert_eq!(sent["stream_options"]["include_usage"], true);
+
+    // Through the bot: the streamed reply is guarded and cited like any other.
+    let fake = FakeOpenAi::start(vec![Behaviour::Reply(
+        "Colombia Huila is 16.00 USD [1].".into(),
+    )])
+    .await;
+    let t = support::bot_with(streaming(&fake, 5_000, 0));
+    let reply = t
+        .bot
+        .handle(&support::msg("c", "how much is the huila?"))
+        .await
+        .expect("reply");
+    assert_eq!(reply.fallback.as_str(), "none", "{reply:?}");
+    assert!(reply.reply.contains("16.00"));
+
+    // A server that sends one word and stalls: the deadline ends the attempt, the retry
+    // stalls too, the member gets the facts within (retries + 1) x deadline.
+    let fake = FakeOpenAi::start(vec![
+        Behaviour::Stall("Colombia Huila is 16.00 USD [1].".into()),
+        Behaviour::Stall("Colombia Huila is 16.00 USD [1].".into()),
+    ])
+    .await;
+    let t = support::bot_with(streaming(&fake, 400, 1));
+    let started = Instant::now();
+    let reply = t
+        .bot
+        .handle(&support::msg("c", "how much is the huila?"))
+        .await
+        .expect("reply");
+    let took = started.elapsed();
+    assert_eq!(reply.fallback.as_str(), "extractive");
+    assert!(reply.reply.contains("16.00"));
+    assert_eq!(fake.requests().len(), 2);
+    assert!(took < Duration::from_millis(2_000), "took {took:?}");
+    assert!(
+        took >= Duration::from_millis(800),
+        "both attempts waited: {took:?}"
+    );
 }

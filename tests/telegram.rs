@@ -712,3 +712,96 @@ async fn herald_run_with_a_refused_token_exits_and_says_what_to_fix() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("HERALD_TELEGRAM_TOKEN"), "{err}");
 }
+
+/// `/readyz` follows the adapter: not ready before it has connected, ready while polling
+/// works, not ready while getUpdates fails, ready again once it recovers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readyz_reports_whether_telegram_is_connected() {
+    use tower::ServiceExt;
+
+    async fn readyz(app: &axum::Router) -> (u16, Value) {
+        let resp = app
+            .clone()
+            .oneshot(
+                axum::http::Request::get("/readyz")
+                    .body(axum::body::Body::empty())
+                    .expect("request"),
+            )
+            .await
+            .expect("response");
+        let status = resp.status().as_u16();
+        let bytes = http_body_util::BodyExt::collect(resp.into_body())
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, serde_json::from_slice(&bytes).expect("json body"))
+    }
+
+    let fake = FakeTelegram::start().await;
+    let t = support::bot();
+    let adapter = Arc::new(
+        TelegramAdapter::new(options(&fake), Arc::new(MemoryState::default())).expect("adapter"),
+    );
+    let config = herald::config::HttpConfig::default();
+    let app = herald::http::router(
+        herald::http::HttpState::new(t.bot.clone(), &config)
+            .with_adapters(vec![adapter.clone() as Arc<dyn Platform>]),
+        config.max_body_bytes,
+    );
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 503, "not connected yet: {body}");
+    assert_eq!(body["adapters"][0]["platform"], "telegram");
+    assert_eq!(body["adapters"][0]["connected"], false);
+
+    let (stop, rx) = watch::channel(false);
+    let engine = tokio::spawn(engine::run(
+        t.bot.clone(),
+        vec![adapter.clone() as Arc<dyn Platform>],
+        EngineOptions::default(),
+        rx,
+    ));
+    fake.wait_polls(1, 10).await;
+    let (status, body) = readyz(&app).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["adapters"][0]["connected"], true);
+
+    // Telegram refuses polling for a while (409: another getUpdates is running).
+    for _ in 0..6 {
+        fake.fail_next("getUpdates", Fault::Status(409));
+    }
+    fake.wait_for(10, "a refused getUpdates", |calls| {
+        calls.iter().any(|c| c.method == "getUpdates" && !c.ok)
+    })
+    .await;
+    // The adapter learns of the refusal when the response arrives, just after the fake
+    // records the call; the refusals then last ~1.5 s of backoff.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(1);
+    loop {
+        let (status, body) = readyz(&app).await;
+        if status == 503 {
+            assert_eq!(body["adapters"][0]["connected"], false);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still ready while getUpdates is refused: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (status, body) = readyz(&app).await;
+        if status == 200 {
+            assert_eq!(body["adapters"][0]["connected"], true);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not ready again 20 s after polling recovered: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(30), engine).await;
+}

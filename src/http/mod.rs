@@ -18,6 +18,8 @@ use axum::Json;
 use serde_json::json;
 use tokio::sync::watch;
 
+use herald_platform::Platform;
+
 use crate::bot::Bot;
 use crate::config::HttpConfig;
 
@@ -30,6 +32,8 @@ pub struct HttpState {
     /// The model id shown in `/v1/models` and responses.
     pub model: Arc<str>,
     pub limiter: Arc<RateLimiter>,
+    /// The platform adapters `/readyz` reports on.
+    pub adapters: Arc<Vec<Arc<dyn Platform>>>,
 }
 
 impl HttpState {
@@ -38,8 +42,15 @@ impl HttpState {
             model: config.model_name.as_str().into(),
             keys: Arc::new(config.keys.clone()),
             limiter: Arc::new(RateLimiter::per_minute(config.rate_per_minute)),
+            adapters: Arc::new(Vec::new()),
             bot,
         }
+    }
+
+    /// Report these adapters' connection state in `/readyz`.
+    pub fn with_adapters(mut self, adapters: Vec<Arc<dyn Platform>>) -> HttpState {
+        self.adapters = Arc::new(adapters);
+        self
     }
 }
 
@@ -183,10 +194,25 @@ async fn metrics(State(s): State<HttpState>) -> Response {
 
 /// Ready when the model and the knowledge are loaded (both are, once the bot exists) and the
 /// knowledge graph has something to answer from.
+/// Ready when knowledge is loaded and every adapter is connected (the model is loaded before
+/// the server starts). 503 with the same body otherwise, so a supervisor sees why.
 async fn ready(State(s): State<HttpState>) -> Response {
     let stats = s.bot.knowledge().snapshot().stats(0);
-    let ready = stats.entities + stats.passages > 0;
-    let body = json!({"ready": ready, "model": &*s.model, "entities": stats.entities, "passages": stats.passages});
+    let knowledge = stats.entities + stats.passages > 0;
+    let adapters: Vec<_> = s
+        .adapters
+        .iter()
+        .map(|a| json!({"platform": a.kind().as_str(), "connected": a.connected()}))
+        .collect();
+    let ready = knowledge && s.adapters.iter().all(|a| a.connected());
+    let body = json!({
+        "ready": ready,
+        "model": &*s.model,
+        "llm": s.bot.llm_name(),
+        "entities": stats.entities,
+        "passages": stats.passages,
+        "adapters": adapters,
+    });
     let status = if ready {
         StatusCode::OK
     } else {

@@ -97,7 +97,9 @@ impl LlmBackend for LlamaBackend {
         self.jobs
             .send((req, tx))
             .map_err(|_| LlmError::WorkerGone)?;
-        rx.await.map_err(|_| LlmError::WorkerGone)?
+        let mut g = rx.await.map_err(|_| LlmError::WorkerGone)??;
+        g.backend = self.name.clone();
+        Ok(g)
     }
 }
 
@@ -295,6 +297,7 @@ impl Engine<'_> {
             generated_tokens: generated,
             first_token_ms,
             total_ms: started.elapsed().as_secs_f64() * 1000.0,
+            ..Generation::default()
         })
     }
 }

@@ -25,6 +25,9 @@ pub enum LlmError {
     WorkerGone,
     #[error("the model server is unavailable: {0}")]
     Unavailable(String),
+    /// Every backend of a [`FallbackChain`] failed: (backend, reason) in the order tried.
+    #[error("every model backend failed: {}", .0.iter().map(|(b, e)| format!("{b}: {e}")).collect::<Vec<_>>().join("; "))]
+    Exhausted(Vec<(String, String)>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,6 +79,10 @@ pub struct Generation {
     /// Prompt processing up to the first generated token.
     pub first_token_ms: f64,
     pub total_ms: f64,
+    /// The backend that produced it (its [`LlmBackend::name`]).
+    pub backend: String,
+    /// Backends of a chain that failed before this one answered, in the order tried.
+    pub failed: Vec<String>,
 }
 
 #[async_trait::async_trait]

@@ -10,9 +10,10 @@ use async_openai::error::OpenAIError;
 use async_openai::types::chat::{
     ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
     ChatCompletionRequestSystemMessage, ChatCompletionRequestUserMessage,
-    CreateChatCompletionRequest,
+    ChatCompletionStreamOptions, CreateChatCompletionRequest,
 };
 use async_openai::Client;
+use futures_util::StreamExt;
 
 use super::{GenerateRequest, Generation, LlmBackend, LlmError, Role};
 
@@ -30,6 +31,10 @@ pub struct OpenAiOptions {
     /// Wait before the first retry; doubles each time.
     pub retry_base: Duration,
     pub temperature: f32,
+    /// Ask for the answer as a stream of tokens: the time to the first token is then
+    /// measured (for `/metrics` and the log), and a server that stalls mid-answer is caught
+    /// by the same deadline.
+    pub stream: bool,
 }
 
 impl Default for OpenAiOptions {
@@ -42,6 +47,7 @@ impl Default for OpenAiOptions {
             retries: 1,
             retry_base: Duration::from_millis(250),
             temperature: 0.0,
+            stream: false,
         }
     }
 }
@@ -85,8 +91,75 @@ impl OpenAiBackend {
             messages,
             max_completion_tokens: Some(req.max_tokens),
             temperature: Some(self.opts.temperature),
+            stream_options: self.opts.stream.then_some(ChatCompletionStreamOptions {
+                include_usage: Some(true),
+                include_obfuscation: None,
+            }),
             ..Default::default()
         }
+    }
+
+    /// One attempt, whole answer at once.
+    async fn once(
+        &self,
+        request: CreateChatCompletionRequest,
+        started: Instant,
+    ) -> Result<Generation, OpenAIError> {
+        let response = self.client.chat().create(request).await?;
+        let text = response
+            .choices
+            .into_iter()
+            .next()
+            .and_then(|c| c.message.content)
+            .unwrap_or_default();
+        let usage = response.usage;
+        let total_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Ok(Generation {
+            text,
+            prompt_tokens: usage.as_ref().map_or(0, |u| u.prompt_tokens as usize),
+            generated_tokens: usage.map_or(0, |u| u.completion_tokens as usize),
+            first_token_ms: total_ms,
+            total_ms,
+            backend: self.name.clone(),
+            ..Generation::default()
+        })
+    }
+
+    /// One attempt, streamed: the text is gathered from the deltas; the time to the first
+    /// content is the first-token time. Token counts come from the usage chunk, or are the
+    /// number of content chunks when the server sends none.
+    async fn streamed(
+        &self,
+        request: CreateChatCompletionRequest,
+        started: Instant,
+    ) -> Result<Generation, OpenAIError> {
+        let mut stream = self.client.chat().create_stream(request).await?;
+        let mut g = Generation {
+            backend: self.name.clone(),
+            ..Generation::default()
+        };
+        let mut first = None;
+        let mut chunks = 0;
+        let mut usage = None;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk?;
+            if let Some(u) = chunk.usage {
+                usage = Some(u);
+            }
+            for choice in chunk.choices {
+                if let Some(piece) = choice.delta.content.filter(|p| !p.is_empty()) {
+                    first.get_or_insert_with(|| started.elapsed().as_secs_f64() * 1000.0);
+                    chunks += 1;
+                    g.text.push_str(&piece);
+                }
+            }
+        }
+        g.total_ms = started.elapsed().as_secs_f64() * 1000.0;
+        g.first_token_ms = first.unwrap_or(g.total_ms);
+        g.prompt_tokens = usage.as_ref().map_or(0, |u| u.prompt_tokens as usize);
+        g.generated_tokens = usage.map_or(chunks, |u| u.completion_tokens as usize);
+        g.text = g.text.trim().to_string();
+        Ok(g)
     }
 }
 
@@ -114,27 +187,15 @@ impl LlmBackend for OpenAiBackend {
         let started = Instant::now();
         let mut attempt = 0;
         loop {
-            let chat = self.client.chat();
-            let call = chat.create(request.clone());
-            let failure = match tokio::time::timeout(self.opts.timeout, call).await {
-                Ok(Ok(response)) => {
-                    let text = response
-                        .choices
-                        .into_iter()
-                        .next()
-                        .and_then(|c| c.message.content)
-                        .unwrap_or_default();
-                    let usage = response.usage;
-                    let total_ms = started.elapsed().as_secs_f64() * 1000.0;
-                    return Ok(Generation {
-                        text,
-                        prompt_tokens: usage.as_ref().map_or(0, |u| u.prompt_tokens as usize),
-                        cached_tokens: 0,
-                        generated_tokens: usage.map_or(0, |u| u.completion_tokens as usize),
-                        first_token_ms: total_ms,
-                        total_ms,
-                    });
+            let call = async {
+                if self.opts.stream {
+                    self.streamed(request.clone(), started).await
+                } else {
+                    self.once(request.clone(), started).await
                 }
+            };
+            let failure = match tokio::time::timeout(self.opts.timeout, call).await {
+                Ok(Ok(g)) => return Ok(g),
                 Ok(Err(e)) if permanent(&e) => {
                     return Err(LlmError::Generate(format!("{}: {e}", self.opts.base_url)))
                 }
@@ -185,16 +246,23 @@ impl LlmBackend for FallbackChain {
     }
 
     async fn generate(&self, req: GenerateRequest) -> Result<Generation, LlmError> {
-        let mut last = LlmError::Unavailable("no backend configured".into());
+        let mut failures: Vec<(String, String)> = Vec::new();
         for b in &self.backends {
             match b.generate(req.clone()).await {
-                Ok(g) => return Ok(g),
+                Ok(mut g) => {
+                    // Failures of a nested chain come first: they happened first.
+                    let mut failed: Vec<String> = failures.into_iter().map(|(b, _)| b).collect();
+                    failed.append(&mut g.failed);
+                    g.failed = failed;
+                    return Ok(g);
+                }
+                Err(LlmError::Exhausted(inner)) => failures.extend(inner),
                 Err(e) => {
                     tracing::warn!(backend = b.name(), error = %e, "LLM backend failed; trying the next");
-                    last = e;
+                    failures.push((b.name().to_string(), e.to_string()));
                 }
             }
         }
-        Err(last)
+        Err(LlmError::Exhausted(failures))
     }
 }

@@ -19,6 +19,9 @@ pub enum Behaviour {
     Status(u16),
     /// Answer `then` only after this long.
     Slow(Duration, String),
+    /// When streaming: send the first word, then nothing more (a server that stalls
+    /// mid-answer).
+    Stall(String),
 }
 
 #[derive(Default)]
@@ -81,8 +84,13 @@ async fn complete(
         .unwrap_or(""));
     inner.requests.lock().expect("requests").push(body.clone());
     let next = inner.script.lock().expect("script").pop_front();
+    let mut stall = false;
     let text = match next {
         Some(Behaviour::Reply(t)) => t,
+        Some(Behaviour::Stall(t)) => {
+            stall = true;
+            t
+        }
         Some(Behaviour::Slow(d, t)) => {
             tokio::time::sleep(d).await;
             t
@@ -98,6 +106,10 @@ async fn complete(
         }
     };
     let model = body["model"].as_str().unwrap_or("fake").to_string();
+    if body["stream"] == json!(true) {
+        let usage = body["stream_options"]["include_usage"] == json!(true);
+        return stream(model, text, stall, usage);
+    }
     axum::Json(json!({
         "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_700_000_000u32,
         "model": model,
@@ -106,4 +118,48 @@ async fn complete(
         "usage": {"prompt_tokens": 100, "completion_tokens": 12, "total_tokens": 112}
     }))
     .into_response()
+}
+
+/// Server-sent events as OpenAI streams them: a role chunk, one chunk per word, a finish
+/// chunk, the usage chunk when asked for, `[DONE]`. Words 10 ms apart.
+fn stream(model: String, text: String, stall: bool, usage: bool) -> Response {
+    let chunk = |delta: Value, finish: Value| {
+        json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 1_700_000_000u32,
+               "model": model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
+    };
+    let mut events = vec![chunk(
+        json!({"role": "assistant", "content": ""}),
+        Value::Null,
+    )];
+    let words: Vec<String> = text.split_inclusive(' ').map(str::to_string).collect();
+    let n = words.len();
+    for w in words {
+        events.push(chunk(json!({"content": w}), Value::Null));
+    }
+    events.push(chunk(json!({}), json!("stop")));
+    if usage {
+        events.push(
+            json!({"id": "chatcmpl-fake", "object": "chat.completion.chunk",
+            "created": 1_700_000_000u32, "model": model, "choices": [],
+            "usage": {"prompt_tokens": 100, "completion_tokens": n, "total_tokens": 100 + n}}),
+        );
+    }
+    let mut lines: Vec<String> = events
+        .into_iter()
+        .map(|e| format!("data: {e}\n\n"))
+        .collect();
+    lines.push("data: [DONE]\n\n".to_string());
+    let body =
+        futures_util::stream::unfold((lines.into_iter(), 0usize), move |(mut it, i)| async move {
+            if stall && i == 2 {
+                std::future::pending::<()>().await;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            let line = it.next()?;
+            Some((Ok::<_, std::convert::Infallible>(line), (it, i + 1)))
+        });
+    Response::builder()
+        .header("content-type", "text/event-stream")
+        .body(axum::body::Body::from_stream(body))
+        .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

@@ -231,6 +231,12 @@ pub trait Platform: Send + Sync {
     async fn typing(&self, _chat: &ChatRef) -> Result<(), PlatformError> {
         Ok(())
     }
+
+    /// Whether the platform is reachable right now (for `/readyz`): the adapter knows who
+    /// it is and its last receive worked. Sources that cannot lose a connection say yes.
+    fn connected(&self) -> bool {
+        true
+    }
 }
 
 /// Split `text` into pieces of at most `max` characters, on paragraph, then sentence, then

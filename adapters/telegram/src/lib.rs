@@ -150,6 +150,15 @@ pub struct TelegramAdapter {
     state: Arc<dyn StateStore>,
     me: OnceLock<Identity>,
     webhook_addr: OnceLock<SocketAddr>,
+    /// Identity known and the last getUpdates (or webhook set-up) worked.
+    connected: std::sync::atomic::AtomicBool,
+}
+
+impl TelegramAdapter {
+    pub(crate) fn set_connected(&self, up: bool) {
+        self.connected
+            .store(up, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn config_error(reason: impl Into<String>) -> PlatformError {
@@ -200,6 +209,7 @@ impl TelegramAdapter {
             state,
             me: OnceLock::new(),
             webhook_addr: OnceLock::new(),
+            connected: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -384,11 +394,18 @@ impl Platform for TelegramAdapter {
         };
         tracing::info!(username = %me.username, "telegram: connected");
         let me = self.me.get_or_init(|| me).clone();
+        self.set_connected(true);
         self.register_commands().await;
-        match &self.opts.mode {
+        let result = match &self.opts.mode {
             Mode::Polling => receive::poll(self, &me, tx, shutdown).await,
             Mode::Webhook(w) => receive::webhook(self, &me, w, tx, shutdown).await,
-        }
+        };
+        self.set_connected(false);
+        result
+    }
+
+    fn connected(&self) -> bool {
+        self.connected.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     async fn send(&self, out: Outgoing) -> Result<Sent, PlatformError> {

@@ -109,10 +109,12 @@ pub(crate) async fn poll(
                     tracing::info!(failures, "telegram: polling recovered");
                 }
                 failures = 0;
+                adapter.set_connected(true);
                 u
             }
             Err(e) => {
                 failures += 1;
+                adapter.set_connected(false);
                 if failures == 1 || failures.is_multiple_of(10) {
                     tracing::warn!(error = %e, failures, "telegram: getUpdates failed; retrying");
                 }
