@@ -39,6 +39,7 @@ pub fn menu() -> Vec<MenuCommand> {
         .iter()
         .map(|c| MenuCommand {
             name: c.name.to_string(),
+            args: c.args.to_string(),
             description: c.description.to_string(),
         })
         .collect()

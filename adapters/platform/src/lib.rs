@@ -9,7 +9,8 @@
 //! - [`Platform`]: the trait every adapter implements: listen until cancelled, send, typing.
 //! - [`StateStore`]: a small key-value store the core lends adapters for what must survive a
 //!   restart (Telegram's update offset); [`MemoryState`] when nothing needs to.
-//! - [`split_message`]: cut long text on paragraph and sentence boundaries.
+//! - [`split_message`], [`split_utf16`]: cut long text on paragraph and sentence boundaries.
+//! - [`MenuCommand`], [`Backoff`]: the command menu and the retry pacing adapters share.
 //!
 //! This crate knows no SDK and depends on nothing from the core, so adapters stay swappable
 //! and no platform type can leak into the engine.
@@ -258,6 +259,68 @@ pub fn split_message(text: &str, max: usize) -> Vec<String> {
         out.push(rest.to_string());
     }
     out
+}
+
+/// Split like [`split_message`] so that every piece fits in `max` UTF-16 code units, the unit
+/// Telegram and Discord count (emoji and other astral characters count twice).
+pub fn split_utf16(text: &str, max: usize) -> Vec<String> {
+    split_within(text, max.max(2), max.max(2))
+}
+
+fn split_within(text: &str, chars: usize, max16: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for piece in split_message(text, chars) {
+        if utf16_len(&piece) <= max16 {
+            out.push(piece);
+        } else {
+            // Only astral characters (two units each) make a piece longer in UTF-16 than
+            // in chars; half the char budget always fits.
+            out.extend(split_within(&piece, (chars / 2).max(1), max16));
+        }
+    }
+    out
+}
+
+/// Length in UTF-16 code units.
+pub fn utf16_len(s: &str) -> usize {
+    s.encode_utf16().count()
+}
+
+/// A command for the menu members see (Telegram's `setMyCommands`, Discord's slash
+/// commands), from the router's command table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MenuCommand {
+    pub name: String,
+    /// `<required>` or `[optional]` argument, or empty.
+    pub args: String,
+    pub description: String,
+}
+
+/// Exponential backoff: `base`, doubling, at most `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Backoff {
+    pub base: std::time::Duration,
+    pub max: std::time::Duration,
+    /// Attempts in all before a send is given up (the first try included).
+    pub attempts: u32,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base: std::time::Duration::from_secs(1),
+            max: std::time::Duration::from_secs(30),
+            attempts: 8,
+        }
+    }
+}
+
+impl Backoff {
+    /// The wait before retry number `n` (1 for the first retry).
+    pub fn delay(&self, n: u32) -> std::time::Duration {
+        let factor = 1u32 << n.saturating_sub(1).min(16);
+        self.base.saturating_mul(factor).min(self.max)
+    }
 }
 
 /// Byte index at which to cut `s` so that the head has at most `max` characters.

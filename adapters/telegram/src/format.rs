@@ -1,7 +1,7 @@
 //! How a reply looks on Telegram: the answer, then its sources, escaped for HTML parse mode,
 //! cut into messages that fit Telegram's 4096-character limit.
 
-use herald_platform::{split_message, Outgoing};
+use herald_platform::{split_utf16, Outgoing};
 
 /// Telegram's limit on a message's text, in UTF-16 code units after entity parsing.
 pub const MAX_MESSAGE_UTF16: usize = 4096;
@@ -35,30 +35,6 @@ pub fn render(out: &Outgoing, max: usize) -> Vec<Piece> {
         .collect()
 }
 
-/// Split on paragraph/sentence boundaries so that every piece fits in `max` UTF-16 units
-/// (emoji and other astral characters count twice).
-fn split_utf16(text: &str, max: usize) -> Vec<String> {
-    split_within(text, max.max(2), max.max(2))
-}
-
-fn split_within(text: &str, chars: usize, max16: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    for piece in split_message(text, chars) {
-        if utf16_len(&piece) <= max16 {
-            out.push(piece);
-        } else {
-            // Only astral characters (two units each) make a piece longer in UTF-16 than
-            // in chars; half the char budget always fits.
-            out.extend(split_within(&piece, (chars / 2).max(1), max16));
-        }
-    }
-    out
-}
-
-pub fn utf16_len(s: &str) -> usize {
-    s.encode_utf16().count()
-}
-
 /// The piece as Telegram HTML: everything escaped, the sources heading in bold.
 fn html(plain: &str) -> String {
     let escaped = escape(plain);
@@ -89,6 +65,7 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use herald_platform::utf16_len;
     use herald_platform::{ChatRef, Citation, PlatformKind};
 
     fn out(text: &str, citations: usize) -> Outgoing {

@@ -64,12 +64,7 @@ pub struct WebhookOptions {
     pub secret_token: String,
 }
 
-/// A command for the menu members see (`setMyCommands`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MenuCommand {
-    pub name: String,
-    pub description: String,
-}
+pub use herald_platform::MenuCommand;
 
 /// Everything the adapter can be told.
 #[derive(Clone, Debug)]

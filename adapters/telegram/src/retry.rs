@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use teloxide::{ApiError, RequestError};
 
+pub use herald_platform::Backoff;
+
 /// The next step after a failed call.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Next {
@@ -54,33 +56,6 @@ fn unknown(description: &str) -> Next {
         Next::GiveUp
     } else {
         Next::Backoff
-    }
-}
-
-/// Exponential backoff: `base`, doubling, at most `max`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Backoff {
-    pub base: Duration,
-    pub max: Duration,
-    /// Attempts in all before a send is given up (the first try included).
-    pub attempts: u32,
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Backoff {
-            base: Duration::from_secs(1),
-            max: Duration::from_secs(30),
-            attempts: 8,
-        }
-    }
-}
-
-impl Backoff {
-    /// The wait before retry number `n` (1 for the first retry).
-    pub fn delay(&self, n: u32) -> Duration {
-        let factor = 1u32 << n.saturating_sub(1).min(16);
-        self.base.saturating_mul(factor).min(self.max)
     }
 }
 
