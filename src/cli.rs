@@ -126,7 +126,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
             let (bot, db) = start_with_data(config.clone())?;
             let adapters = platforms::enabled(&config, &db)?;
             if adapters.is_empty() && config.http.is_none() {
-                anyhow::bail!("no adapter is enabled: add a [console], [telegram] or [http] section to the config (see config.example.toml)");
+                anyhow::bail!("no adapter is enabled: add a [console], [telegram], [discord] or [http] section to the config (see config.example.toml)");
             }
             let (stop_tx, stop) = watch::channel(false);
             let stop = shutdown_on_signal(stop, stop_tx);

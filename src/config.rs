@@ -35,6 +35,8 @@ pub struct Config {
     pub console: Option<ConsoleConfig>,
     /// Telegram; leave the section out (or `enabled = false`) to disable it.
     pub telegram: Option<TelegramConfig>,
+    /// The Discord adapter; leave out to disable.
+    pub discord: Option<DiscordConfig>,
     /// The OpenAI-compatible HTTP API and health endpoints; leave out to disable.
     pub http: Option<HttpConfig>,
 }
@@ -300,6 +302,53 @@ impl Default for TelegramConfig {
     }
 }
 
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    pub enabled: bool,
+    /// The bot token from the Developer Portal (env `HERALD_DISCORD_TOKEN` overrides).
+    pub token: String,
+    /// A REST proxy (`http://host:port`, e.g. a shared rate-limit proxy); serenity's own
+    /// rate limiter is then off and herald retries 429s itself. Empty for discord.com.
+    pub proxy_url: String,
+    /// Only these servers are served (and get slash commands at once); empty = all, with
+    /// global slash commands.
+    pub guilds: Vec<u64>,
+    /// User ids allowed to run manager commands.
+    pub managers: Vec<u64>,
+    /// Role ids whose members may run manager commands.
+    pub manager_roles: Vec<u64>,
+    /// `auto` (Discord's recommendation) or `first-last/total`, e.g. `0-1/4`.
+    pub shards: String,
+    /// Ask for the privileged guild members intent (member joins); without it the bot
+    /// still runs and says so.
+    pub members_intent: bool,
+    /// 👍/👎 buttons under answers.
+    pub feedback_buttons: bool,
+    /// Attempts to deliver a message before giving up.
+    pub send_attempts: u32,
+    /// First wait before a retry; doubles up to 30 s.
+    pub retry_base_ms: u64,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            enabled: true,
+            token: String::new(),
+            proxy_url: String::new(),
+            guilds: Vec::new(),
+            managers: Vec::new(),
+            manager_roles: Vec::new(),
+            shards: "auto".into(),
+            members_intent: true,
+            feedback_buttons: true,
+            send_attempts: 8,
+            retry_base_ms: 1000,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TelegramMode {
@@ -373,6 +422,13 @@ impl Config {
                 .collect();
             if !keys.is_empty() {
                 h.keys = keys;
+            }
+        }
+        if let Some(d) = &mut self.discord {
+            if let Ok(token) = std::env::var("HERALD_DISCORD_TOKEN") {
+                if !token.is_empty() {
+                    d.token = token;
+                }
             }
         }
         if let Some(t) = &mut self.telegram {

@@ -11,7 +11,9 @@ use herald_telegram::{
     Backoff, MenuCommand, Mode, SendLimits, TelegramAdapter, TelegramOptions, WebhookOptions,
 };
 
-use crate::config::{Config, TelegramConfig, TelegramMode};
+use herald_discord::{DiscordAdapter, DiscordOptions, Rules, Shards};
+
+use crate::config::{Config, DiscordConfig, TelegramConfig, TelegramMode};
 use crate::data::SledState;
 use crate::router::COMMANDS;
 
@@ -30,7 +32,55 @@ pub fn enabled(config: &Config, db: &sled::Db) -> anyhow::Result<Vec<Arc<dyn Pla
             .context("[telegram] in the config")?;
         adapters.push(Arc::new(adapter));
     }
+    if let Some(d) = config.discord.as_ref().filter(|d| d.enabled) {
+        let adapter =
+            DiscordAdapter::new(discord_options(d)?).context("[discord] in the config")?;
+        adapters.push(Arc::new(adapter));
+    }
     Ok(adapters)
+}
+
+pub fn discord_options(d: &DiscordConfig) -> anyhow::Result<DiscordOptions> {
+    Ok(DiscordOptions {
+        token: d.token.clone(),
+        proxy_url: Some(d.proxy_url.trim())
+            .filter(|p| !p.is_empty())
+            .map(str::to_string),
+        rules: Rules {
+            guilds: d.guilds.clone(),
+            managers: d.managers.clone(),
+            manager_roles: d.manager_roles.clone(),
+        },
+        shards: shards(&d.shards)?,
+        commands: menu(),
+        feedback_buttons: d.feedback_buttons,
+        members_intent: d.members_intent,
+        backoff: Backoff {
+            base: Duration::from_millis(d.retry_base_ms.max(1)),
+            max: Duration::from_secs(30),
+            attempts: d.send_attempts.max(1),
+        },
+        ..DiscordOptions::default()
+    })
+}
+
+/// `auto` or `first-last/total`.
+fn shards(s: &str) -> anyhow::Result<Shards> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("auto") || s.is_empty() {
+        return Ok(Shards::Auto);
+    }
+    let bad = || {
+        anyhow::anyhow!("discord.shards {s:?} is neither \"auto\" nor a range like \"0-1/4\"")
+    };
+    let (range, total) = s.split_once('/').ok_or_else(bad)?;
+    let (first, last) = range.split_once('-').unwrap_or((range, range));
+    let num = |x: &str| x.trim().parse::<u32>().map_err(|_| bad());
+    let (first, last, total) = (num(first)?, num(last)?, num(total)?);
+    if first > last || last >= total {
+        anyhow::bail!("discord.shards {s:?}: shard ids run from 0 to total - 1, first <= last");
+    }
+    Ok(Shards::Range { first, last, total })
 }
 
 /// The menu members see: the same table `/help` prints.
@@ -127,6 +177,40 @@ mod tests {
         ))
         .expect("options");
         assert!(matches!(o.mode, Mode::Webhook(ref w) if w.url.path() == "/tg"));
+    }
+
+    #[test]
+    fn discord_shards_and_proxy_parse() {
+        let c = Config::parse(
+            "config.toml",
+            "[discord]\ntoken = \"x\"\nproxy_url = \"http://127.0.0.1:9\"\nshards = \"1-2/4\"\n",
+        )
+        .expect("config parses");
+        let o = discord_options(&c.discord.expect("[discord]")).expect("options");
+        assert_eq!(
+            o.shards,
+            Shards::Range {
+                first: 1,
+                last: 2,
+                total: 4
+            }
+        );
+        assert_eq!(o.proxy_url.as_deref(), Some("http://127.0.0.1:9"));
+        assert_eq!(o.commands.len(), COMMANDS.len());
+        assert_eq!(shards("auto").expect("auto"), Shards::Auto);
+        assert_eq!(
+            shards("3/4").expect("one shard"),
+            Shards::Range {
+                first: 3,
+                last: 3,
+                total: 4
+            }
+        );
+        for bad in ["2-1/4", "0-4/4", "many", "1-x/2"] {
+            assert!(shards(bad).is_err(), "{bad}");
+        }
+        let e = Config::parse("config.toml", "[discord]\ntokn = \"x\"\n").unwrap_err();
+        assert!(e.to_string().contains("tokn"), "{e}");
     }
 
     #[test]

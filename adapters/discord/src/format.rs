@@ -1,0 +1,91 @@
+//! How a reply looks on Discord: the answer, then its sources in small print, cut into
+//! messages that fit Discord's 2000-character limit.
+
+use herald_platform::{split_utf16, Outgoing};
+
+/// Discord's limit on a message's content.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+
+/// The text of `out` with its citations, in pieces of at most `max` characters (counted in
+/// UTF-16 units, as Discord's API does).
+pub fn render(out: &Outgoing, max: usize) -> Vec<String> {
+    let mut text = out.text.trim().to_string();
+    if !out.citations.is_empty() {
+        text.push_str("\n\n**Sources**");
+        for c in &out.citations {
+            // `-#` is Discord's subtext: sources read as footnotes, not as part of the answer.
+            text.push_str(&format!(
+                "\n-# [{}] {} · {}",
+                c.id,
+                escape(&c.fact),
+                escape(&c.source)
+            ));
+        }
+    }
+    split_utf16(&text, max)
+}
+
+/// Escape Discord markdown so a fact or file name shows as written (`my_file.toml` must not
+/// turn italic).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use herald_platform::{utf16_len, ChatRef, Citation, PlatformKind};
+
+    fn out(text: &str, citations: Vec<Citation>) -> Outgoing {
+        Outgoing {
+            chat: ChatRef {
+                platform: PlatformKind::Discord,
+                chat: "1".into(),
+                private: true,
+            },
+            reply_to: None,
+            text: text.into(),
+            citations,
+            rateable: true,
+        }
+    }
+
+    #[test]
+    fn sources_follow_the_answer_escaped() {
+        let pieces = render(
+            &out(
+                "It is 16.00 USD [1].",
+                vec![Citation {
+                    id: 1,
+                    source: "knowledge/my_products.toml:17".into(),
+                    fact: "Huila: price *16.00* USD".into(),
+                }],
+            ),
+            MAX_MESSAGE_CHARS,
+        );
+        assert_eq!(
+            pieces,
+            vec!["It is 16.00 USD [1].\n\n**Sources**\n-# [1] Huila: price \\*16.00\\* USD · knowledge/my\\_products.toml:17"]
+        );
+    }
+
+    #[test]
+    fn long_answers_are_split_in_order_within_the_limit() {
+        let sentence = "Our espresso blend is roasted on Tuesdays. 🔥 ";
+        let text = sentence.repeat(120);
+        let pieces = render(&out(&text, vec![]), MAX_MESSAGE_CHARS);
+        assert!(pieces.len() >= 3, "{}", pieces.len());
+        assert!(pieces.iter().all(|p| utf16_len(p) <= MAX_MESSAGE_CHARS));
+        assert_eq!(
+            pieces.join(" ").split_whitespace().collect::<Vec<_>>(),
+            text.split_whitespace().collect::<Vec<_>>()
+        );
+    }
+}
