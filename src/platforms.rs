@@ -70,9 +70,8 @@ fn shards(s: &str) -> anyhow::Result<Shards> {
     if s.eq_ignore_ascii_case("auto") || s.is_empty() {
         return Ok(Shards::Auto);
     }
-    let bad = || {
-        anyhow::anyhow!("discord.shards {s:?} is neither \"auto\" nor a range like \"0-1/4\"")
-    };
+    let bad =
+        || anyhow::anyhow!("discord.shards {s:?} is neither \"auto\" nor a range like \"0-1/4\"");
     let (range, total) = s.split_once('/').ok_or_else(bad)?;
     let (first, last) = range.split_once('-').unwrap_or((range, range));
     let num = |x: &str| x.trim().parse::<u32>().map_err(|_| bad());

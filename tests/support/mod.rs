@@ -2,6 +2,7 @@
 //! temporary folder, a bot built on them.
 #![allow(dead_code)]
 
+pub mod fake_discord;
 pub mod fake_openai;
 pub mod fake_telegram;
 

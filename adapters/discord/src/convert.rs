@@ -4,8 +4,8 @@
 
 use herald_platform::{ChatRef, Inbound, Incoming, PlatformKind};
 use serenity::all::{
-    CommandDataOptionValue, CommandInteraction, ComponentInteraction, Member, Message,
-    MessageType, Reaction, ReactionType, RoleId,
+    CommandDataOptionValue, CommandInteraction, ComponentInteraction, Member, Message, MessageType,
+    Reaction, ReactionType, RoleId,
 };
 
 /// `custom_id` of the 👍 button under answers.
@@ -46,8 +46,7 @@ impl Rules {
     }
 
     fn manager(&self, user: u64, roles: &[RoleId]) -> bool {
-        self.managers.contains(&user)
-            || roles.iter().any(|r| self.manager_roles.contains(&r.get()))
+        self.managers.contains(&user) || roles.iter().any(|r| self.manager_roles.contains(&r.get()))
     }
 }
 

@@ -30,7 +30,10 @@ pub fn render(out: &Outgoing, max: usize) -> Vec<String> {
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']') {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '~' | '`' | '|' | '>' | '#' | '[' | ']'
+        ) {
             out.push('\\');
         }
         out.push(c);

@@ -126,11 +126,9 @@ async fn who_am_i(
                     name: u.name.clone(),
                 }))
             }
-            Err(e) if unauthorized(&e) => {
-                return Err(config_error(
-                    "Discord refused the bot token (401): check discord.token / HERALD_DISCORD_TOKEN",
-                ))
-            }
+            Err(e) if unauthorized(&e) => return Err(config_error(
+                "Discord refused the bot token (401): check discord.token / HERALD_DISCORD_TOKEN",
+            )),
             Err(e) => {
                 attempt += 1;
                 tracing::warn!(error = %e, attempt, "discord: cannot reach the API; retrying");
@@ -302,7 +300,9 @@ impl EventHandler for Handler {
                                 p.insert(m.message_id.clone(), c.clone());
                             }
                         }
-                        Err(e) => tracing::warn!(error = %e, "discord: could not defer a slash command; the answer goes to the channel"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "discord: could not defer a slash command; the answer goes to the channel")
+                        }
                     }
                 }
                 self.forward("slash command", converted).await;

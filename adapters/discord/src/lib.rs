@@ -30,8 +30,8 @@ use herald_platform::{
 };
 use serenity::all::{
     ButtonStyle, ChannelId, CommandInteraction, CreateActionRow, CreateAllowedMentions,
-    CreateButton, CreateInteractionResponseFollowup, CreateMessage, Http, HttpBuilder,
-    MessageId, MessageReference, MessageReferenceKind, Nonce,
+    CreateButton, CreateInteractionResponseFollowup, CreateMessage, Http, HttpBuilder, MessageId,
+    MessageReference, MessageReferenceKind, Nonce,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -41,7 +41,7 @@ pub use convert::{
 };
 pub use format::{escape, render, MAX_MESSAGE_CHARS};
 pub use herald_platform::{Backoff, MenuCommand as SlashCommand};
-pub use retry::{classify, Next};
+pub use retry::{classify, describe, Next};
 
 /// Which gateway shards this process runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -181,9 +181,7 @@ pub(crate) fn build_http(opts: &DiscordOptions) -> Http {
     let mut b = HttpBuilder::new(opts.token.trim()).default_allowed_mentions(no_pings());
     if let Some(p) = &opts.proxy_url {
         // serenity honours a proxy only with its own limiter off (checked against 0.12.5).
-        b = b
-            .proxy(p.trim_end_matches('/'))
-            .ratelimiter_disabled(true);
+        b = b.proxy(p.trim_end_matches('/')).ratelimiter_disabled(true);
     }
     b.build()
 }
@@ -212,7 +210,7 @@ impl Shared {
             };
             attempt += 1;
             let wait = match classify(&e) {
-                Next::GiveUp => return Err(send_error(format!("{what}: {e}"))),
+                Next::GiveUp => return Err(send_error(format!("{what}: {}", describe(&e)))),
                 Next::RateLimited => {
                     limited += 1;
                     self.opts
@@ -223,10 +221,11 @@ impl Shared {
             };
             if attempt >= self.opts.backoff.attempts.max(1) {
                 return Err(send_error(format!(
-                    "{what}: gave up after {attempt} attempts: {e}"
+                    "{what}: gave up after {attempt} attempts: {}",
+                    describe(&e)
                 )));
             }
-            tracing::warn!(error = %e, attempt, wait_ms = wait.as_millis() as u64, "discord: {what} failed; retrying");
+            tracing::warn!(error = %describe(&e), attempt, wait_ms = wait.as_millis() as u64, "discord: {what} failed; retrying");
             tokio::time::sleep(wait).await;
         }
     }

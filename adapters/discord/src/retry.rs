@@ -7,9 +7,9 @@ use serenity::all::HttpError;
 /// The next step after a failed call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Next {
-    /// 429. With serenity's rate limiter on it never reaches us (serenity waits itself); in
-    /// proxy mode serenity hands the 429 back without the body's `retry_after`, so the
-    /// adapter waits its rate-limit pause.
+    /// A 429. With serenity's rate limiter on it never reaches us (serenity waits itself);
+    /// in proxy mode serenity hands it back without the body's `retry_after`, so the
+    /// adapter waits its own rate-limit pause.
     RateLimited,
     /// A server error or network trouble: retry after a backoff.
     Backoff,
@@ -19,14 +19,12 @@ pub enum Next {
 
 pub fn classify(e: &serenity::Error) -> Next {
     match e {
-        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => {
-            match r.status_code.as_u16() {
-                429 => Next::RateLimited,
-                s if s >= 500 => Next::Backoff,
-                408 => Next::Backoff,
-                _ => Next::GiveUp,
-            }
-        }
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => match r.status_code.as_u16() {
+            429 => Next::RateLimited,
+            s if s >= 500 => Next::Backoff,
+            408 => Next::Backoff,
+            _ => Next::GiveUp,
+        },
         serenity::Error::Http(HttpError::Request(_)) | serenity::Error::Io(_) => Next::Backoff,
         // The response did not parse: the call may have worked; a retry with the same nonce
         // cannot duplicate a channel message.
@@ -38,4 +36,17 @@ pub fn classify(e: &serenity::Error) -> Next {
 /// Whether the error says the token was refused (401): a config problem, not a fault.
 pub fn unauthorized(e: &serenity::Error) -> bool {
     matches!(e, serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401)
+}
+
+/// The error as a log line: serenity shows only Discord's message, the status says more.
+pub fn describe(e: &serenity::Error) -> String {
+    match e {
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) => format!(
+            "{} {} (Discord code {})",
+            r.status_code.as_u16(),
+            r.error.message,
+            r.error.code
+        ),
+        other => other.to_string(),
+    }
 }

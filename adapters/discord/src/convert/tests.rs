@@ -59,7 +59,9 @@ fn incoming(i: Inbound) -> Incoming {
 
 #[test]
 fn a_dm_is_addressed_and_private() {
-    let m = parse_msg(msg(json!({"guild_id": null, "member": null, "content": "how much is the huila?"})));
+    let m = parse_msg(msg(
+        json!({"guild_id": null, "member": null, "content": "how much is the huila?"}),
+    ));
     let i = incoming(message(&m, &me(), &Rules::default()).expect("kept"));
     assert!(i.addressed && i.chat.private);
     assert_eq!(i.chat.chat, CHANNEL.to_string());
@@ -145,7 +147,9 @@ fn servers_outside_the_allow_list_are_skipped_but_dms_are_not() {
 
 #[test]
 fn huge_content_is_clipped() {
-    let m = parse_msg(msg(json!({"guild_id": null, "content": "é".repeat(10_000)})));
+    let m = parse_msg(msg(
+        json!({"guild_id": null, "content": "é".repeat(10_000)}),
+    ));
     let i = incoming(message(&m, &me(), &Rules::default()).expect("kept"));
     assert_eq!(i.text.chars().count(), MAX_TEXT_CHARS);
 }
@@ -156,7 +160,9 @@ fn managers_by_id_or_role() {
     assert!(incoming(message(&by_role, &me(), &rules()).expect("kept")).manager);
     let by_id = parse_msg(msg(json!({"author": user(77, false), "member": null})));
     assert!(incoming(message(&by_id, &me(), &rules()).expect("kept")).manager);
-    let nobody = parse_msg(msg(json!({"member": {"roles": ["1"], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false}})));
+    let nobody = parse_msg(msg(
+        json!({"member": {"roles": ["1"], "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false}}),
+    ));
     assert!(!incoming(message(&nobody, &me(), &rules()).expect("kept")).manager);
 }
 
