@@ -242,24 +242,7 @@ async fn a_slash_command_is_deferred_then_answered_by_follow_up_and_rated() {
             .any(|c| c.path.ends_with("/callback") && c.body["type"] == 6)
     })
     .await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let ratings = loop {
-        let ratings: Vec<(bool, Vec<String>)> = t
-            .bot
-            .log()
-            .events()
-            .filter_map(|e| match e.kind {
-                EventKind::Rating {
-                    positive, sources, ..
-                } => Some((positive, sources)),
-                _ => None,
-            })
-            .collect();
-        if !ratings.is_empty() || tokio::time::Instant::now() > deadline {
-            break ratings;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let ratings = support::ratings(&t.bot, 10).await;
     run.stop().await;
     assert_eq!(ratings.len(), 1, "{ratings:?}");
     assert!(ratings[0].0);

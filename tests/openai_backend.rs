@@ -13,6 +13,15 @@ use herald::llm::{
 use support::fake_openai::{Behaviour, FakeOpenAi};
 
 fn backend(fake: &FakeOpenAi, timeout_ms: u64, retries: u32) -> Arc<OpenAiBackend> {
+    backend_with(fake, timeout_ms, retries, false)
+}
+
+fn backend_with(
+    fake: &FakeOpenAi,
+    timeout_ms: u64,
+    retries: u32,
+    stream: bool,
+) -> Arc<OpenAiBackend> {
     Arc::new(OpenAiBackend::new(OpenAiOptions {
         base_url: fake.base_url.clone(),
         model: "served-model".into(),
@@ -20,6 +29,7 @@ fn backend(fake: &FakeOpenAi, timeout_ms: u64, retries: u32) -> Arc<OpenAiBacken
         timeout: Duration::from_millis(timeout_ms),
         retries,
         retry_base: Duration::from_millis(20),
+        stream,
         ..OpenAiOptions::default()
     }))
 }
@@ -253,15 +263,7 @@ async fn herald_ask_uses_the_configured_server_and_key() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streaming_gathers_the_tokens_and_a_stall_mid_answer_hits_the_deadline() {
     let streaming = |fake: &FakeOpenAi, timeout_ms: u64, retries: u32| {
-        Arc::new(OpenAiBackend::new(OpenAiOptions {
-            base_url: fake.base_url.clone(),
-            model: "served-model".into(),
-            timeout: Duration::from_millis(timeout_ms),
-            retries,
-            retry_base: Duration::from_millis(20),
-            stream: true,
-            ..OpenAiOptions::default()
-        }))
+        backend_with(fake, timeout_ms, retries, true)
     };
     let fake = FakeOpenAi::start(vec![Behaviour::Reply(
         "Colombia Huila is 16.00 USD [1].".into(),

@@ -460,17 +460,7 @@ async fn a_rating_button_is_acknowledged_and_recorded_with_the_cited_sources() {
     })
     .await;
     run.stop().await;
-    let ratings: Vec<(bool, Vec<String>)> = t
-        .bot
-        .log()
-        .events()
-        .filter_map(|e| match e.kind {
-            EventKind::Rating {
-                positive, sources, ..
-            } => Some((positive, sources)),
-            _ => None,
-        })
-        .collect();
+    let ratings = support::ratings(&t.bot, 0).await;
     assert_eq!(ratings.len(), 1, "{ratings:?}");
     assert!(ratings[0].0);
     assert!(

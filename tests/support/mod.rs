@@ -139,3 +139,25 @@ pub fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// The ratings in the bot's engagement log: (positive, sources the rated answer cited).
+/// Waits up to `secs` for at least one, since the engine records them after the press.
+pub async fn ratings(bot: &Bot, secs: u64) -> Vec<(bool, Vec<String>)> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    loop {
+        let found: Vec<(bool, Vec<String>)> = bot
+            .log()
+            .events()
+            .filter_map(|e| match e.kind {
+                herald::engagement::EventKind::Rating {
+                    positive, sources, ..
+                } => Some((positive, sources)),
+                _ => None,
+            })
+            .collect();
+        if !found.is_empty() || std::time::Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
