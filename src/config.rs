@@ -39,6 +39,35 @@ pub struct Config {
     pub discord: Option<DiscordConfig>,
     /// The OpenAI-compatible HTTP API and health endpoints; leave out to disable.
     pub http: Option<HttpConfig>,
+    /// A Bolt graph database (Neo4j, Aura, ArcadeDB) that `herald kb sync` keeps in step
+    /// with the knowledge folder.
+    pub neo4j: Option<Neo4jConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Neo4jConfig {
+    /// `host:port`, `bolt://host:port` or `neo4j://host:port`.
+    pub uri: String,
+    pub user: String,
+    /// Env `HERALD_NEO4J_PASSWORD` overrides (preferred).
+    pub password: String,
+    /// Database name; empty for the server's default.
+    pub database: String,
+    /// Connections in the pool.
+    pub pool_size: usize,
+}
+
+impl Default for Neo4jConfig {
+    fn default() -> Self {
+        Neo4jConfig {
+            uri: "127.0.0.1:7687".into(),
+            user: "neo4j".into(),
+            password: String::new(),
+            database: String::new(),
+            pool_size: 4,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -422,6 +451,13 @@ impl Config {
                 .collect();
             if !keys.is_empty() {
                 h.keys = keys;
+            }
+        }
+        if let Some(n) = &mut self.neo4j {
+            if let Ok(p) = std::env::var("HERALD_NEO4J_PASSWORD") {
+                if !p.is_empty() {
+                    n.password = p;
+                }
             }
         }
         if let Some(d) = &mut self.discord {
