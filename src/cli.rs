@@ -15,7 +15,9 @@ use crate::bot::Bot;
 use crate::config::{Config, LlmConfig};
 use crate::data::open_data;
 use crate::engine::{self, EngineOptions};
-use crate::knowledge::{retrieve, KnowledgeError, PackLoader, RetrieveOptions, SledKnowledge};
+use crate::knowledge::{
+    retrieve, KnowledgeError, KnowledgeStore, PackLoader, RetrieveOptions, SledKnowledge,
+};
 use crate::llm::{
     FallbackChain, LlamaBackend, LlamaOptions, LlmBackend, OpenAiBackend, OpenAiOptions,
 };
@@ -210,7 +212,29 @@ pub fn start(config: Config) -> anyhow::Result<Arc<Bot>> {
 /// [`start`], also handing back the data folder (adapters keep their state in it).
 pub fn start_with_data(config: Config) -> anyhow::Result<(Arc<Bot>, sled::Db)> {
     let db = open_data(&config.data.dir)?;
-    let (store, report) = match SledKnowledge::open(&db, config.knowledge.dir.clone()) {
+    let opened = match config.knowledge.backend.as_str() {
+        "sled" => SledKnowledge::open(&db, config.knowledge.dir.clone())
+            .map(|(s, r)| (Arc::new(s) as Arc<dyn KnowledgeStore>, r)),
+        "neo4j" => {
+            let n = config.neo4j.as_ref().context(
+                "knowledge.backend = \"neo4j\" needs a [neo4j] section (uri, user, password or HERALD_NEO4J_PASSWORD)",
+            )?;
+            let opts = neo4j_options(n);
+            let open = crate::knowledge::Neo4jKnowledge::open(
+                &db,
+                config.knowledge.dir.clone(),
+                &opts,
+                Duration::from_millis(n.query_timeout_ms.max(1)),
+                Duration::from_millis(n.retry_sync_ms.max(100)),
+            );
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(open))
+                .map(|(s, r)| (Arc::new(s) as Arc<dyn KnowledgeStore>, r))
+        }
+        other => anyhow::bail!(
+            "knowledge.backend {other:?} is not supported (expected \"sled\" or \"neo4j\")"
+        ),
+    };
+    let (store, report) = match opened {
         Ok(x) => x,
         Err(KnowledgeError::Invalid(problems)) => {
             let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
@@ -227,7 +251,7 @@ pub fn start_with_data(config: Config) -> anyhow::Result<(Arc<Bot>, sled::Db)> {
         "knowledge loaded"
     );
     let llm = llm_backend(&config.llm)?;
-    let bot = Bot::new(config, &db, Arc::new(store), llm).context("starting the bot")?;
+    let bot = Bot::new(config, &db, store, llm).context("starting the bot")?;
     Ok((Arc::new(bot), db))
 }
 
@@ -330,6 +354,16 @@ fn kb_check(dir: &Path) -> i32 {
     }
 }
 
+fn neo4j_options(n: &crate::config::Neo4jConfig) -> crate::knowledge::Neo4jOptions {
+    crate::knowledge::Neo4jOptions {
+        uri: n.uri.clone(),
+        user: n.user.clone(),
+        password: n.password.clone(),
+        database: n.database.clone(),
+        pool_size: n.pool_size,
+    }
+}
+
 async fn kb_sync(config: &Config, json: bool) -> anyhow::Result<i32> {
     let Some(n) = &config.neo4j else {
         anyhow::bail!("kb sync needs a [neo4j] section in the config (uri, user, password or HERALD_NEO4J_PASSWORD; see config.example.toml)");
@@ -342,14 +376,7 @@ async fn kb_sync(config: &Config, json: bool) -> anyhow::Result<i32> {
             return Ok(1);
         }
     };
-    let sync = crate::knowledge::Neo4jSync::connect(&crate::knowledge::Neo4jOptions {
-        uri: n.uri.clone(),
-        user: n.user.clone(),
-        password: n.password.clone(),
-        database: n.database.clone(),
-        pool_size: n.pool_size,
-    })
-    .await?;
+    let sync = crate::knowledge::Neo4jSync::connect(&neo4j_options(n)).await?;
     let started = std::time::Instant::now();
     // A progress line on a terminal only; pipes and logs get the summary alone.
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());

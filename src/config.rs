@@ -56,6 +56,10 @@ pub struct Neo4jConfig {
     pub database: String,
     /// Connections in the pool.
     pub pool_size: usize,
+    /// Each query's deadline while answering; past it the local copy answers.
+    pub query_timeout_ms: u64,
+    /// How often a failed sync is tried again.
+    pub retry_sync_ms: u64,
 }
 
 impl Default for Neo4jConfig {
@@ -66,6 +70,8 @@ impl Default for Neo4jConfig {
             password: String::new(),
             database: String::new(),
             pool_size: 4,
+            query_timeout_ms: 2000,
+            retry_sync_ms: 10_000,
         }
     }
 }
@@ -103,6 +109,9 @@ impl Default for HttpConfig {
 pub struct KnowledgeConfig {
     /// The knowledge folder (format v1 files, read recursively).
     pub dir: PathBuf,
+    /// `sled` (embedded, default) or `neo4j` (mirrored into the `[neo4j]` database, which
+    /// then gives the neighbourhoods; the local copy answers when it is away).
+    pub backend: String,
     /// Watch the folder and reload on change while running.
     pub reload: bool,
     /// How often to look for changes.
@@ -119,6 +128,7 @@ impl Default for KnowledgeConfig {
     fn default() -> Self {
         KnowledgeConfig {
             dir: PathBuf::from("knowledge"),
+            backend: "sled".into(),
             reload: true,
             reload_interval_ms: 1000,
             max_facts: 6,

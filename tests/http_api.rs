@@ -228,6 +228,10 @@ async fn health_and_readiness_need_no_key() {
         body.contains("# TYPE herald_answer_seconds histogram"),
         "{body}"
     );
+    assert!(
+        body.contains("\nherald_knowledge_fallbacks_total 0\n"),
+        "the embedded store never falls back: {body}"
+    );
     let (status, body) = call(&app, "GET", "/readyz", None, String::new()).await;
     assert_eq!(status, StatusCode::OK);
     let v: Value = serde_json::from_str(&body).expect("json");

@@ -185,15 +185,18 @@ async fn models(State(s): State<HttpState>, headers: HeaderMap) -> Result<Respon
 /// Prometheus text format, version 0.0.4. Open like `/healthz`: scrapers rarely carry keys,
 /// and the counters hold no member data.
 async fn metrics(State(s): State<HttpState>) -> Response {
+    let mut body = s.bot.metrics().render();
+    body.push_str(&format!(
+        "# HELP herald_knowledge_fallbacks_total Retrievals answered from the local copy because the graph database failed.\n# TYPE herald_knowledge_fallbacks_total counter\nherald_knowledge_fallbacks_total {}\n",
+        s.bot.knowledge().fallbacks()
+    ));
     (
         [("content-type", "text/plain; version=0.0.4; charset=utf-8")],
-        s.bot.metrics().render(),
+        body,
     )
         .into_response()
 }
 
-/// Ready when the model and the knowledge are loaded (both are, once the bot exists) and the
-/// knowledge graph has something to answer from.
 /// Ready when knowledge is loaded and every adapter is connected (the model is loaded before
 /// the server starts). 503 with the same body otherwise, so a supervisor sees why.
 async fn ready(State(s): State<HttpState>) -> Response {

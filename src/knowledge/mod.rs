@@ -6,6 +6,7 @@ mod lexical;
 mod link;
 mod load;
 mod model;
+mod neo4j_store;
 mod neo4j_sync;
 mod parse;
 mod retrieve;
@@ -18,11 +19,14 @@ pub use lexical::Hit;
 pub use link::{Link, Linker};
 pub use load::{fingerprint, knowledge_files, LoadReport, LoadedPack, PackLoader};
 pub use model::{Attr, Entity, FileKnowledge, Intent, Passage, Problem, Relation, Route, Source};
+pub use neo4j_store::Neo4jKnowledge;
 pub use neo4j_sync::{cypher_name, Neo4jOptions, Neo4jSync, SyncSummary};
 pub use parse::parse_file;
-pub use retrieve::{retrieve, LinkedEntity, Retrieval, RetrieveOptions, ScoredFact};
+pub use retrieve::{
+    retrieve, retrieve_with, subjects, LinkedEntity, Retrieval, RetrieveOptions, ScoredFact,
+};
 pub use segment::Segment;
-pub use sled_store::SledKnowledge;
+pub use sled_store::{PackFiles, SledKnowledge};
 
 use std::sync::Arc;
 
@@ -65,6 +69,11 @@ pub trait KnowledgeStore: Send + Sync {
         opts: &RetrieveOptions,
     ) -> Result<Retrieval, KnowledgeError> {
         Ok(retrieve(&self.snapshot(), question, context, opts))
+    }
+
+    /// Retrievals served from a local copy because the store's database failed (`/metrics`).
+    fn fallbacks(&self) -> u64 {
+        0
     }
 }
 

@@ -87,7 +87,8 @@ pub struct Neo4jSync {
 }
 
 impl Neo4jSync {
-    pub async fn connect(opts: &Neo4jOptions) -> Result<Neo4jSync, KnowledgeError> {
+    /// A client that connects on first use (the server may be down now and up later).
+    pub async fn lazy(opts: &Neo4jOptions) -> Result<Neo4jSync, KnowledgeError> {
         let mut config = ConfigBuilder::default()
             .uri(opts.uri.as_str())
             .user(opts.user.as_str())
@@ -103,9 +104,14 @@ impl Neo4jSync {
                 opts.uri, opts.user
             ))
         })?;
+        Ok(Neo4jSync { bolt })
+    }
+
+    /// A client checked with one query, so a wrong address or password shows at once.
+    pub async fn connect(opts: &Neo4jOptions) -> Result<Neo4jSync, KnowledgeError> {
+        let sync = Neo4jSync::lazy(opts).await?;
         // neo4rs connects lazily and retries an unreachable server for about a minute: ask
         // something now, briefly, so a wrong address or password shows at once.
-        let sync = Neo4jSync { bolt };
         match tokio::time::timeout(
             PROBE_TIMEOUT,
             sync.count("MATCH (f:KbFile) RETURN count(f) AS n"),
@@ -132,6 +138,31 @@ impl Neo4jSync {
             Some(row) => row.get::<i64>("n").map_err(storage),
             None => Ok(0),
         }
+    }
+
+    /// The ids one relation away (either direction) from each of `ids`.
+    pub async fn neighbours(
+        &self,
+        ids: &[String],
+    ) -> Result<HashMap<String, Vec<String>>, KnowledgeError> {
+        let mut rows = self
+            .bolt
+            .execute(
+                query(
+                    "MATCH (e:Entity)-[]-(o:Entity) WHERE e.id IN $ids \
+                     RETURN e.id AS id, o.id AS other",
+                )
+                .param("ids", ids.to_vec()),
+            )
+            .await
+            .map_err(storage)?;
+        let mut out: HashMap<String, Vec<String>> = HashMap::new();
+        while let Some(row) = rows.next().await.map_err(storage)? {
+            if let (Ok(id), Ok(other)) = (row.get::<String>("id"), row.get::<String>("other")) {
+                out.entry(id).or_default().push(other);
+            }
+        }
+        Ok(out)
     }
 
     /// path → content hash (hex) of the files the database holds.

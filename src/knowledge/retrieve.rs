@@ -178,6 +178,36 @@ pub fn retrieve(
     context: &[String],
     opts: &RetrieveOptions,
 ) -> Retrieval {
+    retrieve_with(g, question, context, opts, &|id| {
+        g.neighbours(id).into_iter().map(|e| e.id.clone()).collect()
+    })
+}
+
+/// The entities a retrieval may start from: those named in the question and the
+/// conversation's subjects. A graph database is asked for their neighbours up front.
+pub fn subjects(g: &Graph, question: &str, context: &[String]) -> Vec<String> {
+    let mut ids: Vec<String> = g
+        .link(&normalize(question))
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    for id in context {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
+}
+
+/// [`retrieve`] with the neighbourhood from elsewhere (a graph database): `neighbours`
+/// gives the ids one relation away from an entity, in any order.
+pub fn retrieve_with(
+    g: &Graph,
+    question: &str,
+    context: &[String],
+    opts: &RetrieveOptions,
+    neighbours: &dyn Fn(&str) -> Vec<String>,
+) -> Retrieval {
     let norm = normalize(question);
     let q_terms = terms(&norm);
     let raw_words: Vec<&str> = norm.split(' ').collect();
@@ -240,8 +270,12 @@ pub fn retrieve(
             };
             bump(fact, s, "entity", asked);
         }
-        // Two hops: the neighbours' own facts that the question asks for.
-        for other in g.neighbours(id).into_iter().take(32) {
+        // Two hops: the neighbours' own facts that the question asks for. Sorted, so the
+        // cap picks the same 32 whichever store gave the neighbourhood.
+        let mut near = neighbours(id);
+        near.sort();
+        near.dedup();
+        for other in near.iter().filter_map(|n| g.entity(n)).take(32) {
             for a in &other.attrs {
                 let m = asks(&a.key);
                 if m > 0.0 {

@@ -1,12 +1,12 @@
 //! The embedded knowledge store: parsed files persisted in sled by content hash (so a
 //! restart re-parses nothing that did not change), the serving graph held in memory.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use super::graph::Graph;
-use super::load::{LoadReport, PackLoader};
+use super::load::{ContentHash, LoadReport, PackLoader};
 use super::model::FileKnowledge;
 use super::{KnowledgeError, KnowledgeStore};
 
@@ -60,6 +60,16 @@ impl KnowledgeStore for SledKnowledge {
     }
 
     fn reload(&self) -> Result<LoadReport, KnowledgeError> {
+        self.reload_files().map(|(report, _)| report)
+    }
+}
+
+/// The files of the pack as loaded: path → (content hash, parsed knowledge).
+pub type PackFiles = BTreeMap<String, (ContentHash, Arc<FileKnowledge>)>;
+
+impl SledKnowledge {
+    /// Reload, and hand back the pack's files too (for mirroring them elsewhere).
+    pub fn reload_files(&self) -> Result<(LoadReport, PackFiles), KnowledgeError> {
         let mut loader = self.loader.lock().unwrap_or_else(|p| p.into_inner());
         let loaded = loader.load(&self.dir)?;
         // Persist what changed, then forget files that are gone.
@@ -88,6 +98,6 @@ impl KnowledgeStore for SledKnowledge {
         self.tree.apply_batch(batch).map_err(storage)?;
         let report = loaded.report.clone();
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = loaded.graph;
-        Ok(report)
+        Ok((report, loaded.files))
     }
 }
