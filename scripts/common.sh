@@ -104,7 +104,7 @@ start_arcadedb() {
     export HERALD_TEST_BOLT_PASSWORD="herald-test-$RANDOM$RANDOM"
     export HERALD_TEST_BOLT_DB="herald"
     say "starting ArcadeDB (Bolt on $HERALD_TEST_BOLT_URI, log $ARCADEDB_ROOT/server.log)"
-    (cd "$ARCADEDB_HOME" && exec jre/bin/java -Xmx512m -cp "jars/*" \
+    (cd "$ARCADEDB_HOME" && exec jre/bin/java -Xmx"${ARCADEDB_HEAP:-512m}" -cp "jars/*" \
         -Darcadedb.server.rootPath="$ARCADEDB_ROOT" \
         -Darcadedb.server.rootPassword="$HERALD_TEST_BOLT_PASSWORD" \
         -Darcadedb.server.plugins="Bolt:com.arcadedb.bolt.BoltProtocolPlugin" \

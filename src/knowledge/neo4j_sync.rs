@@ -140,6 +140,18 @@ impl Neo4jSync {
         }
     }
 
+    /// Lookups by id and path must not scan the graph (a 100k-entity pack makes 500k
+    /// relation lookups). Index creation is not transactional, so it runs before the sync.
+    async fn ensure_indexes(&self) -> Result<(), KnowledgeError> {
+        for cypher in [
+            "CREATE INDEX herald_entity_id IF NOT EXISTS FOR (e:Entity) ON (e.id)",
+            "CREATE INDEX herald_kbfile_path IF NOT EXISTS FOR (f:KbFile) ON (f.path)",
+        ] {
+            self.bolt.run(query(cypher)).await.map_err(storage)?;
+        }
+        Ok(())
+    }
+
     /// The ids one relation away (either direction) from each of `ids`.
     pub async fn neighbours(
         &self,
@@ -217,6 +229,7 @@ impl Neo4jSync {
             return Ok(summary);
         }
         let total = changed.len() + removed.len();
+        self.ensure_indexes().await?;
         let mut txn = self.bolt.start_txn().await.map_err(storage)?;
         let result = async {
             let mut writes = 0;
