@@ -447,6 +447,7 @@ async fn neo4j_and_sled_give_the_same_answers() {
     .expect("reload task");
     assert_eq!(retrievals(&sled, &[]), retrievals(&neo, &[]));
     assert!(retrievals(&neo, &[])[0].facts[0].text.contains("17.25"));
+
     let mut rows = g
         .execute(query(
             "MATCH (e:Entity {id: 'huila'}) RETURN e.attrs AS attrs",
@@ -480,6 +481,25 @@ async fn neo4j_and_sled_give_the_same_answers() {
     assert!(
         !remote.facts.iter().any(|f| f.via == "neighbour"),
         "{remote:?}"
+    );
+
+    // Delete a file, reload both: still the same, and its nodes are gone from the database.
+    std::fs::remove_file(knowledge.join("events.toml")).expect("remove");
+    sled.reload().expect("sled reload");
+    let neo = tokio::task::spawn_blocking(move || {
+        neo.reload().expect("neo4j reload");
+        neo
+    })
+    .await
+    .expect("reload task");
+    assert_eq!(retrievals(&sled, &[]), retrievals(&neo, &[]));
+    assert_eq!(
+        count(
+            &g,
+            "MATCH (e:Entity {id: 'latte-art-workshop'}) RETURN count(e) AS n"
+        )
+        .await,
+        0
     );
 }
 
