@@ -107,6 +107,7 @@ async fn batch_direct(bot: &Arc<Bot>, clients: usize) {
                 text: QUESTION.into(),
                 addressed: true,
                 manager: false,
+                reply_to: None,
             };
             let r = bot.handle(&msg).await.expect("reply");
             assert!(r.reply.contains("16.00"));

@@ -16,6 +16,7 @@ use crate::knowledge::text::{has_cjk, normalize, terms};
 use crate::knowledge::{FactKind, Graph, KnowledgeStore, Retrieval, RetrieveOptions, Route};
 use crate::llm::LlmBackend;
 use crate::metrics::{Metered, Metrics};
+use crate::posts::Posts;
 use crate::router::{self, Command, IntentClassifier, Routed};
 
 /// The reply to one message: the shape of `herald ask --json`.
@@ -51,6 +52,7 @@ pub struct Bot {
     prompts: Prompts,
     memory: Memory,
     log: EngagementLog,
+    posts: Posts,
     /// The classifier trained on the graph it belongs to; retrained after a reload.
     classifier: RwLock<(Arc<Graph>, Arc<IntentClassifier>)>,
     bot_names: Vec<String>,
@@ -63,6 +65,8 @@ pub enum BotError {
     Prompt(#[from] dialogue::PromptError),
     #[error("data folder: {0}")]
     Storage(String),
+    #[error("{0}")]
+    Posts(String),
 }
 
 impl Bot {
@@ -77,6 +81,7 @@ impl Bot {
             .map_err(|e| BotError::Storage(e.to_string()))?;
         let log = EngagementLog::open(db, &config.engagement.member_key)
             .map_err(|e| BotError::Storage(e.to_string()))?;
+        let posts = Posts::open(db, &config.posts).map_err(|e| BotError::Posts(e.to_string()))?;
         let graph = knowledge.snapshot();
         let classifier = Arc::new(IntentClassifier::train(&graph.intents));
         let bot_names = vec![
@@ -93,6 +98,7 @@ impl Bot {
             prompts,
             memory,
             log,
+            posts,
             classifier: RwLock::new((graph, classifier)),
             bot_names,
         })
@@ -114,6 +120,11 @@ impl Bot {
 
     pub fn log(&self) -> &EngagementLog {
         &self.log
+    }
+
+    /// Drafts, approvals and the schedule.
+    pub fn posts(&self) -> &Posts {
+        &self.posts
     }
 
     pub fn config(&self) -> &Config {
@@ -191,6 +202,20 @@ impl Bot {
                 addressed: msg.addressed,
             },
         );
+        if let Some(post) = msg
+            .reply_to
+            .as_ref()
+            .and_then(|r| self.log.sent_info(&msg.chat, r))
+            .and_then(|info| info.post)
+        {
+            self.record(
+                msg,
+                EventKind::PostReply {
+                    post,
+                    message_id: msg.message_id.clone(),
+                },
+            );
+        }
         if !msg.addressed {
             self.metrics.unaddressed();
             return None;
@@ -284,6 +309,29 @@ impl Bot {
                     tracing::error!(error = %e, "could not clear conversation memory");
                 }
                 self.fixed(None, Route::Smalltalk, 1.0, "forget", zh)
+            }
+            Command::Post(cmd) if !msg.manager => {
+                let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
+                r.reply = self
+                    .prompts
+                    .reply("managers_only", zh, context! { name => cmd.name() });
+                r.route = "manage".into();
+                r
+            }
+            Command::Post(cmd) => {
+                let ctx = crate::posts::commands::CommandContext {
+                    llm: self.llm.as_ref(),
+                    prompts: &self.prompts,
+                    graph,
+                    log: &self.log,
+                    bot_name: &self.config.dialogue.bot_name,
+                    author: self.log.member_id(msg.chat.platform.as_str(), &msg.user),
+                    now: chrono::Utc::now(),
+                };
+                let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
+                r.reply = self.posts.handle(&cmd, &ctx).await;
+                r.route = "manage".into();
+                r
             }
             Command::Unknown(name) => {
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
@@ -612,6 +660,7 @@ fn command_name(cmd: &Command) -> &str {
         Command::Human(_) => "human",
         Command::Recommend(_) => "recommend",
         Command::Forget => "forget",
+        Command::Post(p) => p.name(),
         Command::Unknown(n) => n,
     }
 }

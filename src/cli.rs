@@ -144,6 +144,17 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
                 Some(h) => Some(start_http(bot.clone(), h, adapters.clone(), stop.clone()).await?),
                 None => None,
             };
+            if !config.posts.targets.is_empty() {
+                let posts = bot.posts();
+                let scheduler = crate::posts::Scheduler::new(
+                    posts.store().clone(),
+                    bot.log().clone(),
+                    posts.setup().clone(),
+                    &adapters,
+                );
+                let every = std::time::Duration::from_millis(config.posts.tick_ms.max(50));
+                tokio::spawn(scheduler.run(every, stop.clone()));
+            }
             tracing::info!(
                 adapters = adapters.len(),
                 "herald is running; stop it with Ctrl-C or SIGTERM"
@@ -493,6 +504,7 @@ async fn ask(config: Config, text: &str, json: bool) -> anyhow::Result<i32> {
         text: text.to_string(),
         addressed: true,
         manager: true,
+        reply_to: None,
     };
     let Some(reply) = bot.handle(&msg).await else {
         return Ok(0);

@@ -31,6 +31,8 @@ pub struct Config {
     pub dialogue: DialogueConfig,
     pub engagement: EngagementConfig,
     pub engine: EngineConfig,
+    /// Drafting, approving, scheduling and publishing posts.
+    pub posts: PostsConfig,
     /// The terminal adapter; leave the section out to disable it under `herald run`.
     pub console: Option<ConsoleConfig>,
     /// Telegram; leave the section out (or `enabled = false`) to disable it.
@@ -259,6 +261,62 @@ pub struct EngagementConfig {
     /// Secret key for pseudonymous member ids (env `HERALD_MEMBER_KEY`); when empty, a
     /// random key is created once and kept in the data folder.
     pub member_key: String,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PostsConfig {
+    /// IANA timezone schedules are read and shown in, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// Variants `/draft` generates.
+    pub variants: usize,
+    /// No post goes out in this local window, e.g. `22:00-08:00`; empty for none.
+    pub quiet_hours: String,
+    /// A slot missed while herald was down is published this late at most, else skipped
+    /// and reported.
+    pub max_lateness_minutes: u64,
+    /// How often the scheduler looks for due posts.
+    pub tick_ms: u64,
+    /// Tries per target before a post is reported as failed.
+    pub send_attempts: u32,
+    /// First pause between tries; doubles each time.
+    pub retry_base_ms: u64,
+    /// Measured posts needed before the judge is trained on them (the prior scores until then).
+    pub min_training_posts: usize,
+    /// When set (e.g. `https://bot.example.com`), links in posts become `<public_url>/r/<id>`
+    /// on the HTTP server, which counts the click and redirects. Needs `[http]`.
+    pub public_url: String,
+    /// A target that failure and skip reports go to; empty logs them only.
+    pub report_target: String,
+    /// Named places posts go to: `[posts.targets.news] platform = "telegram", chat = "@news"`.
+    pub targets: std::collections::BTreeMap<String, PostTarget>,
+}
+
+impl Default for PostsConfig {
+    fn default() -> Self {
+        PostsConfig {
+            timezone: "UTC".into(),
+            variants: 3,
+            quiet_hours: String::new(),
+            max_lateness_minutes: 60,
+            tick_ms: 1000,
+            send_attempts: 5,
+            retry_base_ms: 30_000,
+            min_training_posts: 20,
+            public_url: String::new(),
+            report_target: String::new(),
+            targets: Default::default(),
+        }
+    }
+}
+
+/// One place posts go: a Telegram channel or group (`@name` or id) or a Discord channel id.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostTarget {
+    /// `telegram`, `discord` or `console`.
+    pub platform: String,
+    pub chat: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -69,6 +69,25 @@ pub enum EventKind {
         message_id: String,
         reactions: Vec<String>,
         sources: Vec<String>,
+        /// Set when the message was one of the bot's posts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        post: Option<String>,
+    },
+    /// A member replied to one of the bot's posts.
+    PostReply {
+        post: String,
+        message_id: String,
+    },
+    /// A member followed a link of a post (through `/r/<token>`).
+    Click {
+        post: String,
+        url: String,
+    },
+    /// A post went out to one target.
+    Published {
+        post: String,
+        target: String,
+        message_ids: Vec<String>,
     },
     /// A member joined the group or server.
     Joined,
@@ -80,8 +99,26 @@ pub struct SentInfo {
     pub in_reply_to: Option<String>,
     pub route: String,
     pub sources: Vec<String>,
+    /// The post this message published, if it was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<String>,
 }
 
+/// What members did with one post, counted from the log.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PostEngagement {
+    pub reactions: u64,
+    pub replies: u64,
+    pub clicks: u64,
+}
+
+impl PostEngagement {
+    pub fn total(&self) -> u64 {
+        self.reactions + self.replies + self.clicks
+    }
+}
+
+#[derive(Clone)]
 pub struct EngagementLog {
     db: sled::Db,
     events: sled::Tree,
@@ -227,6 +264,7 @@ impl EngagementLog {
                         message_id: message_id.clone(),
                         reactions: reactions.clone(),
                         sources: info.sources,
+                        post: info.post,
                     },
                 ),
                 None => Ok(()),
@@ -241,6 +279,33 @@ impl EngagementLog {
             .iter()
             .values()
             .filter_map(|v| v.ok().and_then(|v| serde_json::from_slice(&v).ok()))
+    }
+
+    /// Engagement per post id. A member's reactions on a message count as last set (platforms
+    /// report the whole set on each change), replies and clicks each count once.
+    pub fn post_engagement(&self) -> std::collections::HashMap<String, PostEngagement> {
+        let mut out: std::collections::HashMap<String, PostEngagement> = Default::default();
+        let mut reactions: std::collections::HashMap<(String, String, String), (String, u64)> =
+            Default::default();
+        for e in self.events() {
+            match e.kind {
+                EventKind::Reaction {
+                    post: Some(post),
+                    message_id,
+                    reactions: set,
+                    ..
+                } => {
+                    reactions.insert((e.chat, message_id, e.member), (post, set.len() as u64));
+                }
+                EventKind::PostReply { post, .. } => out.entry(post).or_default().replies += 1,
+                EventKind::Click { post, .. } => out.entry(post).or_default().clicks += 1,
+                _ => {}
+            }
+        }
+        for (_, (post, n)) in reactions {
+            out.entry(post).or_default().reactions += n;
+        }
+        out
     }
 
     pub fn flush(&self) -> Result<(), EngagementError> {

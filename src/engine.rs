@@ -235,11 +235,13 @@ impl Worker {
             in_reply_to: Some(msg.message_id.clone()),
             route: reply.route.clone(),
             sources: reply.citations.iter().map(|c| c.source.clone()).collect(),
+            post: None,
         };
         let out = Outgoing {
             chat: msg.chat.clone(),
             reply_to: Some(msg.message_id.clone()),
             rateable: matches!(reply.route.as_str(), "answer" | "recommend"),
+            idempotency_key: None,
             text: reply.reply,
             citations: reply
                 .citations

@@ -12,6 +12,8 @@
 //! - [`bot`]: one message in, one reply out, logged — the business logic.
 //! - [`engine`]: adapters in, replies out, conversations in order, hot reload.
 //! - [`engagement`]: the event log every later analysis reads.
+//! - [`posts`]: drafts by the model ranked by a judge trained on engagement, approval, and a
+//!   scheduler that publishes each post exactly once per target and slot.
 //! - [`http`]: the OpenAI-compatible API and health endpoints (axum); [`metrics`] for `/metrics`.
 //! - [`config`], [`data`], [`cli`]: the edges; [`platforms`] builds the enabled adapters.
 //!
@@ -30,6 +32,7 @@ pub mod knowledge;
 pub mod llm;
 pub mod metrics;
 pub mod platforms;
+pub mod posts;
 pub mod router;
 
 pub use bot::{Bot, Reply};

@@ -263,6 +263,7 @@ async fn long_text_is_split_in_order_and_everyone_never_pings() {
         .send(Outgoing {
             reply_to: Some("5".into()),
             rateable: true,
+            idempotency_key: None,
             ..Outgoing::text(chat(CHANNEL, false), text.clone())
         })
         .await

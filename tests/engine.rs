@@ -51,6 +51,7 @@ impl Platform for Scripted {
             markup: false,
             reactions: false,
             buttons: false,
+            idempotent_sends: false,
         }
     }
 

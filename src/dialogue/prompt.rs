@@ -1,5 +1,5 @@
-//! Prompt templates (`prompts/`): the system prompt with its numbered facts block, and the
-//! fixed replies. Built-in copies of the shipped files are used when the folder lacks one.
+//! Prompt templates (`prompts/`): the system prompt with its numbered facts block, the post
+//! prompt, and the fixed replies. Built-in copies are used when the folder lacks a file.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -11,6 +11,7 @@ use crate::knowledge::Retrieval;
 
 const DEFAULT_SYSTEM: &str = include_str!("../../prompts/system.j2");
 const DEFAULT_REPLIES: &str = include_str!("../../prompts/replies.toml");
+const DEFAULT_POST: &str = include_str!("../../prompts/post.j2");
 
 #[derive(Debug, thiserror::Error)]
 pub enum PromptError {
@@ -48,6 +49,7 @@ impl Prompts {
         };
         let (system_path, system) = read("system.j2", DEFAULT_SYSTEM)?;
         let (replies_path, replies) = read("replies.toml", DEFAULT_REPLIES)?;
+        let (post_path, post) = read("post.j2", DEFAULT_POST)?;
         let defaults: RepliesFile =
             toml::from_str(DEFAULT_REPLIES).map_err(|e| PromptError::Template {
                 path: "(built-in) replies.toml".into(),
@@ -63,6 +65,11 @@ impl Prompts {
         env.add_template_owned("system", system.clone())
             .map_err(|e| PromptError::Template {
                 path: system_path,
+                message: e.to_string(),
+            })?;
+        env.add_template_owned("post", post)
+            .map_err(|e| PromptError::Template {
+                path: post_path,
                 message: e.to_string(),
             })?;
         // Keys missing from the admin's file keep their built-in text.
@@ -111,6 +118,20 @@ impl Prompts {
                     s.push_str(&format!("[{}] {}\n", i + 1, f.text));
                 }
                 s
+            })
+    }
+
+    /// The prompt that asks the model for one post (`prompts/post.j2`).
+    pub fn post(&self, bot_name: &str, brief: &str, style: &str, facts: &[String]) -> String {
+        self.env
+            .get_template("post")
+            .and_then(|t| t.render(context! { bot_name, brief, style, facts }))
+            .unwrap_or_else(|e| {
+                tracing::error!(error = %e, "post prompt failed to render; using a plain one");
+                format!(
+                    "Write a short post ({style}) for: {brief}\nUse only these facts:\n{}",
+                    facts.join("\n")
+                )
             })
     }
 

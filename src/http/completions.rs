@@ -95,6 +95,7 @@ pub async fn create(
         text: question,
         addressed: true,
         manager: false,
+        reply_to: None,
     };
     let reply = s.bot.handle(&msg).await.ok_or_else(|| {
         ApiError::new(

@@ -162,6 +162,7 @@ pub fn router(state: HttpState, max_body_bytes: usize) -> axum::Router {
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
+        .route("/r/{token}", get(click))
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -222,6 +223,38 @@ async fn ready(State(s): State<HttpState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(body)).into_response()
+}
+
+/// A link of a post: count the click, then redirect to the original address.
+async fn click(
+    State(state): State<HttpState>,
+    axum::extract::Path(token): axum::extract::Path<String>,
+) -> Response {
+    let Some(link) = state.bot.posts().store().link(&token) else {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "no such link",
+        )
+        .into_response();
+    };
+    let web = herald_platform::ChatRef {
+        platform: herald_platform::PlatformKind::Http,
+        chat: "web".into(),
+        private: false,
+    };
+    let event = crate::engagement::EventKind::Click {
+        post: link.post.clone(),
+        url: link.url.clone(),
+    };
+    if let Err(e) = state.bot.log().record(&web, "web", event) {
+        tracing::error!(error = %e, "could not write the engagement log");
+    }
+    (
+        StatusCode::FOUND,
+        [(axum::http::header::LOCATION, link.url)],
+    )
+        .into_response()
 }
 
 pub fn unix_now() -> u64 {

@@ -41,7 +41,68 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "",
         description: "clear our conversation memory",
     },
+    CommandSpec {
+        name: "draft",
+        args: "<brief>",
+        description: "managers: draft a post with AI",
+    },
+    CommandSpec {
+        name: "edit",
+        args: "<id> <text>",
+        description: "managers: replace a draft's text",
+    },
+    CommandSpec {
+        name: "approve",
+        args: "<id> [variant]",
+        description: "managers: approve a draft",
+    },
+    CommandSpec {
+        name: "schedule",
+        args: "<id> <when> [targets]",
+        description: "managers: schedule an approved post",
+    },
+    CommandSpec {
+        name: "queue",
+        args: "",
+        description: "managers: list scheduled posts",
+    },
+    CommandSpec {
+        name: "cancel",
+        args: "<id>",
+        description: "managers: cancel a scheduled post",
+    },
+    CommandSpec {
+        name: "posted",
+        args: "[n]",
+        description: "managers: recent posts and their engagement",
+    },
 ];
+
+/// The managers' post commands (arguments as typed).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PostCommand {
+    Draft(String),
+    Edit(String),
+    Approve(String),
+    Schedule(String),
+    Queue,
+    Cancel(String),
+    Posted(String),
+}
+
+impl PostCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            PostCommand::Draft(_) => "draft",
+            PostCommand::Edit(_) => "edit",
+            PostCommand::Approve(_) => "approve",
+            PostCommand::Schedule(_) => "schedule",
+            PostCommand::Queue => "queue",
+            PostCommand::Cancel(_) => "cancel",
+            PostCommand::Posted(_) => "posted",
+        }
+    }
+}
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
@@ -51,6 +112,8 @@ pub enum Command {
     Human(String),
     Recommend(String),
     Forget,
+    /// A manager command; members are refused.
+    Post(PostCommand),
     /// A command this bot does not have; the reply says so and points at /help.
     Unknown(String),
 }
@@ -83,6 +146,13 @@ pub fn parse_command(text: &str, bot_names: &[String]) -> Option<Command> {
         "human" => Command::Human(args),
         "recommend" => Command::Recommend(args),
         "forget" | "forgetme" => Command::Forget,
+        "draft" => Command::Post(PostCommand::Draft(args)),
+        "edit" => Command::Post(PostCommand::Edit(args)),
+        "approve" => Command::Post(PostCommand::Approve(args)),
+        "schedule" => Command::Post(PostCommand::Schedule(args)),
+        "queue" => Command::Post(PostCommand::Queue),
+        "cancel" => Command::Post(PostCommand::Cancel(args)),
+        "posted" => Command::Post(PostCommand::Posted(args)),
         other => Command::Unknown(other.to_string()),
     })
 }

@@ -40,6 +40,8 @@ pub enum Fault {
     Status(u16),
     /// Do the call (the message is created) but answer 502, as when a response is lost.
     LostResponse,
+    /// Do the call but never answer, as when the client dies mid-request.
+    Hold,
 }
 
 #[derive(Default)]
@@ -314,15 +316,6 @@ fn interaction(id: u64, kind: u8, user: u64, data: Value) -> Value {
     })
 }
 
-fn error(status: StatusCode, code: u32, message: &str) -> Response {
-    let body = if status == StatusCode::TOO_MANY_REQUESTS {
-        json!({"message": message, "retry_after": 0.05, "global": false, "code": code})
-    } else {
-        json!({"message": message, "code": code})
-    };
-    (status, axum::Json(body)).into_response()
-}
-
 async fn rest(
     State(inner): State<Arc<Inner>>,
     method: Method,
@@ -331,6 +324,14 @@ async fn rest(
 ) -> Response {
     let path = format!("/{path}");
     let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let held = inner
+        .state
+        .lock()
+        .expect("fake state")
+        .faults
+        .iter()
+        .find(|(suffix, q)| path.ends_with(suffix.as_str()) && !q.is_empty())
+        .is_some_and(|(_, q)| matches!(q.front(), Some(Fault::Hold)));
     let (status, response) = answer(&inner, &method, &path, &body);
     inner.state.lock().expect("fake state").calls.push(Call {
         method: method.to_string(),
@@ -339,8 +340,10 @@ async fn rest(
         status: status.as_u16(),
     });
     inner.changed.notify_waiters();
+    if held {
+        std::future::pending::<()>().await;
+    }
     match response {
-        Some(v) if status.is_success() => (status, axum::Json(v)).into_response(),
         Some(v) => (status, axum::Json(v)).into_response(),
         None => status.into_response(),
     }
@@ -376,6 +379,8 @@ fn answer(inner: &Inner, method: &Method, path: &str, body: &Value) -> (StatusCo
             return (status, Some(body));
         }
         Some(Fault::LostResponse) => lost = true,
+        // Done as usual; `rest` holds the response back.
+        Some(Fault::Hold) => {}
         None => {}
     }
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -415,9 +420,8 @@ fn answer(inner: &Inner, method: &Method, path: &str, body: &Value) -> (StatusCo
         }
         ("POST", ["channels", _, "typing"]) => (StatusCode::NO_CONTENT, None),
         ("POST", ["interactions", _, _, "callback"]) => (StatusCode::NO_CONTENT, None),
-        ("POST", ["webhooks", _, token]) => {
+        ("POST", ["webhooks", _, _token]) => {
             // Follow-ups land in the channel the interaction came from.
-            let _ = token;
             create(&mut s, CHANNEL, body)
         }
         _ => (

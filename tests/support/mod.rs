@@ -93,6 +93,7 @@ pub fn msg(chat: &str, text: &str) -> Incoming {
         text: text.into(),
         addressed: true,
         manager: true,
+        reply_to: None,
     }
 }
 

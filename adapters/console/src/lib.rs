@@ -92,6 +92,7 @@ impl Platform for ConsoleAdapter {
             markup: false,
             reactions: false,
             buttons: false,
+            idempotent_sends: false,
         }
     }
 
@@ -135,6 +136,7 @@ impl Platform for ConsoleAdapter {
                 text: line,
                 addressed: true,
                 manager: true,
+                reply_to: None,
             };
             if tx.send(Inbound::Message(msg)).await.is_err() {
                 return Err(PlatformError::EngineGone);
@@ -175,6 +177,7 @@ mod tests {
                 fact: "A — price: 1 USD".into(),
             }],
             rateable: false,
+            idempotency_key: None,
         }
     }
 

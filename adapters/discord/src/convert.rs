@@ -119,6 +119,16 @@ pub fn message(m: &Message, me: &Identity, rules: &Rules) -> Result<Inbound, Ski
         text,
         addressed: guild.is_none() || mentioned || replied_to_me,
         manager: rules.manager(m.author.id.get(), roles),
+        reply_to: m
+            .referenced_message
+            .as_ref()
+            .map(|r| r.id.to_string())
+            .or_else(|| {
+                m.message_reference
+                    .as_ref()
+                    .and_then(|r| r.message_id)
+                    .map(|id| id.to_string())
+            }),
     }))
 }
 
@@ -158,6 +168,7 @@ pub fn command(c: &CommandInteraction, rules: &Rules) -> Result<Inbound, Skip> {
         text: clip(&text),
         addressed: true,
         manager: rules.manager(c.user.id.get(), roles),
+        reply_to: None,
     }))
 }
 

@@ -57,6 +57,7 @@ mod tests {
             text: text.into(),
             citations,
             rateable: true,
+            idempotency_key: None,
         }
     }
 

@@ -271,6 +271,7 @@ impl Platform for DiscordAdapter {
             markup: true,
             reactions: true,
             buttons: true,
+            idempotent_sends: true,
         }
     }
 
@@ -321,7 +322,12 @@ impl Platform for DiscordAdapter {
             let mut m = CreateMessage::new()
                 .content(piece)
                 .allowed_mentions(no_pings())
-                .nonce(Nonce::String(s.next_nonce()))
+                .nonce(Nonce::String(match &out.idempotency_key {
+                    // A stable key: the same piece sent again after a crash is the same
+                    // message to Discord (nonces are at most 25 characters).
+                    Some(key) => format!("k{}-{i}", key.chars().take(16).collect::<String>()),
+                    None => s.next_nonce(),
+                }))
                 .enforce_nonce(true);
             if let (0, Some(r)) = (i, reply_to) {
                 // A deleted question must not cost the answer.

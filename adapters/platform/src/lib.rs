@@ -69,6 +69,8 @@ pub struct Incoming {
     pub addressed: bool,
     /// The sender is one of this platform's configured managers (may run manager commands).
     pub manager: bool,
+    /// The message this one replies to, when it is a reply (links replies to posts).
+    pub reply_to: Option<String>,
 }
 
 /// Everything an adapter hands to the core.
@@ -118,6 +120,10 @@ pub struct Outgoing {
     pub citations: Vec<Citation>,
     /// An answer members may rate: adapters that can show buttons add 👍/👎 under it.
     pub rateable: bool,
+    /// A stable key for this send (at most 16 characters). Platforms that deduplicate
+    /// (see [`Capabilities::idempotent_sends`]) turn a repeat with the same key into a no-op
+    /// returning the first message, so a send cut short by a crash can be repeated safely.
+    pub idempotency_key: Option<String>,
 }
 
 impl Outgoing {
@@ -129,6 +135,7 @@ impl Outgoing {
             text: text.into(),
             citations: Vec::new(),
             rateable: false,
+            idempotency_key: None,
         }
     }
 }
@@ -156,6 +163,8 @@ pub struct Capabilities {
     pub markup: bool,
     pub reactions: bool,
     pub buttons: bool,
+    /// A send repeated with the same [`Outgoing::idempotency_key`] posts nothing new.
+    pub idempotent_sends: bool,
 }
 
 /// A platform's failures, as the core sees them.

@@ -160,6 +160,7 @@ fn message(m: &Message, rules: &Rules) -> Result<Incoming, Skip> {
             .from
             .as_ref()
             .is_some_and(|u| rules.managers.contains(&u.id.0)),
+        reply_to: m.reply_to_message().map(|r| r.id.0.to_string()),
     })
 }
 

@@ -85,6 +85,7 @@ mod tests {
                 })
                 .collect(),
             rateable: true,
+            idempotency_key: None,
         }
     }
 

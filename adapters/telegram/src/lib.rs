@@ -376,6 +376,7 @@ impl Platform for TelegramAdapter {
             markup: true,
             reactions: true,
             buttons: true,
+            idempotent_sends: false,
         }
     }
 
