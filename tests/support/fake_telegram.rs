@@ -311,13 +311,22 @@ async fn handle(
         record(&inner, &method, &body, false);
         return err(401, "Unauthorized", json!({}));
     }
-    let fault = inner
-        .state
-        .lock()
-        .expect("fake state")
-        .faults
-        .get_mut(&method)
-        .and_then(VecDeque::pop_front);
+    // A fault for `method@chat` (e.g. `sendMessage@-100500`) only hits calls to that chat.
+    let chat = match &body["chat_id"] {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    let fault = {
+        let mut s = inner.state.lock().expect("fake state");
+        match s
+            .faults
+            .get_mut(&format!("{method}@{chat}"))
+            .and_then(VecDeque::pop_front)
+        {
+            Some(f) => Some(f),
+            None => s.faults.get_mut(&method).and_then(VecDeque::pop_front),
+        }
+    };
     if let Some(Fault::Hold) = fault {
         let response = match method.as_str() {
             "sendMessage" => send_message(&inner, &mut body),

@@ -1,0 +1,269 @@
+//! Posts end to end: a real `herald run` (real model, real teloxide and serenity clients)
+//! against the fake Telegram and Discord servers. A manager drafts, approves and schedules;
+//! the post lands in every target once, also when the process is killed mid-send.
+
+mod support;
+
+use std::path::Path;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use support::fake_discord::{self, FakeDiscord, CHANNEL, GUILD};
+use support::fake_telegram::{self, group_chat, member, parse_html, FakeTelegram};
+
+const MANAGER: i64 = 77;
+const MEMBER: i64 = 88;
+const GROUP: i64 = -100_500;
+const OPS: i64 = -100_900;
+
+fn config(dir: &Path, tg: &FakeTelegram, dc: &FakeDiscord) -> std::path::PathBuf {
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!(
+            r#"
+[telegram]
+api_url = "{tg}"
+poll_timeout_secs = 1
+retry_base_ms = 50
+managers = [{MANAGER}]
+
+[discord]
+proxy_url = "{dc}"
+guilds = [{GUILD}]
+retry_base_ms = 50
+
+[posts]
+timezone = "UTC"
+tick_ms = 200
+retry_base_ms = 200
+report_target = "ops"
+
+[posts.targets.news]
+platform = "telegram"
+chat = "{GROUP}"
+
+[posts.targets.chat]
+platform = "discord"
+chat = "{CHANNEL}"
+
+[posts.targets.ops]
+platform = "telegram"
+chat = "{OPS}"
+"#,
+            tg = tg.url,
+            dc = dc.url
+        ),
+    )
+    .expect("config written");
+    path
+}
+
+fn start(config: &Path, pack: &Path, data: &Path) -> Child {
+    support::herald_run(config, pack, data)
+        .env("HERALD_TELEGRAM_TOKEN", fake_telegram::TOKEN)
+        .env("HERALD_DISCORD_TOKEN", fake_discord::TOKEN)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("herald runs")
+}
+
+fn text(m: &Value) -> String {
+    let raw = m["text"].as_str().unwrap_or_default();
+    if m["parse_mode"] == "HTML" {
+        parse_html(raw).expect("valid Telegram HTML")
+    } else {
+        raw.to_string()
+    }
+}
+
+/// Send a private message and wait for the `n`-th reply in that chat.
+async fn say(tg: &FakeTelegram, user: i64, what: &str, n: usize) -> String {
+    tg.private_text(user, what);
+    let sent = tg.wait_sent(user, n, 180).await;
+    text(&sent[n - 1])
+}
+
+/// A manager drafts, approves and schedules a post for both platforms; returns its text.
+async fn publish_flow(tg: &FakeTelegram, when: &str) -> String {
+    let draft = say(
+        tg,
+        MANAGER,
+        "/draft announce the Huila roast, friendly, with a question at the end",
+        1,
+    )
+    .await;
+    assert!(draft.starts_with("Draft p1:"), "{draft}");
+    assert!(draft.contains("1. [predicted"), "{draft}");
+    assert!(draft.contains("why:"), "{draft}");
+    let approved = say(tg, MANAGER, "/approve p1", 2).await;
+    assert!(approved.starts_with("Approved p1:"), "{approved}");
+    let post = approved
+        .lines()
+        .nth(1)
+        .expect("the approved text follows")
+        .to_string();
+    let scheduled = say(tg, MANAGER, &format!("/schedule p1 {when} news,chat"), 3).await;
+    assert!(scheduled.starts_with("Scheduled p1"), "{scheduled}");
+    post
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
+    let tg = FakeTelegram::start().await;
+    let dc = FakeDiscord::start().await;
+    let pack = support::sample_pack();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = config(dir.path(), &tg, &dc);
+    let mut child = start(&config, pack.path(), &dir.path().join("db"));
+    dc.wait_connected(60).await;
+
+    // A member is refused, politely, and nothing is drafted.
+    let refused = say(&tg, MEMBER, "/draft announce a free coffee day", 1).await;
+    assert!(refused.contains("for the community managers"), "{refused}");
+
+    let post = publish_flow(&tg, "now").await;
+    assert!(!post.trim().is_empty());
+    // Lands once in the Telegram group (HTML-escaped for Telegram) and the Discord channel.
+    let in_tg = tg.wait_sent(GROUP, 1, 30).await;
+    assert_eq!(text(&in_tg[0]), post);
+    let in_dc = dc.wait_messages(CHANNEL, 1, 30).await;
+    assert_eq!(in_dc[0]["content"].as_str().unwrap_or_default(), post);
+    assert!(in_dc[0]["nonce"]
+        .as_str()
+        .is_some_and(|n| n.starts_with('k')));
+
+    // Members react and reply to it on both platforms.
+    let tg_post = in_tg[0]["_sent_id"].as_i64().expect("sent id");
+    tg.push(
+        "message_reaction",
+        json!({"chat": group_chat(GROUP), "message_id": tg_post, "user": member(5),
+               "date": 1_700_000_000, "old_reaction": [],
+               "new_reaction": [{"type": "emoji", "emoji": "🔥"}]}),
+    );
+    let original = fake_telegram::message(
+        tg_post,
+        group_chat(GROUP),
+        fake_telegram::bot_user(),
+        json!({"text": post}),
+    );
+    tg.group_text(
+        GROUP,
+        6,
+        "Sounds great, see you there",
+        json!({"reply_to_message": original}),
+    );
+    let dc_post = in_dc[0]["id"].as_str().expect("id").to_string();
+    dc.dispatch(
+        "MESSAGE_REACTION_ADD",
+        json!({"user_id": "42", "channel_id": CHANNEL.to_string(), "message_id": dc_post,
+               "guild_id": GUILD.to_string(), "emoji": {"id": null, "name": "👍"},
+               "message_author_id": fake_discord::BOT_ID.to_string(), "burst": false, "type": 0}),
+    );
+    // The reply to the post is answered in the group (it addresses the bot); wait for that.
+    tg.wait_sent(GROUP, 2, 120).await;
+    let mut posted = String::new();
+    for n in 4..20 {
+        posted = say(&tg, MANAGER, "/posted", n).await;
+        if posted.contains("2 reactions, 1 replies") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(
+        posted.contains("2 reactions, 1 replies, 0 clicks"),
+        "{posted}"
+    );
+    assert!(
+        posted.contains("to chat, news") || posted.contains("to news, chat"),
+        "{posted}"
+    );
+    let status = tokio::task::spawn_blocking(move || support::stop(&mut child))
+        .await
+        .expect("stop");
+    assert!(status.success(), "{status:?}");
+    // Exactly one copy each, no report to the managers' channel.
+    assert_eq!(dc.messages(CHANNEL).len(), 1);
+    assert!(tg.sent_to(OPS).is_empty());
+}
+
+/// Kill -9 while the Discord send is in flight (the fake took the message but has not
+/// answered), start again: every target has exactly one copy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_mid_publishing_leaves_exactly_one_copy_per_target() {
+    let tg = FakeTelegram::start().await;
+    let dc = FakeDiscord::start().await;
+    let pack = support::sample_pack();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = config(dir.path(), &tg, &dc);
+    let data = dir.path().join("db");
+    let mut child = start(&config, pack.path(), &data);
+    dc.wait_connected(60).await;
+
+    dc.fail_next("/channels/7001/messages", fake_discord::Fault::Hold);
+    let post = publish_flow(&tg, "now").await;
+    // Telegram went first and is done; Discord has the message but no answer yet.
+    assert_eq!(text(&tg.wait_sent(GROUP, 1, 30).await[0]), post);
+    dc.wait_messages(CHANNEL, 1, 30).await;
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+
+    let mut child = start(&config, pack.path(), &data);
+    dc.wait_until(60, "the interrupted send is repeated", |v| {
+        v.calls
+            .iter()
+            .filter(|c| c.method == "POST" && c.path.ends_with("/channels/7001/messages"))
+            .count()
+            >= 2
+    })
+    .await;
+    // The repeat carried the same nonce, so Discord returned the first message.
+    let posts: Vec<Value> = dc
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "POST" && c.path.ends_with("/channels/7001/messages"))
+        .map(|c| c.body)
+        .collect();
+    assert_eq!(posts[0]["nonce"], posts[1]["nonce"]);
+    // Let the restarted scheduler run a few more ticks, then count.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(dc.messages(CHANNEL).len(), 1);
+    assert_eq!(tg.sent_to(GROUP).len(), 1);
+    let posted = say(&tg, MANAGER, "/posted", 4).await;
+    assert!(posted.contains("published"), "{posted}");
+    assert!(!posted.contains("uncertain"), "{posted}");
+
+    // Now Telegram's send is cut short: the platform cannot say whether it arrived, so the
+    // restarted bot does not send again and tells the managers.
+    tg.fail_next(&format!("sendMessage@{GROUP}"), fake_telegram::Fault::Hold);
+    let draft = say(
+        &tg,
+        MANAGER,
+        "/draft remind everyone about the Huila roast",
+        5,
+    )
+    .await;
+    assert!(draft.starts_with("Draft p2:"), "{draft}");
+    say(&tg, MANAGER, "/approve p2", 6).await;
+    tg.private_text(MANAGER, "/schedule p2 now news");
+    // The fake took the post but holds its answer: the bot is mid-send.
+    tg.wait_sent(GROUP, 2, 30).await;
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    let mut child = start(&config, pack.path(), &data);
+    let report = tg.wait_sent(OPS, 1, 60).await;
+    assert!(
+        text(&report[0]).contains("please check news"),
+        "{}",
+        text(&report[0])
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(tg.sent_to(GROUP).len(), 2, "p1 once and p2 once");
+    let status = tokio::task::spawn_blocking(move || support::stop(&mut child))
+        .await
+        .expect("stop");
+    assert!(status.success(), "{status:?}");
+}
