@@ -23,19 +23,12 @@ fn python() -> String {
     python
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 #[test]
 fn the_official_openai_client_gets_grounded_answers_streams_and_401s() {
     let python = python();
     let pack = support::sample_pack();
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
+    let port = support::free_port();
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,

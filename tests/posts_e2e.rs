@@ -18,7 +18,9 @@ const MEMBER: i64 = 88;
 const GROUP: i64 = -100_500;
 const OPS: i64 = -100_900;
 
-fn config(dir: &Path, tg: &FakeTelegram, dc: &FakeDiscord) -> std::path::PathBuf {
+const DISCORD_MANAGER: u64 = 42;
+
+fn config(dir: &Path, tg: &FakeTelegram, dc: &FakeDiscord, port: u16) -> std::path::PathBuf {
     let path = dir.join("config.toml");
     std::fs::write(
         &path,
@@ -34,9 +36,14 @@ managers = [{MANAGER}]
 proxy_url = "{dc}"
 guilds = [{GUILD}]
 retry_base_ms = 50
+managers = [{DISCORD_MANAGER}]
+
+[http]
+listen = "127.0.0.1:{port}"
 
 [posts]
 timezone = "UTC"
+public_url = "http://127.0.0.1:{port}"
 tick_ms = 200
 retry_base_ms = 200
 report_target = "ops"
@@ -80,8 +87,9 @@ fn text(m: &Value) -> String {
     }
 }
 
-/// Send a private message and wait for the `n`-th reply in that chat.
-async fn say(tg: &FakeTelegram, user: i64, what: &str, n: usize) -> String {
+/// Send a private message and wait for the reply.
+async fn say(tg: &FakeTelegram, user: i64, what: &str) -> String {
+    let n = tg.sent_to(user).len() + 1;
     tg.private_text(user, what);
     let sent = tg.wait_sent(user, n, 180).await;
     text(&sent[n - 1])
@@ -93,20 +101,19 @@ async fn publish_flow(tg: &FakeTelegram, when: &str) -> String {
         tg,
         MANAGER,
         "/draft announce the Huila roast, friendly, with a question at the end",
-        1,
     )
     .await;
     assert!(draft.starts_with("Draft p1:"), "{draft}");
     assert!(draft.contains("1. [predicted"), "{draft}");
     assert!(draft.contains("why:"), "{draft}");
-    let approved = say(tg, MANAGER, "/approve p1", 2).await;
+    let approved = say(tg, MANAGER, "/approve p1").await;
     assert!(approved.starts_with("Approved p1:"), "{approved}");
     let post = approved
         .lines()
         .nth(1)
         .expect("the approved text follows")
         .to_string();
-    let scheduled = say(tg, MANAGER, &format!("/schedule p1 {when} news,chat"), 3).await;
+    let scheduled = say(tg, MANAGER, &format!("/schedule p1 {when} news,chat")).await;
     assert!(scheduled.starts_with("Scheduled p1"), "{scheduled}");
     post
 }
@@ -117,12 +124,13 @@ async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
     let dc = FakeDiscord::start().await;
     let pack = support::sample_pack();
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = config(dir.path(), &tg, &dc);
+    let port = support::free_port();
+    let config = config(dir.path(), &tg, &dc, port);
     let mut child = start(&config, pack.path(), &dir.path().join("db"));
     dc.wait_connected(60).await;
 
     // A member is refused, politely, and nothing is drafted.
-    let refused = say(&tg, MEMBER, "/draft announce a free coffee day", 1).await;
+    let refused = say(&tg, MEMBER, "/draft announce a free coffee day").await;
     assert!(refused.contains("for the community managers"), "{refused}");
 
     let post = publish_flow(&tg, "now").await;
@@ -166,8 +174,8 @@ async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
     // The reply to the post is answered in the group (it addresses the bot); wait for that.
     tg.wait_sent(GROUP, 2, 120).await;
     let mut posted = String::new();
-    for n in 4..20 {
-        posted = say(&tg, MANAGER, "/posted", n).await;
+    for _ in 0..20 {
+        posted = say(&tg, MANAGER, "/posted").await;
         if posted.contains("2 reactions, 1 replies") {
             break;
         }
@@ -181,12 +189,94 @@ async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
         posted.contains("to chat, news") || posted.contains("to news, chat"),
         "{posted}"
     );
+
+    // Discord managers have the same commands as slash commands; members are refused.
+    dc.slash(43, "queue", json!([]));
+    dc.wait_messages(CHANNEL, 2, 60).await;
+    dc.slash(DISCORD_MANAGER, "queue", json!([]));
+    let replies = dc.wait_messages(CHANNEL, 3, 60).await;
+    let content = |m: &Value| m["content"].as_str().unwrap_or_default().to_string();
+    assert!(
+        content(&replies[1]).contains("for the community managers"),
+        "{}",
+        content(&replies[1])
+    );
+    assert_eq!(content(&replies[2]), "Nothing is scheduled.");
+
+    // A post with a link, at a time a few seconds ahead: it waits, then goes out with the
+    // link rewritten; following it counts a click and redirects.
+    let draft = say(
+        &tg,
+        MANAGER,
+        "/draft invite everyone to taste the Huila roast",
+    )
+    .await;
+    assert!(draft.starts_with("Draft p2:"), "{draft}");
+    let edited = say(
+        &tg,
+        MANAGER,
+        "/edit p2 Huila tasting on Friday, details at https://example.com/tasting — who is coming?",
+    )
+    .await;
+    assert!(
+        edited.contains("⚠") && edited.contains("https://example.com/tasting"),
+        "{edited}"
+    );
+    say(&tg, MANAGER, "/approve p2").await;
+    let before = tg.sent_to(GROUP).len();
+    let scheduled = say(&tg, MANAGER, "/schedule p2 in 3s news").await;
+    assert!(scheduled.starts_with("Scheduled p2"), "{scheduled}");
+    let asked = std::time::Instant::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(tg.sent_to(GROUP).len(), before, "published too early");
+    let sent = tg.wait_sent(GROUP, before + 1, 30).await;
+    assert!(
+        asked.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        asked.elapsed()
+    );
+    let published = text(&sent[before]);
+    let prefix = format!("http://127.0.0.1:{port}/r/");
+    let start = published
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("{published}"));
+    let link: String = published[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace())
+        .collect();
+    assert!(!published.contains("example.com"), "{published}");
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let response = client.get(&link).send().await.expect("click");
+    assert_eq!(response.status().as_u16(), 302);
+    assert_eq!(
+        response.headers()["location"].to_str().expect("location"),
+        "https://example.com/tasting"
+    );
+    let missing = client
+        .get(format!("{prefix}nothing-here"))
+        .send()
+        .await
+        .expect("unknown link");
+    assert_eq!(missing.status().as_u16(), 404);
+    let posted = say(&tg, MANAGER, "/posted").await;
+    assert!(
+        posted.contains("0 reactions, 0 replies, 1 clicks"),
+        "{posted}"
+    );
+
     let status = tokio::task::spawn_blocking(move || support::stop(&mut child))
         .await
         .expect("stop");
     assert!(status.success(), "{status:?}");
     // Exactly one copy each, no report to the managers' channel.
-    assert_eq!(dc.messages(CHANNEL).len(), 1);
+    assert_eq!(
+        dc.messages(CHANNEL).len(),
+        3,
+        "the post and two command replies"
+    );
     assert!(tg.sent_to(OPS).is_empty());
 }
 
@@ -198,7 +288,8 @@ async fn a_crash_mid_publishing_leaves_exactly_one_copy_per_target() {
     let dc = FakeDiscord::start().await;
     let pack = support::sample_pack();
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = config(dir.path(), &tg, &dc);
+    let port = support::free_port();
+    let config = config(dir.path(), &tg, &dc, port);
     let data = dir.path().join("db");
     let mut child = start(&config, pack.path(), &data);
     dc.wait_connected(60).await;
@@ -232,22 +323,16 @@ async fn a_crash_mid_publishing_leaves_exactly_one_copy_per_target() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(dc.messages(CHANNEL).len(), 1);
     assert_eq!(tg.sent_to(GROUP).len(), 1);
-    let posted = say(&tg, MANAGER, "/posted", 4).await;
+    let posted = say(&tg, MANAGER, "/posted").await;
     assert!(posted.contains("published"), "{posted}");
     assert!(!posted.contains("uncertain"), "{posted}");
 
     // Now Telegram's send is cut short: the platform cannot say whether it arrived, so the
     // restarted bot does not send again and tells the managers.
     tg.fail_next(&format!("sendMessage@{GROUP}"), fake_telegram::Fault::Hold);
-    let draft = say(
-        &tg,
-        MANAGER,
-        "/draft remind everyone about the Huila roast",
-        5,
-    )
-    .await;
+    let draft = say(&tg, MANAGER, "/draft remind everyone about the Huila roast").await;
     assert!(draft.starts_with("Draft p2:"), "{draft}");
-    say(&tg, MANAGER, "/approve p2", 6).await;
+    say(&tg, MANAGER, "/approve p2").await;
     tg.private_text(MANAGER, "/schedule p2 now news");
     // The fake took the post but holds its answer: the bot is mid-send.
     tg.wait_sent(GROUP, 2, 30).await;

@@ -61,7 +61,7 @@ pub fn parse_when(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<When, WhenEr
     }
 }
 
-/// "2h", "90m", "1h30m", "2 hours", "3d", "1w".
+/// "2h", "90m", "1h30m", "2 hours", "3d", "1w", "30s".
 fn parse_duration(s: &str) -> Option<Duration> {
     let mut total = Duration::zero();
     let mut rest = s;
@@ -75,6 +75,7 @@ fn parse_duration(s: &str) -> Option<Duration> {
             .unwrap_or(after.len());
         let unit = &after[..unit_len];
         let d = match unit {
+            "s" | "sec" | "secs" | "second" | "seconds" => Duration::seconds(n),
             "m" | "min" | "mins" | "minute" | "minutes" => Duration::minutes(n),
             "h" | "hr" | "hrs" | "hour" | "hours" => Duration::hours(n),
             "d" | "day" | "days" => Duration::days(n),

@@ -29,6 +29,7 @@ fn one_off_times_in_the_configured_timezone() {
     assert_eq!(once("in 2h", now), utc("2026-11-28T14:00:00Z"));
     assert_eq!(once("in 1h30m", now), utc("2026-11-28T13:30:00Z"));
     assert_eq!(once("in 2 hours", now), utc("2026-11-28T14:00:00Z"));
+    assert_eq!(once("in 30s", now), utc("2026-11-28T12:00:30Z"));
     assert_eq!(once("in 3 days", now), utc("2026-12-01T12:00:00Z"));
     assert_eq!(once("tomorrow 9:00", now), utc("2026-11-29T08:00:00Z"));
     assert_eq!(once("tomorrow at 6pm", now), utc("2026-11-29T17:00:00Z"));

@@ -97,6 +97,14 @@ pub fn msg(chat: &str, text: &str) -> Incoming {
     }
 }
 
+/// A loopback port nothing listens on now (for a `herald run` child to bind).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
 /// The herald binary built for these tests.
 pub fn herald() -> std::process::Command {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_herald"));
