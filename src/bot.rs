@@ -17,6 +17,10 @@ use crate::knowledge::{FactKind, Graph, KnowledgeStore, Retrieval, RetrieveOptio
 use crate::llm::LlmBackend;
 use crate::metrics::{Metered, Metrics};
 use crate::posts::Posts;
+use crate::privacy::{Erased, Export};
+
+/// The route of `/forgetme`'s reply: neither logged nor remembered.
+pub const PRIVACY_ROUTE: &str = "privacy";
 use crate::router::{self, Command, IntentClassifier, Routed};
 
 /// The reply to one message: the shape of `herald ask --json`.
@@ -138,13 +142,48 @@ impl Bot {
         }
     }
 
+    /// `platform:chat:member`, with the chat as logged (private chats pseudonymised), so no
+    /// raw platform id is stored.
     fn conversation_key(&self, msg: &Incoming) -> String {
         format!(
             "{}:{}:{}",
             msg.chat.platform,
-            msg.chat.chat,
+            self.log.chat_id(&msg.chat),
             self.log.member_id(msg.chat.platform.as_str(), &msg.user)
         )
+    }
+
+    /// `/forgetme`: erase the member's events, conversation memory, feedback, and the
+    /// bot's messages in their private chats; their posts lose the author.
+    pub fn forget_member(&self, msg: &Incoming) -> Erased {
+        let (member, chats) =
+            crate::privacy::member_keys(&self.log, msg.chat.platform, &msg.user, Some(&msg.chat));
+        let mut erased = Erased::default();
+        match self.log.erase_member(&member, &chats) {
+            Ok((events, sent)) => {
+                erased.events = events;
+                erased.sent = sent;
+            }
+            Err(e) => tracing::error!(error = %e, "could not erase a member's events"),
+        }
+        match self.memory.forget_member(&member, &chats) {
+            Ok(n) => erased.conversations = n,
+            Err(e) => tracing::error!(error = %e, "could not erase a member's memory"),
+        }
+        match self.posts.store().forget_author(&member) {
+            Ok(n) => erased.posts = n,
+            Err(e) => tracing::error!(error = %e, "could not erase a post author"),
+        }
+        if let Err(e) = self.log.flush() {
+            tracing::error!(error = %e, "could not flush the data folder");
+        }
+        tracing::info!(?erased, "a member asked to be forgotten");
+        erased
+    }
+
+    /// Everything stored about one platform user (`herald export-user`).
+    pub fn export_member(&self, platform: herald_platform::PlatformKind, user: &str) -> Export {
+        crate::privacy::export(&self.log, &self.memory, self.posts.store(), platform, user)
     }
 
     /// The classifier for the graph being served now.
@@ -263,6 +302,10 @@ impl Bot {
             reply.fallback == Fallback::Extractive,
             reply.fallback == Fallback::Unknown,
         );
+        if reply.route == PRIVACY_ROUTE {
+            // The member was just erased; logging the confirmation would store them again.
+            return Some(reply);
+        }
         self.record(
             msg,
             EventKind::Reply {
@@ -309,6 +352,17 @@ impl Bot {
                     tracing::error!(error = %e, "could not clear conversation memory");
                 }
                 self.fixed(None, Route::Smalltalk, 1.0, "forget", zh)
+            }
+            Command::ForgetMe => {
+                let erased = self.forget_member(msg);
+                let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
+                r.reply = self.prompts.reply(
+                    "forgetme",
+                    zh,
+                    context! { events => erased.events, conversations => erased.conversations },
+                );
+                r.route = PRIVACY_ROUTE.into();
+                r
             }
             Command::Post(cmd) if !msg.manager => {
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
@@ -660,6 +714,7 @@ fn command_name(cmd: &Command) -> &str {
         Command::Human(_) => "human",
         Command::Recommend(_) => "recommend",
         Command::Forget => "forget",
+        Command::ForgetMe => "forgetme",
         Command::Post(p) => p.name(),
         Command::Unknown(n) => n,
     }

@@ -65,6 +65,13 @@ pub enum Command {
     /// Check and debug the knowledge folder.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// Print everything stored about one member as JSON (for a data request).
+    ExportUser {
+        /// telegram, discord or console.
+        platform: String,
+        /// The member's user id on that platform.
+        user: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -115,6 +122,24 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
             Ok(kb_check(dir.as_deref().unwrap_or(&config.knowledge.dir)))
         }
         Command::Kb(KbCommand::Sync { json }) => kb_sync(&config, json).await,
+        Command::ExportUser { platform, user } => {
+            let platform = match platform.as_str() {
+                "telegram" => PlatformKind::Telegram,
+                "discord" => PlatformKind::Discord,
+                "console" => PlatformKind::Console,
+                other => {
+                    anyhow::bail!("unknown platform \"{other}\": use telegram, discord or console")
+                }
+            };
+            // Only the data folder: an export needs neither the knowledge nor the model.
+            let db = open_data(&config.data.dir)?;
+            let log = crate::engagement::EngagementLog::open(&db, &config.engagement.member_key)?;
+            let memory = crate::dialogue::Memory::open(&db, config.dialogue.memory_turns)?;
+            let posts = crate::posts::PostStore::open(&db)?;
+            let export = crate::privacy::export(&log, &memory, &posts, platform, &user);
+            println!("{}", serde_json::to_string_pretty(&export)?);
+            Ok(0)
+        }
         Command::Kb(KbCommand::Query { json, text }) => kb_query(&config, &text.join(" "), json),
         Command::Ask { json, text } => ask(config, &text.join(" "), json).await,
         Command::Chat => {
@@ -144,6 +169,13 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
                 Some(h) => Some(start_http(bot.clone(), h, adapters.clone(), stop.clone()).await?),
                 None => None,
             };
+            if config.engagement.retention_days > 0 {
+                tokio::spawn(crate::privacy::retention(
+                    bot.clone(),
+                    std::time::Duration::from_secs(config.engagement.retention_days * 86_400),
+                    stop.clone(),
+                ));
+            }
             if !config.posts.targets.is_empty() {
                 let posts = bot.posts();
                 let scheduler = crate::posts::Scheduler::new(

@@ -255,12 +255,24 @@ impl Default for DialogueConfig {
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngagementConfig {
     /// Secret key for pseudonymous member ids (env `HERALD_MEMBER_KEY`); when empty, a
     /// random key is created once and kept in the data folder.
     pub member_key: String,
+    /// Events older than this many days are deleted (checked at start and hourly under
+    /// `herald run`); 0 keeps them forever.
+    pub retention_days: u64,
+}
+
+impl Default for EngagementConfig {
+    fn default() -> Self {
+        EngagementConfig {
+            member_key: String::new(),
+            retention_days: 365,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]

@@ -191,14 +191,20 @@ impl EngagementLog {
             platform: chat.platform.as_str().to_string(),
             chat: self.chat_id(chat),
             member: self.member_id(chat.platform.as_str(), user),
-            kind,
+            kind: scrubbed(kind),
         };
+        self.append(&event)
+    }
+
+    /// Append an event as it is (the caller pseudonymised and scrubbed it): imports and
+    /// synthetic logs.
+    pub fn append(&self, event: &Event) -> Result<(), EngagementError> {
         let id = self
             .db
             .generate_id()
             .map_err(|e| EngagementError::Storage(e.to_string()))?;
         let value =
-            serde_json::to_vec(&event).map_err(|e| EngagementError::Storage(e.to_string()))?;
+            serde_json::to_vec(event).map_err(|e| EngagementError::Storage(e.to_string()))?;
         self.events
             .insert(id.to_be_bytes(), value)
             .map_err(|e| EngagementError::Storage(e.to_string()))?;
@@ -216,7 +222,7 @@ impl EngagementLog {
             serde_json::to_vec(info).map_err(|e| EngagementError::Storage(e.to_string()))?;
         for id in message_ids {
             self.sent
-                .insert(sent_key(chat, id), value.clone())
+                .insert(self.sent_key(chat, id), value.clone())
                 .map_err(|e| EngagementError::Storage(e.to_string()))?;
         }
         Ok(())
@@ -224,7 +230,7 @@ impl EngagementLog {
 
     /// What the bot sent as `message_id` in `chat`, if it was the bot's.
     pub fn sent_info(&self, chat: &ChatRef, message_id: &str) -> Option<SentInfo> {
-        let raw = self.sent.get(sent_key(chat, message_id)).ok()??;
+        let raw = self.sent.get(self.sent_key(chat, message_id)).ok()??;
         serde_json::from_slice(&raw).ok()
     }
 
@@ -308,6 +314,70 @@ impl EngagementLog {
         out
     }
 
+    /// The bot's own messages are keyed by the chat as logged, so a private chat's raw id
+    /// (often the member's user id) is never stored.
+    fn sent_key(&self, chat: &ChatRef, message_id: &str) -> Vec<u8> {
+        format!("{}\0{}\0{}", chat.platform, self.chat_id(chat), message_id).into_bytes()
+    }
+
+    /// The member's events and those in their private chats, oldest first.
+    pub fn events_of(&self, member: &str, private_chats: &[String]) -> Vec<Event> {
+        self.events()
+            .filter(|e| e.member == member || private_chats.contains(&e.chat))
+            .collect()
+    }
+
+    /// Delete the member's events and the bot's messages in their private chats.
+    /// Returns (events, sent messages) deleted.
+    pub fn erase_member(
+        &self,
+        member: &str,
+        private_chats: &[String],
+    ) -> Result<(usize, usize), EngagementError> {
+        let err = |e: sled::Error| EngagementError::Storage(e.to_string());
+        let mut events = 0;
+        for kv in self.events.iter() {
+            let (k, v) = kv.map_err(err)?;
+            let Ok(e) = serde_json::from_slice::<Event>(&v) else {
+                continue;
+            };
+            if e.member == member || private_chats.contains(&e.chat) {
+                self.events.remove(k).map_err(err)?;
+                events += 1;
+            }
+        }
+        let mut sent = 0;
+        for kv in self.sent.iter() {
+            let (k, _) = kv.map_err(err)?;
+            let chat = k.split(|b| *b == 0).nth(1).unwrap_or_default();
+            if private_chats.iter().any(|c| c.as_bytes() == chat) {
+                self.sent.remove(k).map_err(err)?;
+                sent += 1;
+            }
+        }
+        self.db.flush().map_err(err)?;
+        Ok((events, sent))
+    }
+
+    /// Delete events logged before `cutoff_ms` (retention). Events are keyed in the order
+    /// they were logged, so this reads only what it deletes (and one more).
+    pub fn purge_before(&self, cutoff_ms: u64) -> Result<usize, EngagementError> {
+        let err = |e: sled::Error| EngagementError::Storage(e.to_string());
+        let mut n = 0;
+        for kv in self.events.iter() {
+            let (k, v) = kv.map_err(err)?;
+            match serde_json::from_slice::<Event>(&v) {
+                Ok(e) if e.at_ms >= cutoff_ms => break,
+                // Old, or unreadable: either way not worth keeping past retention.
+                _ => {
+                    self.events.remove(k).map_err(err)?;
+                    n += 1;
+                }
+            }
+        }
+        Ok(n)
+    }
+
     pub fn flush(&self) -> Result<(), EngagementError> {
         self.db
             .flush()
@@ -316,8 +386,29 @@ impl EngagementLog {
     }
 }
 
-fn sent_key(chat: &ChatRef, message_id: &str) -> Vec<u8> {
-    format!("{}\0{}\0{}", chat.platform, chat.chat, message_id).into_bytes()
+/// Member texts as stored: e-mail addresses and phone numbers scrubbed.
+fn scrubbed(kind: EventKind) -> EventKind {
+    use crate::privacy::scrub;
+    match kind {
+        EventKind::Message {
+            message_id,
+            text,
+            addressed,
+        } => EventKind::Message {
+            message_id,
+            text: scrub(&text),
+            addressed,
+        },
+        EventKind::Gap { question } => EventKind::Gap {
+            question: scrub(&question),
+        },
+        EventKind::Flag { reason, text } => EventKind::Flag {
+            reason,
+            text: scrub(&text),
+        },
+        EventKind::Feedback { text } => EventKind::Feedback { text: scrub(&text) },
+        other => other,
+    }
 }
 
 pub fn now_ms() -> u64 {

@@ -253,7 +253,9 @@ impl Worker {
                 })
                 .collect(),
         };
+        let remember = reply.route != crate::bot::PRIVACY_ROUTE;
         match adapter.send(out).await {
+            Ok(sent) if !remember => drop(sent),
             Ok(sent) => {
                 if let Err(e) = self
                     .bot

@@ -14,6 +14,7 @@
 //! - [`engagement`]: the event log every later analysis reads.
 //! - [`posts`]: drafts by the model ranked by a judge trained on engagement, approval, and a
 //!   scheduler that publishes each post exactly once per target and slot.
+//! - [`privacy`]: scrubbing, `/forgetme`, `herald export-user`, retention.
 //! - [`http`]: the OpenAI-compatible API and health endpoints (axum); [`metrics`] for `/metrics`.
 //! - [`config`], [`data`], [`cli`]: the edges; [`platforms`] builds the enabled adapters.
 //!
@@ -33,6 +34,7 @@ pub mod llm;
 pub mod metrics;
 pub mod platforms;
 pub mod posts;
+pub mod privacy;
 pub mod router;
 
 pub use bot::{Bot, Reply};

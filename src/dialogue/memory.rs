@@ -43,12 +43,61 @@ impl Memory {
             let mut turns: Vec<Turn> = old
                 .and_then(|v| serde_json::from_slice(v).ok())
                 .unwrap_or_default();
-            turns.push(turn.clone());
+            // What the member wrote is kept without e-mail addresses or phone numbers.
+            turns.push(Turn {
+                user: crate::privacy::scrub(&turn.user),
+                ..turn.clone()
+            });
             let excess = turns.len().saturating_sub(max);
             turns.drain(..excess);
             serde_json::to_vec(&turns).ok()
         })?;
         Ok(())
+    }
+
+    /// Conversations keyed `platform:chat:member` that belong to `member` or happen in one
+    /// of `private_chats`.
+    fn keys_of(&self, member: &str, private_chats: &[String]) -> Vec<sled::IVec> {
+        let suffix = format!(":{member}");
+        let inside: Vec<String> = private_chats.iter().map(|c| format!(":{c}:")).collect();
+        self.tree
+            .iter()
+            .keys()
+            .filter_map(Result::ok)
+            .filter(|k| {
+                let k = String::from_utf8_lossy(k);
+                k.ends_with(&suffix) || inside.iter().any(|c| k.contains(c.as_str()))
+            })
+            .collect()
+    }
+
+    /// Every conversation of a member, for `herald export-user`.
+    pub fn conversations_of(
+        &self,
+        member: &str,
+        private_chats: &[String],
+    ) -> Vec<(String, Vec<Turn>)> {
+        self.keys_of(member, private_chats)
+            .into_iter()
+            .map(|k| {
+                let key = String::from_utf8_lossy(&k).into_owned();
+                let turns = self.turns(&key);
+                (key, turns)
+            })
+            .collect()
+    }
+
+    /// Forget every conversation of a member; returns how many.
+    pub fn forget_member(
+        &self,
+        member: &str,
+        private_chats: &[String],
+    ) -> Result<usize, sled::Error> {
+        let keys = self.keys_of(member, private_chats);
+        for k in &keys {
+            self.tree.remove(k)?;
+        }
+        Ok(keys.len())
     }
 
     pub fn forget(&self, conversation: &str) -> Result<(), sled::Error> {

@@ -177,6 +177,26 @@ impl PostStore {
         posts
     }
 
+    /// Posts drafted by `member`.
+    pub fn authored_by(&self, member: &str) -> Vec<String> {
+        self.all()
+            .into_iter()
+            .filter(|p| p.author == member)
+            .map(|p| p.id)
+            .collect()
+    }
+
+    /// Drop `member` as the author of their posts (the posts stay: they are the community's).
+    pub fn forget_author(&self, member: &str) -> Result<usize, StoreError> {
+        let mut n = 0;
+        for mut p in self.all().into_iter().filter(|p| p.author == member) {
+            p.author = String::new();
+            self.put(&p)?;
+            n += 1;
+        }
+        Ok(n)
+    }
+
     pub fn add_job(&self, due_ms: u64, post: &str, slot_ms: u64) -> Result<(), StoreError> {
         self.jobs
             .insert(job_key(due_ms, post), &slot_ms.to_be_bytes())?;

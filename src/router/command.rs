@@ -42,6 +42,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         description: "clear our conversation memory",
     },
     CommandSpec {
+        name: "forgetme",
+        args: "",
+        description: "erase everything I stored about you",
+    },
+    CommandSpec {
         name: "draft",
         args: "<brief>",
         description: "managers: draft a post with AI",
@@ -112,6 +117,8 @@ pub enum Command {
     Human(String),
     Recommend(String),
     Forget,
+    /// Erase everything stored about the member.
+    ForgetMe,
     /// A manager command; members are refused.
     Post(PostCommand),
     /// A command this bot does not have; the reply says so and points at /help.
@@ -145,7 +152,8 @@ pub fn parse_command(text: &str, bot_names: &[String]) -> Option<Command> {
         "ask" => Command::Ask(args),
         "human" => Command::Human(args),
         "recommend" => Command::Recommend(args),
-        "forget" | "forgetme" => Command::Forget,
+        "forget" => Command::Forget,
+        "forgetme" => Command::ForgetMe,
         "draft" => Command::Post(PostCommand::Draft(args)),
         "edit" => Command::Post(PostCommand::Edit(args)),
         "approve" => Command::Post(PostCommand::Approve(args)),

@@ -1,0 +1,161 @@
+//! Members' data rights: e-mail addresses and phone numbers scrubbed from everything stored,
+//! `/forgetme` (erase a member everywhere), `herald export-user` (what is stored about one
+//! member), and retention (events older than a configured age deleted).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use herald_platform::{ChatRef, PlatformKind};
+
+use crate::dialogue::Memory;
+use crate::engagement::EngagementLog;
+use crate::posts::PostStore;
+
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}\b").expect("regex")
+});
+/// A run of digits with the usual phone separators; [`scrub`] then keeps only runs with
+/// 8–15 digits that are not dates.
+static PHONE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\+|\()?\b\d[\d\s().\-/]{5,}\d\b").expect("regex"));
+static DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:$|\s)").expect("regex"));
+
+/// `text` with e-mail addresses replaced by `[email]` and phone numbers by `[phone]`.
+/// A phone number is 8 to 15 digits, optionally with `+`, spaces, dots, dashes, slashes or
+/// brackets between them; prices ("16.00"), times and ISO dates are left alone. An order
+/// number of 8+ digits counts as a phone number: scrubbing too much is the safe side.
+pub fn scrub(text: &str) -> String {
+    let text = EMAIL.replace_all(text, "[email]");
+    PHONE
+        .replace_all(&text, |c: &regex::Captures| {
+            let m = &c[0];
+            let digits = m.chars().filter(char::is_ascii_digit).count();
+            if (8..=15).contains(&digits) && !DATE.is_match(m.trim()) {
+                "[phone]".to_string()
+            } else {
+                m.to_string()
+            }
+        })
+        .into_owned()
+}
+
+/// What `/forgetme` erased.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Erased {
+    pub events: usize,
+    pub conversations: usize,
+    pub sent: usize,
+    pub posts: usize,
+}
+
+/// Everything stored about one member, for a data request.
+#[derive(Clone, Debug, Serialize)]
+pub struct Export {
+    pub platform: String,
+    pub user: String,
+    /// The pseudonym the member is stored under.
+    pub member: String,
+    pub events: Vec<crate::engagement::Event>,
+    pub conversations: Vec<(String, Vec<crate::dialogue::Turn>)>,
+    /// Posts this member (a manager) drafted.
+    pub posts_authored: Vec<String>,
+}
+
+/// The ids a member's data is stored under: their pseudonym and, as logged, their private
+/// chats (on Telegram a private chat's id is the user's; elsewhere `chat` names it).
+pub fn member_keys(
+    log: &EngagementLog,
+    platform: PlatformKind,
+    user: &str,
+    chat: Option<&ChatRef>,
+) -> (String, Vec<String>) {
+    let member = log.member_id(platform.as_str(), user);
+    let mut chats = vec![format!("private:{member}")];
+    if let Some(c) = chat.filter(|c| c.private) {
+        let id = log.chat_id(c);
+        if !chats.contains(&id) {
+            chats.push(id);
+        }
+    }
+    (member, chats)
+}
+
+/// Everything stored about one platform user. Needs only the data folder, not the bot.
+pub fn export(
+    log: &EngagementLog,
+    memory: &Memory,
+    posts: &PostStore,
+    platform: PlatformKind,
+    user: &str,
+) -> Export {
+    let (member, chats) = member_keys(log, platform, user, None);
+    Export {
+        platform: platform.as_str().to_string(),
+        user: user.to_string(),
+        events: log.events_of(&member, &chats),
+        conversations: memory.conversations_of(&member, &chats),
+        posts_authored: posts.authored_by(&member),
+        member,
+    }
+}
+
+/// Delete events older than `keep`, now and every hour, until shutdown.
+pub async fn retention(
+    bot: std::sync::Arc<crate::Bot>,
+    keep: std::time::Duration,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let cutoff = crate::engagement::now_ms().saturating_sub(keep.as_millis() as u64);
+        match bot.log().purge_before(cutoff) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "events past retention deleted"),
+            Err(e) => tracing::error!(error = %e, "retention: could not delete old events"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scrub;
+
+    #[test]
+    fn emails_and_phone_numbers_are_scrubbed() {
+        let cases = [
+            (
+                "write me at alice.zebra@example.com!",
+                "write me at [email]!",
+            ),
+            ("call +1 415 555 0199 today", "call [phone] today"),
+            ("mobile 13812345678", "mobile [phone]"),
+            ("(030) 1234-5678 office", "[phone] office"),
+            ("020 7946 0958", "[phone]"),
+            ("A.B@x.io and c@d.org", "[email] and [email]"),
+        ];
+        for (input, expect) in cases {
+            assert_eq!(scrub(input), expect, "{input}");
+        }
+    }
+
+    #[test]
+    fn prices_dates_times_and_short_numbers_stay() {
+        for keep in [
+            "how much is the huila? 16.00 USD",
+            "on 2026-12-01 at 18:00",
+            "/schedule p1 2026-12-01 18:00 news",
+            "order 12345 arrived",
+            "open 7:00-19:00, 340 g",
+            "价格是多少？16.00",
+            "",
+        ] {
+            assert_eq!(scrub(keep), keep);
+        }
+    }
+}
