@@ -88,6 +88,14 @@ pub enum KbCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The questions the bot could not answer, grouped by similarity, most asked first.
+    Gaps {
+        #[arg(long)]
+        json: bool,
+        /// How far back: 7d, 30d, 90d.
+        #[arg(long, default_value = "30d")]
+        since: String,
+    },
     /// Show what the bot would link and retrieve for a question, with scores and sources.
     Query {
         #[arg(long)]
@@ -122,6 +130,19 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
             Ok(kb_check(dir.as_deref().unwrap_or(&config.knowledge.dir)))
         }
         Command::Kb(KbCommand::Sync { json }) => kb_sync(&config, json).await,
+        Command::Kb(KbCommand::Gaps { json, since }) => {
+            let days = crate::posts::commands::period_days(&since).map_err(anyhow::Error::msg)?;
+            let db = open_data(&config.data.dir)?;
+            let log = crate::engagement::EngagementLog::open(&db, &config.engagement.member_key)?;
+            let cutoff = crate::engagement::now_ms().saturating_sub(days * 86_400_000);
+            let groups = crate::analytics::gap_groups(log.events(), cutoff);
+            if json {
+                println!("{}", serde_json::to_string(&groups)?);
+            } else {
+                println!("{}", crate::analytics::gaps::render(&groups, 50));
+            }
+            Ok(0)
+        }
         Command::ExportUser { platform, user } => {
             let platform = match platform.as_str() {
                 "telegram" => PlatformKind::Telegram,

@@ -287,31 +287,9 @@ impl EngagementLog {
             .filter_map(|v| v.ok().and_then(|v| serde_json::from_slice(&v).ok()))
     }
 
-    /// Engagement per post id. A member's reactions on a message count as last set (platforms
-    /// report the whole set on each change), replies and clicks each count once.
+    /// Engagement per post id (see [`post_engagement_of`]).
     pub fn post_engagement(&self) -> std::collections::HashMap<String, PostEngagement> {
-        let mut out: std::collections::HashMap<String, PostEngagement> = Default::default();
-        let mut reactions: std::collections::HashMap<(String, String, String), (String, u64)> =
-            Default::default();
-        for e in self.events() {
-            match e.kind {
-                EventKind::Reaction {
-                    post: Some(post),
-                    message_id,
-                    reactions: set,
-                    ..
-                } => {
-                    reactions.insert((e.chat, message_id, e.member), (post, set.len() as u64));
-                }
-                EventKind::PostReply { post, .. } => out.entry(post).or_default().replies += 1,
-                EventKind::Click { post, .. } => out.entry(post).or_default().clicks += 1,
-                _ => {}
-            }
-        }
-        for (_, (post, n)) in reactions {
-            out.entry(post).or_default().reactions += n;
-        }
-        out
+        post_engagement_of(self.events())
     }
 
     /// The bot's own messages are keyed by the chat as logged, so a private chat's raw id
@@ -384,6 +362,35 @@ impl EngagementLog {
             .map(|_| ())
             .map_err(|e| EngagementError::Storage(e.to_string()))
     }
+}
+
+/// Engagement per post id. A member's reactions on a message count as last set (platforms
+/// report the whole set on each change), replies and clicks each count once.
+pub fn post_engagement_of(
+    events: impl Iterator<Item = Event>,
+) -> std::collections::HashMap<String, PostEngagement> {
+    let mut out: std::collections::HashMap<String, PostEngagement> = Default::default();
+    let mut reactions: std::collections::HashMap<(String, String, String), (String, u64)> =
+        Default::default();
+    for e in events {
+        match e.kind {
+            EventKind::Reaction {
+                post: Some(post),
+                message_id,
+                reactions: set,
+                ..
+            } => {
+                reactions.insert((e.chat, message_id, e.member), (post, set.len() as u64));
+            }
+            EventKind::PostReply { post, .. } => out.entry(post).or_default().replies += 1,
+            EventKind::Click { post, .. } => out.entry(post).or_default().clicks += 1,
+            _ => {}
+        }
+    }
+    for (_, (post, n)) in reactions {
+        out.entry(post).or_default().reactions += n;
+    }
+    out
 }
 
 /// Member texts as stored: e-mail addresses and phone numbers scrubbed.

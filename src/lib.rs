@@ -14,6 +14,7 @@
 //! - [`engagement`]: the event log every later analysis reads.
 //! - [`posts`]: drafts by the model ranked by a judge trained on engagement, approval, and a
 //!   scheduler that publishes each post exactly once per target and slot.
+//! - [`analytics`]: knowledge gaps, best times to post, forecasts and anomalies from the log.
 //! - [`privacy`]: scrubbing, `/forgetme`, `herald export-user`, retention.
 //! - [`http`]: the OpenAI-compatible API and health endpoints (axum); [`metrics`] for `/metrics`.
 //! - [`config`], [`data`], [`cli`]: the edges; [`platforms`] builds the enabled adapters.
@@ -21,6 +22,7 @@
 //! Platform adapters live in their own crates under `adapters/` and know only
 //! `herald-platform`; this crate uses their options structs and knows no platform SDK.
 
+pub mod analytics;
 pub mod bot;
 pub mod cli;
 pub mod config;

@@ -62,6 +62,20 @@ impl Posts {
             PostCommand::Queue => Ok(self.queue()),
             PostCommand::Cancel(id) => self.cancel(id),
             PostCommand::Posted(n) => Ok(self.posted(n, ctx)),
+            PostCommand::Gaps(period) => period_days(period).map(|days| {
+                let since =
+                    (ctx.now.timestamp_millis().max(0) as u64).saturating_sub(days * 86_400_000);
+                let groups = crate::analytics::gap_groups(ctx.log.events(), since);
+                format!(
+                    "Last {days} days. {}",
+                    crate::analytics::gaps::render(&groups, 10)
+                )
+            }),
+            PostCommand::BestTime => {
+                let events: Vec<_> = ctx.log.events().collect();
+                let stats = crate::analytics::best_times(&events, self.setup.tz, 2);
+                Ok(crate::analytics::besttime::render(&stats, self.setup.tz, 5))
+            }
         };
         result.unwrap_or_else(|e| e)
     }
@@ -555,6 +569,20 @@ fn variant_block(n: usize, v: &super::store::Variant) -> String {
         ));
     }
     s
+}
+
+/// "7d", "30d", "90d", "30" → days; empty → 30.
+pub fn period_days(text: &str) -> Result<u64, String> {
+    let t = text.trim().to_ascii_lowercase();
+    if t.is_empty() {
+        return Ok(30);
+    }
+    t.strip_suffix('d')
+        .unwrap_or(&t)
+        .parse::<u64>()
+        .ok()
+        .filter(|d| (1..=3650).contains(d))
+        .ok_or_else(|| format!("\"{}\" is not a period; use 7d, 30d or 90d.", text.trim()))
 }
 
 fn split_first(args: &str) -> (&str, &str) {

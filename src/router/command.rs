@@ -81,9 +81,19 @@ pub const COMMANDS: &[CommandSpec] = &[
         args: "[n]",
         description: "managers: recent posts and their engagement",
     },
+    CommandSpec {
+        name: "gaps",
+        args: "[7d|30d|90d]",
+        description: "managers: questions I could not answer, most asked first",
+    },
+    CommandSpec {
+        name: "besttime",
+        args: "",
+        description: "managers: the hours of the week posts do best",
+    },
 ];
 
-/// The managers' post commands (arguments as typed).
+/// The managers' commands: posts and what the log says (arguments as typed).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PostCommand {
     Draft(String),
@@ -93,6 +103,8 @@ pub enum PostCommand {
     Queue,
     Cancel(String),
     Posted(String),
+    Gaps(String),
+    BestTime,
 }
 
 impl PostCommand {
@@ -105,6 +117,8 @@ impl PostCommand {
             PostCommand::Queue => "queue",
             PostCommand::Cancel(_) => "cancel",
             PostCommand::Posted(_) => "posted",
+            PostCommand::Gaps(_) => "gaps",
+            PostCommand::BestTime => "besttime",
         }
     }
 }
@@ -161,6 +175,8 @@ pub fn parse_command(text: &str, bot_names: &[String]) -> Option<Command> {
         "queue" => Command::Post(PostCommand::Queue),
         "cancel" => Command::Post(PostCommand::Cancel(args)),
         "posted" => Command::Post(PostCommand::Posted(args)),
+        "gaps" => Command::Post(PostCommand::Gaps(args)),
+        "besttime" => Command::Post(PostCommand::BestTime),
         other => Command::Unknown(other.to_string()),
     })
 }

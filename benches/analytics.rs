@@ -1,0 +1,92 @@
+//! The engagement log's ingest rate (target ≥ 200k events/s) against raw sled inserts of the
+//! same bytes, and the analyses over a synthetic log: best times, gap groups, daily series
+//! and the Holt-Winters fit.
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion};
+
+use herald::analytics::{best_times, daily_counts, gap_groups, holt_winters};
+use herald::engagement::{EngagementLog, Event, EventKind};
+
+#[path = "../tests/support/synthetic.rs"]
+#[allow(dead_code)]
+mod synthetic;
+
+const N: usize = 200_000;
+
+fn events(n: usize) -> Vec<Event> {
+    (0..n)
+        .map(|i| Event {
+            at_ms: synthetic::START_MS + i as u64 * 1000,
+            platform: "telegram".into(),
+            chat: "-100123".into(),
+            member: format!("{:016x}", i % 5000),
+            kind: EventKind::Message {
+                message_id: i.to_string(),
+                text: "how much is the huila roast this week?".into(),
+                addressed: i % 3 == 0,
+            },
+        })
+        .collect()
+}
+
+fn bench(c: &mut Criterion) {
+    let evs = events(N);
+    // One timed pass each, on fresh folders: the rate a busy community writes at.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = sled::open(dir.path()).expect("sled");
+    let log = EngagementLog::open(&db, "k").expect("log");
+    let t = Instant::now();
+    for e in &evs {
+        log.append(e).expect("append");
+    }
+    let ingest = N as f64 / t.elapsed().as_secs_f64();
+    let raw_dir = tempfile::tempdir().expect("tempdir");
+    let raw = sled::open(raw_dir.path()).expect("sled");
+    let tree = raw.open_tree("events").expect("tree");
+    let bytes: Vec<Vec<u8>> = evs
+        .iter()
+        .map(|e| serde_json::to_vec(e).expect("json"))
+        .collect();
+    let t = Instant::now();
+    for b in &bytes {
+        let id = raw.generate_id().expect("id");
+        tree.insert(id.to_be_bytes(), b.as_slice()).expect("insert");
+    }
+    let baseline = N as f64 / t.elapsed().as_secs_f64();
+    println!(
+        "analytics: ingest {ingest:.0} events/s; raw sled inserts of pre-serialised events {baseline:.0}/s (log/raw = {:.2})",
+        ingest / baseline
+    );
+
+    let s = synthetic::generate(1, 365);
+    println!("analytics: synthetic year = {} events", s.events.len());
+    let mut g = c.benchmark_group("analytics");
+    g.bench_function("best times, one year", |b| {
+        b.iter(|| best_times(&s.events, chrono_tz::UTC, 2))
+    });
+    g.bench_function("gap groups, 16 questions", |b| {
+        b.iter(|| gap_groups(synthetic::gap_events(0).into_iter(), 0))
+    });
+    g.bench_function("daily series + Holt-Winters, one year", |b| {
+        b.iter(|| {
+            let y = daily_counts(
+                s.events.iter().cloned(),
+                |e| matches!(e.kind, EventKind::Message { .. }),
+                chrono_tz::UTC,
+                synthetic::START_MS,
+                365,
+            );
+            holt_winters(&y, 7, 14)
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
+    targets = bench
+}
+criterion_main!(benches);
