@@ -42,6 +42,15 @@ fn bench(c: &mut Criterion) {
         log.append(e).expect("append");
     }
     let ingest = N as f64 / t.elapsed().as_secs_f64();
+    let batch_dir = tempfile::tempdir().expect("tempdir");
+    let batch_db = sled::open(batch_dir.path()).expect("sled");
+    let batch_log = EngagementLog::open(&batch_db, "k").expect("log");
+    let t = Instant::now();
+    for chunk in evs.chunks(1000) {
+        batch_log.append_all(chunk).expect("append_all");
+    }
+    let batched = N as f64 / t.elapsed().as_secs_f64();
+    assert_eq!(batch_log.events().count(), N);
     let raw_dir = tempfile::tempdir().expect("tempdir");
     let raw = sled::open(raw_dir.path()).expect("sled");
     let tree = raw.open_tree("events").expect("tree");
@@ -56,7 +65,7 @@ fn bench(c: &mut Criterion) {
     }
     let baseline = N as f64 / t.elapsed().as_secs_f64();
     println!(
-        "analytics: ingest {ingest:.0} events/s; raw sled inserts of pre-serialised events {baseline:.0}/s (log/raw = {:.2})",
+        "analytics: ingest {ingest:.0} events/s one by one, {batched:.0}/s in batches of 1000; raw sled inserts of pre-serialised events {baseline:.0}/s (log/raw = {:.2})",
         ingest / baseline
     );
 

@@ -65,6 +65,16 @@ pub enum Command {
     /// Check and debug the knowledge folder.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// The period report from the engagement log: a text summary, and with --out its charts
+    /// (PNG) and numbers (JSON).
+    Report {
+        /// The period: 7d, 30d, 90d.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// Write report.txt, report.json, activity.png and hours.png into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Print everything stored about one member as JSON (for a data request).
     ExportUser {
         /// telegram, discord or console.
@@ -143,6 +153,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
             }
             Ok(0)
         }
+        Command::Report { since, out } => report(&config, &since, out.as_deref()),
         Command::ExportUser { platform, user } => {
             let platform = match platform.as_str() {
                 "telegram" => PlatformKind::Telegram,
@@ -266,6 +277,44 @@ fn shutdown_on_signal(
         let _ = tx.send(true);
     });
     stop
+}
+
+/// `herald report`: only the data folder is needed.
+fn report(config: &Config, since: &str, out: Option<&Path>) -> anyhow::Result<i32> {
+    let days = crate::posts::commands::period_days(since).map_err(anyhow::Error::msg)?;
+    let tz = crate::posts::PostsSetup::from_config(&config.posts)?.tz;
+    let db = open_data(&config.data.dir)?;
+    let log = crate::engagement::EngagementLog::open(&db, &config.engagement.member_key)?;
+    let events: Vec<_> = log.events().collect();
+    let report = crate::analytics::build_report(&events, crate::engagement::now_ms(), days, tz);
+    let text = crate::analytics::report::render(&report, tz);
+    println!("{text}");
+    if let Some(dir) = out {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let stats = crate::analytics::best_times(&events, tz, 1);
+        let files: [(&str, Vec<u8>); 4] = [
+            ("report.txt", format!("{text}\n").into_bytes()),
+            ("report.json", serde_json::to_vec_pretty(&report)?),
+            (
+                "activity.png",
+                crate::analytics::charts::activity(
+                    &report.daily_messages,
+                    report.forecast.as_ref(),
+                    &format!("Member messages per day, last {days} days, and the next 14"),
+                )?,
+            ),
+            (
+                "hours.png",
+                crate::analytics::charts::hours(&stats, "Engagement per post by hour of day")?,
+            ),
+        ];
+        for (name, bytes) in files {
+            let path = dir.join(name);
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            println!("wrote {}", path.display());
+        }
+    }
+    Ok(0)
 }
 
 /// Open the data folder, load the knowledge and the model, build the bot.

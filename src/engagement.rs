@@ -211,6 +211,21 @@ impl EngagementLog {
         Ok(())
     }
 
+    /// Append many events in one atomic batch: one write to sled instead of one per event
+    /// (imports, replays, and bursts).
+    pub fn append_all(&self, events: &[Event]) -> Result<(), EngagementError> {
+        let err = |e: String| EngagementError::Storage(e);
+        let mut batch = sled::Batch::default();
+        for event in events {
+            let id = self.db.generate_id().map_err(|e| err(e.to_string()))?;
+            let value = serde_json::to_vec(event).map_err(|e| err(e.to_string()))?;
+            batch.insert(&id.to_be_bytes(), value);
+        }
+        self.events
+            .apply_batch(batch)
+            .map_err(|e| err(e.to_string()))
+    }
+
     /// Remember the messages a reply became, so a later rating or reaction finds its sources.
     pub fn remember_sent(
         &self,

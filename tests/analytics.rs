@@ -108,9 +108,16 @@ fn herald_kb_gaps_prints_the_groups_from_the_data_folder() {
         let db = sled::open(dir.path()).expect("sled");
         let log = EngagementLog::open(&db, "k").expect("log");
         let now = herald::engagement::now_ms();
-        for e in gap_events(now - 3_600_000) {
-            log.append(&e).expect("append");
+        let events = gap_events(now - 3_600_000);
+        log.append_all(&events[..5]).expect("batch");
+        for e in &events[5..] {
+            log.append(e).expect("append");
         }
+        assert_eq!(
+            log.events().collect::<Vec<_>>(),
+            events,
+            "in order, as given"
+        );
         log.flush().expect("flush");
     }
     let out = support::herald()
@@ -149,4 +156,161 @@ fn herald_kb_gaps_prints_the_groups_from_the_data_folder() {
         .expect("runs");
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a period"));
+}
+
+/// Decode a PNG: (width, height, distinct colours).
+fn png_facts(bytes: &[u8]) -> (u32, u32, usize) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    let px = info.color_type.samples();
+    let colours: std::collections::HashSet<&[u8]> = buf[..info.buffer_size()].chunks(px).collect();
+    (info.width, info.height, colours.len())
+}
+
+#[test]
+fn report_numbers_match_a_direct_count_over_the_log() {
+    let s = generate(5, 70);
+    let end = START_MS + 70 * support::synthetic::DAY_MS;
+    let r = herald::analytics::build_report(&s.events, end, 30, chrono_tz::UTC);
+    let start = end - 30 * support::synthetic::DAY_MS;
+    let period: Vec<_> = s
+        .events
+        .iter()
+        .filter(|e| (start..end).contains(&e.at_ms))
+        .collect();
+    let count =
+        |f: &dyn Fn(&EventKind) -> bool| period.iter().filter(|e| f(&e.kind)).count() as u64;
+    let n = &r.overall.current;
+    assert_eq!(
+        n.messages,
+        count(&|k| matches!(k, EventKind::Message { .. }))
+    );
+    assert_eq!(n.new_members, count(&|k| matches!(k, EventKind::Joined)));
+    assert_eq!(
+        n.questions,
+        count(&|k| matches!(k, EventKind::Reply { route, .. } if route == "answer"))
+    );
+    assert_eq!(
+        n.answered,
+        count(&|k| matches!(k, EventKind::Reply { answered: true, .. }))
+    );
+    assert_eq!(
+        n.thumbs_up,
+        count(&|k| matches!(k, EventKind::Rating { positive: true, .. }))
+    );
+    assert_eq!(
+        n.thumbs_down,
+        count(&|k| matches!(
+            k,
+            EventKind::Rating {
+                positive: false,
+                ..
+            }
+        ))
+    );
+    assert_eq!(
+        n.posts,
+        count(&|k| matches!(k, EventKind::Published { .. }))
+    );
+    let members: std::collections::HashSet<&str> = period
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Message { .. }))
+        .map(|e| e.member.as_str())
+        .collect();
+    assert_eq!(n.active_members, members.len() as u64);
+    let reactions = period
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Reaction { .. }))
+        .count() as u64;
+    // Every synthetic reaction is on a post published in the same hour, so in the period
+    // except for the last posts' reactions after the end: none here (days end at midnight).
+    assert_eq!(n.post_engagement, reactions);
+    assert!(
+        n.answer_rate() > 0.85 && n.answer_rate() < 0.95,
+        "{}",
+        n.answer_rate()
+    );
+    // The previous period is counted the same way; activity grows, so the change is up.
+    assert!(r.overall.previous.messages > 0 && r.overall.previous.messages < n.messages);
+    assert_eq!(r.daily_messages.len(), 30);
+    assert_eq!(r.daily_messages.iter().sum::<f64>() as u64, n.messages);
+    let text = herald::analytics::report::render(&r, chrono_tz::UTC);
+    assert!(text.contains("Report for the last 30 days"), "{text}");
+    assert!(
+        text.contains(&format!("messages {} (+", n.messages)),
+        "{text}"
+    );
+    assert!(text.contains("Forecast: about"), "{text}");
+    assert!(text.contains("telegram -100:"), "{text}");
+}
+
+#[test]
+fn charts_are_pngs_of_the_expected_size_and_not_blank() {
+    let s = generate(9, 60);
+    let f = holt_winters(&s.daily, 7, 14).expect("fit");
+    let png =
+        herald::analytics::charts::activity(&s.daily, Some(&f), "Messages per day").expect("chart");
+    let (w, h, colours) = png_facts(&png);
+    assert_eq!((w, h), (900, 420));
+    assert!(colours > 20, "{colours} colours: blank?");
+    let stats = best_times(&s.events, chrono_tz::UTC, 1);
+    let png = herald::analytics::charts::hours(&stats, "Engagement by hour").expect("chart");
+    let (w, h, colours) = png_facts(&png);
+    assert_eq!((w, h), (900, 420));
+    assert!(colours > 20, "{colours} colours: blank?");
+    // An empty log still draws (axes, title), without panicking.
+    let empty = herald::analytics::charts::activity(&[], None, "nothing").expect("chart");
+    assert_eq!(png_facts(&empty).0, 900);
+}
+
+#[test]
+fn herald_report_writes_the_summary_charts_and_numbers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    {
+        let db = sled::open(dir.path().join("db")).expect("sled");
+        let log = EngagementLog::open(&db, "k").expect("log");
+        // The synthetic log moved so that it ends now.
+        let s = generate(2, 40);
+        let shift = herald::engagement::now_ms() - (START_MS + 40 * support::synthetic::DAY_MS);
+        let moved: Vec<_> = s
+            .events
+            .into_iter()
+            .map(|mut e| {
+                e.at_ms += shift;
+                e
+            })
+            .collect();
+        log.append_all(&moved).expect("append");
+        log.flush().expect("flush");
+    }
+    let out_dir = dir.path().join("out");
+    let out = support::herald()
+        .arg("--data")
+        .arg(dir.path().join("db"))
+        .args(["report", "--since", "14d", "--out"])
+        .arg(&out_dir)
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("Report for the last 14 days"), "{stdout}");
+    for name in ["activity.png", "hours.png"] {
+        let bytes = std::fs::read(out_dir.join(name)).expect(name);
+        let (w, _, colours) = png_facts(&bytes);
+        assert_eq!(w, 900);
+        assert!(colours > 20, "{name}");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out_dir.join("report.json")).expect("json"))
+            .expect("valid");
+    assert_eq!(json["days"], 14);
+    assert!(json["overall"]["current"]["messages"].as_u64().unwrap_or(0) > 0);
+    let txt = std::fs::read_to_string(out_dir.join("report.txt")).expect("txt");
+    assert!(txt.starts_with("Report for the last 14 days"));
 }

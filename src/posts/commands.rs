@@ -71,6 +71,15 @@ impl Posts {
                     crate::analytics::gaps::render(&groups, 10)
                 )
             }),
+            PostCommand::Report(period) => period_days(period).map(|days| {
+                let events: Vec<_> = ctx.log.events().collect();
+                let now = ctx.now.timestamp_millis().max(0) as u64;
+                let r = crate::analytics::build_report(&events, now, days, self.setup.tz);
+                format!(
+                    "{}\n\n(Charts: `herald report --since {days}d --out DIR` on the server.)",
+                    crate::analytics::report::render(&r, self.setup.tz)
+                )
+            }),
             PostCommand::BestTime => {
                 let events: Vec<_> = ctx.log.events().collect();
                 let stats = crate::analytics::best_times(&events, self.setup.tz, 2);

@@ -82,6 +82,11 @@ pub const COMMANDS: &[CommandSpec] = &[
         description: "managers: recent posts and their engagement",
     },
     CommandSpec {
+        name: "report",
+        args: "[7d|30d|90d]",
+        description: "managers: activity, answers, feedback and posts, with changes",
+    },
+    CommandSpec {
         name: "gaps",
         args: "[7d|30d|90d]",
         description: "managers: questions I could not answer, most asked first",
@@ -103,6 +108,7 @@ pub enum PostCommand {
     Queue,
     Cancel(String),
     Posted(String),
+    Report(String),
     Gaps(String),
     BestTime,
 }
@@ -117,6 +123,7 @@ impl PostCommand {
             PostCommand::Queue => "queue",
             PostCommand::Cancel(_) => "cancel",
             PostCommand::Posted(_) => "posted",
+            PostCommand::Report(_) => "report",
             PostCommand::Gaps(_) => "gaps",
             PostCommand::BestTime => "besttime",
         }
@@ -175,6 +182,7 @@ pub fn parse_command(text: &str, bot_names: &[String]) -> Option<Command> {
         "queue" => Command::Post(PostCommand::Queue),
         "cancel" => Command::Post(PostCommand::Cancel(args)),
         "posted" => Command::Post(PostCommand::Posted(args)),
+        "report" => Command::Post(PostCommand::Report(args)),
         "gaps" => Command::Post(PostCommand::Gaps(args)),
         "besttime" => Command::Post(PostCommand::BestTime),
         other => Command::Unknown(other.to_string()),

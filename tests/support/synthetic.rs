@@ -63,15 +63,56 @@ pub fn generate(seed: u64, days: usize) -> Synthetic {
         daily.push(n);
         for i in 0..n as u64 {
             let at = day_ms + 8 * 3_600_000 + (r.next() * 14.0 * 3_600_000.0) as u64;
+            let who = format!("m{}", (i * 7 + d as u64) % 200);
             events.push(event(
                 at,
                 "-100",
-                format!("m{}", (i * 7 + d as u64) % 200),
+                who.clone(),
                 EventKind::Message {
                     message_id: format!("{d}-{i}"),
                     text: "hello".into(),
                     addressed: true,
                 },
+            ));
+            // Every fourth message is a question; one in ten of those goes unanswered.
+            if i % 4 == 0 {
+                let answered = i % 40 != 0;
+                events.push(event(
+                    at + 900,
+                    "-100",
+                    who.clone(),
+                    EventKind::Reply {
+                        in_reply_to: format!("{d}-{i}"),
+                        intent: None,
+                        route: "answer".into(),
+                        answered,
+                        grounded: true,
+                        fallback: "none".into(),
+                        latency_ms: 600.0 + (i % 50) as f64 * 20.0,
+                        sources: Vec::new(),
+                    },
+                ));
+                if i % 12 == 0 {
+                    events.push(event(
+                        at + 5_000,
+                        "-100",
+                        who,
+                        EventKind::Rating {
+                            message_id: format!("r{d}-{i}"),
+                            positive: i % 36 != 0,
+                            sources: Vec::new(),
+                            route: "answer".into(),
+                        },
+                    ));
+                }
+            }
+        }
+        if d % 3 == 0 {
+            events.push(event(
+                day_ms + 10 * 3_600_000,
+                "-100",
+                format!("new{d}"),
+                EventKind::Joined,
             ));
         }
         // Two posts a day at rotating hours; engagement peaks at the planted slot.
