@@ -38,6 +38,9 @@ pub struct Reply {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub flagged: Option<String>,
     pub timings_ms: Timings,
+    /// Entities the reply was about, for the log (not part of the JSON contract).
+    #[serde(skip)]
+    pub entities: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -317,6 +320,7 @@ impl Bot {
                 fallback: reply.fallback.as_str().to_string(),
                 latency_ms: reply.timings_ms.total,
                 sources: reply.citations.iter().map(|c| c.source.clone()).collect(),
+                entities: reply.entities.clone(),
             },
         );
         Some(reply)
@@ -346,7 +350,7 @@ impl Bot {
             }
             Command::Ask(q) => self.question(&q, None, 1.0, msg, conversation, graph).await,
             Command::Human(text) => self.flag(msg, Route::Handoff, None, 1.0, &text, zh),
-            Command::Recommend(topic) => self.recommend(&topic, None, 1.0, graph, zh),
+            Command::Recommend(topic) => self.recommend(&topic, None, 1.0, graph, zh, msg),
             Command::Forget => {
                 if let Err(e) = self.memory.forget(conversation) {
                     tracing::error!(error = %e, "could not clear conversation memory");
@@ -447,7 +451,7 @@ impl Bot {
             Route::Complaint | Route::Handoff => {
                 self.flag(msg, route, intent, confidence, text, zh)
             }
-            Route::Recommend => self.recommend(text, intent, confidence, graph, zh),
+            Route::Recommend => self.recommend(text, intent, confidence, graph, zh, msg),
             Route::Feedback => {
                 self.record(
                     msg,
@@ -527,6 +531,7 @@ impl Bot {
                     generate: outcome.generate_ms,
                     ..Timings::default()
                 },
+                entities: retrieval.entity_ids(),
             }
         };
         reply.timings_ms.retrieve = retrieve_ms;
@@ -575,6 +580,7 @@ impl Bot {
             citations: Vec::new(),
             flagged: None,
             timings_ms: Timings::default(),
+            entities: Vec::new(),
         }
     }
 
@@ -632,8 +638,11 @@ impl Bot {
         }
     }
 
-    /// A simple, honest recommendation: entities of recommendable kinds, ranked by how
-    /// many of the member's words their facts contain, each with its summary cited.
+    /// A grounded recommendation among entities of recommendable kinds, each with its
+    /// summary cited: ranked by how often the member's words occur in their facts; when the
+    /// words match none, by what members who asked about the same things also asked about
+    /// (collaborative filtering over the log), or by popularity for a member new to the log.
+    #[allow(clippy::too_many_arguments)]
     fn recommend(
         &self,
         text: &str,
@@ -641,6 +650,7 @@ impl Bot {
         confidence: f32,
         g: &Graph,
         zh: bool,
+        msg: &Incoming,
     ) -> Reply {
         let kinds = &self.config.dialogue.recommend_kinds;
         let asked = terms(&normalize(text));
@@ -664,7 +674,19 @@ impl Bot {
             candidates.push((score, order, e));
         }
         candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let mut lines = vec![self.prompts.reply("recommend", zh, context! {})];
+        let mut intro = self.prompts.reply("recommend", zh, context! {});
+        if candidates.iter().all(|c| c.0 == 0) {
+            if let Some((order, line)) = self.collaborative(&candidates, msg, g, zh) {
+                candidates.sort_by_key(|c| {
+                    order
+                        .iter()
+                        .position(|id| *id == c.2.id)
+                        .unwrap_or(usize::MAX)
+                });
+                intro = line;
+            }
+        }
+        let mut lines = vec![intro];
         let mut citations = Vec::new();
         for (_, _, e) in candidates.into_iter().take(3) {
             let facts = g.facts_of(&e.id);
@@ -702,7 +724,40 @@ impl Bot {
             citations,
             flagged: None,
             timings_ms: Timings::default(),
+            entities: Vec::new(),
         }
+    }
+}
+
+impl Bot {
+    /// Candidates in collaborative-filtering order and the one-line reason, or `None` when
+    /// the log has nothing to go on.
+    fn collaborative(
+        &self,
+        candidates: &[(usize, usize, &crate::knowledge::Entity)],
+        msg: &Incoming,
+        g: &Graph,
+        zh: bool,
+    ) -> Option<(Vec<String>, String)> {
+        use crate::analytics::recommend::{Interactions, Recommender};
+        let events: Vec<_> = self.log.events().collect();
+        let data = Interactions::from_events(events.iter());
+        if data.by_member.is_empty() {
+            return None;
+        }
+        let member = self.log.member_id(msg.chat.platform.as_str(), &msg.user);
+        let history = data.by_member.get(&member).cloned().unwrap_or_default();
+        let ids: Vec<String> = candidates.iter().map(|c| c.2.id.clone()).collect();
+        let picks = Recommender::train(&data).recommend(&history, &ids, 3);
+        let first = picks.first()?;
+        let line = match first.because_of.as_deref().and_then(|id| g.entity(id)) {
+            Some(e) => {
+                self.prompts
+                    .reply("recommend_similar", zh, context! { name => e.name.clone() })
+            }
+            None => self.prompts.reply("recommend_popular", zh, context! {}),
+        };
+        Some((picks.into_iter().map(|p| p.entity).collect(), line))
     }
 }
 

@@ -45,6 +45,9 @@ pub enum EventKind {
         fallback: String,
         latency_ms: f64,
         sources: Vec<String>,
+        /// Entities the answer was about (what recommendations learn from).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        entities: Vec<String>,
     },
     Gap {
         question: String,

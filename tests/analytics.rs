@@ -314,3 +314,122 @@ fn herald_report_writes_the_summary_charts_and_numbers() {
     let txt = std::fs::read_to_string(out_dir.join("report.txt")).expect("txt");
     assert!(txt.starts_with("Report for the last 14 days"));
 }
+
+/// Members in four taste groups of five items each; one item is liked across groups.
+fn tastes(
+    seed: u64,
+) -> (
+    herald::analytics::recommend::Interactions,
+    Vec<(String, String)>,
+) {
+    use herald::analytics::recommend::Interactions;
+    let mut r = support::synthetic::Lcg(seed);
+    let mut data = Interactions::default();
+    let mut held = Vec::new();
+    for m in 0..240 {
+        let member = format!("m{m}");
+        let group = m % 4;
+        let mut liked: Vec<usize> = (0..5).map(|i| group * 5 + i).collect();
+        // Each member touches 4 of their group's 5 items…
+        let skip = (r.next() * 5.0) as usize;
+        liked.remove(skip);
+        // …and often the one item everybody likes.
+        if r.next() < 0.6 && group != 0 {
+            liked.push(0);
+        }
+        // Hold one group item out.
+        let out = liked.remove((r.next() * 3.0) as usize);
+        held.push((member.clone(), format!("e{out}")));
+        for i in liked {
+            data.add(&member, &format!("e{i}"));
+        }
+    }
+    (data, held)
+}
+
+#[test]
+fn collaborative_filtering_beats_popularity_on_held_out_tastes() {
+    use herald::analytics::recommend::{hit_rate, Recommender};
+    let (data, held) = tastes(17);
+    let rec = Recommender::train(&data);
+    let candidates: Vec<String> = (0..20).map(|i| format!("e{i}")).collect();
+    let history = |m: &str| data.by_member.get(m).cloned().unwrap_or_default();
+    let cf = hit_rate(&held, 5, |m| {
+        rec.recommend(&history(m), &candidates, 5)
+            .into_iter()
+            .map(|p| p.entity)
+            .collect()
+    });
+    let popular = hit_rate(&held, 5, |m| {
+        let h = history(m);
+        rec.popular(&candidates, 20)
+            .into_iter()
+            .map(|p| p.entity)
+            .filter(|e| !h.contains(e))
+            .collect()
+    });
+    eprintln!("hit rate at 5: collaborative {cf:.3}, popularity {popular:.3}");
+    assert!(
+        cf > popular + 0.2,
+        "collaborative {cf} vs popularity {popular}"
+    );
+    assert!(cf > 0.8, "{cf}");
+    // A member the log has never seen gets the most popular items.
+    let fresh = rec.recommend(&Default::default(), &candidates, 3);
+    assert_eq!(fresh[0].entity, "e0");
+    assert!(fresh.iter().all(|p| p.because_of.is_none()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recommend_uses_what_similar_members_asked_about_and_cites_it() {
+    let t = support::bot();
+    let ask = |user: &str, text: &str| {
+        let mut m = support::msg(user, text);
+        m.user = user.to_string();
+        m
+    };
+    for user in ["b", "c"] {
+        t.bot.handle(&ask(user, "how much is the huila?")).await;
+        t.bot
+            .handle(&ask(user, "how much is the cold brew kit?"))
+            .await;
+    }
+    t.bot
+        .handle(&ask("d", "how much is the yirgacheffe?"))
+        .await;
+    t.bot.handle(&ask("a", "how much is the huila?")).await;
+    let r = t.bot.handle(&ask("a", "/recommend")).await.expect("reply");
+    assert_eq!(r.route, "recommend");
+    let mut lines = r.reply.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Members who asked about Colombia Huila also liked:"),
+        "{}",
+        r.reply
+    );
+    assert!(
+        lines.next().is_some_and(|l| l.contains("Cold Brew")),
+        "{}",
+        r.reply
+    );
+    assert!(
+        r.citations[0].source.contains("products.toml"),
+        "{:?}",
+        r.citations
+    );
+    assert!(
+        !r.reply.contains("Colombia Huila —"),
+        "already asked about: {}",
+        r.reply
+    );
+    // Someone new gets what is popular.
+    let r = t.bot.handle(&ask("z", "/recommend")).await.expect("reply");
+    assert!(r.reply.starts_with("Popular with members:"), "{}", r.reply);
+    // Words that match a product still choose by content.
+    let r = t
+        .bot
+        .handle(&ask("a", "what do you recommend for a dark roast?"))
+        .await
+        .expect("reply");
+    assert!(r.reply.starts_with("You might like:"), "{}", r.reply);
+}

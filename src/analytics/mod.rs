@@ -8,6 +8,7 @@ pub mod besttime;
 pub mod charts;
 pub mod forecast;
 pub mod gaps;
+pub mod recommend;
 pub mod report;
 
 pub use besttime::{best_times, HourStat};

@@ -90,6 +90,7 @@ pub fn generate(seed: u64, days: usize) -> Synthetic {
                         fallback: "none".into(),
                         latency_ms: 600.0 + (i % 50) as f64 * 20.0,
                         sources: Vec::new(),
+                        entities: Vec::new(),
                     },
                 ));
                 if i % 12 == 0 {
