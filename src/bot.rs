@@ -189,6 +189,21 @@ impl Bot {
         crate::privacy::export(&self.log, &self.memory, self.posts.store(), platform, user)
     }
 
+    /// A strongly negative message (sentiment ≤ −0.5) that was not already flagged as a
+    /// complaint is flagged `negative` for the team, whatever it was routed to.
+    fn flag_if_negative(&self, msg: &Incoming, text: &str) {
+        let score = crate::analytics::sentiment::compound(text);
+        if score <= -0.5 {
+            self.record(
+                msg,
+                EventKind::Flag {
+                    reason: "negative".into(),
+                    text: text.to_string(),
+                },
+            );
+        }
+    }
+
     /// The classifier for the graph being served now.
     fn classifier(&self, graph: &Arc<Graph>) -> Arc<IntentClassifier> {
         if let Ok(cached) = self.classifier.read() {
@@ -259,6 +274,7 @@ impl Bot {
             );
         }
         if !msg.addressed {
+            self.flag_if_negative(msg, &text);
             self.metrics.unaddressed();
             return None;
         }
@@ -305,6 +321,9 @@ impl Bot {
             reply.fallback == Fallback::Extractive,
             reply.fallback == Fallback::Unknown,
         );
+        if reply.flagged.is_none() && reply.route != PRIVACY_ROUTE {
+            self.flag_if_negative(msg, &text);
+        }
         if reply.route == PRIVACY_ROUTE {
             // The member was just erased; logging the confirmation would store them again.
             return Some(reply);

@@ -243,6 +243,9 @@ fn report_numbers_match_a_direct_count_over_the_log() {
         "{text}"
     );
     assert!(text.contains("Forecast: about"), "{text}");
+    // Every synthetic message says "hello": neutral.
+    assert!(text.contains("member sentiment +0.00"), "{text}");
+    assert_eq!(n.negative_messages, 0);
     assert!(text.contains("telegram -100:"), "{text}");
 }
 
@@ -432,4 +435,43 @@ async fn recommend_uses_what_similar_members_asked_about_and_cites_it() {
         .await
         .expect("reply");
     assert!(r.reply.starts_with("You might like:"), "{}", r.reply);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strongly_negative_messages_are_flagged_for_the_team() {
+    let t = support::bot();
+    let said = |text: &str, addressed: bool| {
+        let mut m = support::msg("g", text);
+        m.addressed = addressed;
+        m.chat.private = false;
+        m
+    };
+    t.bot
+        .handle(&said(
+            "honestly the coffee today was terrible and the barista rude",
+            false,
+        ))
+        .await;
+    t.bot
+        .handle(&said("the store opens at 9 I think", false))
+        .await;
+    t.bot.handle(&said("太难喝了，非常失望", true)).await;
+    let flags: Vec<(String, String)> = t
+        .bot
+        .log()
+        .events()
+        .filter_map(|e| match e.kind {
+            EventKind::Flag { reason, text } => Some((reason, text)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(flags.len(), 2, "{flags:?}");
+    assert!(flags[0].1.contains("terrible"), "{flags:?}");
+    assert!(flags[1].1.contains("失望"), "{flags:?}");
+    assert!(
+        flags
+            .iter()
+            .all(|(r, _)| r == "negative" || r == "complaint"),
+        "{flags:?}"
+    );
 }

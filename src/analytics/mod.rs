@@ -10,6 +10,7 @@ pub mod forecast;
 pub mod gaps;
 pub mod recommend;
 pub mod report;
+pub mod sentiment;
 
 pub use besttime::{best_times, HourStat};
 pub use forecast::{anomalies, daily_counts, holt_winters, Forecast};

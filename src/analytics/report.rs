@@ -25,6 +25,9 @@ pub struct Numbers {
     pub latency_p50_ms: f64,
     pub latency_p90_ms: f64,
     pub flagged: u64,
+    /// Mean sentiment of member messages (−1..1) and how many were negative (≤ −0.05).
+    pub sentiment: f64,
+    pub negative_messages: u64,
     pub posts: u64,
     /// Reactions + replies + clicks on the period's posts (counted whenever they came).
     pub post_engagement: u64,
@@ -167,11 +170,15 @@ fn count(
     let mut members = HashSet::new();
     let mut latencies = Vec::new();
     let mut posts = BTreeSet::new();
+    let mut sentiment = 0.0;
     for e in events {
         match &e.kind {
-            EventKind::Message { .. } => {
+            EventKind::Message { text, .. } => {
                 n.messages += 1;
                 members.insert(e.member.as_str());
+                let s = super::sentiment::compound(text);
+                sentiment += s;
+                n.negative_messages += (s <= -0.05) as u64;
             }
             EventKind::Joined => n.new_members += 1,
             EventKind::Reply {
@@ -201,6 +208,11 @@ fn count(
         }
     }
     n.active_members = members.len() as u64;
+    n.sentiment = if n.messages == 0 {
+        0.0
+    } else {
+        sentiment / n.messages as f64
+    };
     n.posts = posts.len() as u64;
     n.post_engagement = posts
         .iter()
@@ -252,6 +264,12 @@ fn lines(c: &ChannelReport) -> Vec<String> {
             n.latency_p50_ms / 1000.0,
             n.latency_p90_ms / 1000.0,
             n.flagged
+        ),
+        format!(
+            "member sentiment {:+.2} (previous {:+.2}), negative messages {}",
+            n.sentiment,
+            p.sentiment,
+            change(n.negative_messages as f64, p.negative_messages as f64, int)
         ),
     ];
     if n.posts + p.posts > 0 {

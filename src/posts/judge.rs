@@ -15,7 +15,7 @@ pub struct Features {
     pub links: usize,
     pub hashtags: usize,
     pub entities: usize,
-    /// -1 (negative) .. 1 (positive), from a small English + Chinese lexicon.
+    /// -1 (negative) .. 1 (positive), from the English + Chinese lexicon analyser.
     pub sentiment: f64,
     /// Local hour of day, 0..24.
     pub hour: u32,
@@ -74,77 +74,8 @@ fn is_emoji(c: char) -> bool {
     matches!(c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x1F000..=0x1F2FF)
 }
 
-const POSITIVE: &[&str] = &[
-    "great",
-    "love",
-    "enjoy",
-    "happy",
-    "welcome",
-    "fun",
-    "delicious",
-    "best",
-    "new",
-    "join",
-    "thanks",
-    "thank",
-    "free",
-    "amazing",
-    "excited",
-    "好",
-    "喜欢",
-    "欢迎",
-    "开心",
-    "新",
-    "棒",
-    "美味",
-    "谢谢",
-    "免费",
-];
-const NEGATIVE: &[&str] = &[
-    "sorry",
-    "closed",
-    "cancelled",
-    "canceled",
-    "delay",
-    "delayed",
-    "bad",
-    "problem",
-    "issue",
-    "unfortunately",
-    "late",
-    "抱歉",
-    "关闭",
-    "取消",
-    "延迟",
-    "问题",
-    "不好",
-];
-
-/// A small lexicon score in -1..1: (positive − negative) / (positive + negative).
-pub fn sentiment(text: &str) -> f64 {
-    let lower = text.to_lowercase();
-    let words: Vec<&str> = lower
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .collect();
-    let count = |list: &[&str]| {
-        list.iter()
-            .map(|l| {
-                if l.is_ascii() {
-                    words.iter().filter(|w| *w == l).count()
-                } else {
-                    lower.matches(l).count()
-                }
-            })
-            .sum::<usize>() as f64
-    };
-    let (p, n) = (count(POSITIVE), count(NEGATIVE));
-    if p + n == 0.0 {
-        0.0
-    } else {
-        (p - n) / (p + n)
-    }
-}
+/// The member-message analyser, −1..1 (see [`crate::analytics::sentiment`]).
+pub use crate::analytics::sentiment::compound as sentiment;
 
 /// The heuristic prior, used until enough posts are measured. Engagement per post, from
 /// what community managers commonly report: a base of 2, +1.5 for a question, +0.5 per emoji
