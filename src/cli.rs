@@ -287,7 +287,13 @@ fn report(config: &Config, since: &str, out: Option<&Path>) -> anyhow::Result<i3
     let log = crate::engagement::EngagementLog::open(&db, &config.engagement.member_key)?;
     let events: Vec<_> = log.events().collect();
     let report = crate::analytics::build_report(&events, crate::engagement::now_ms(), days, tz);
-    let text = crate::analytics::report::render(&report, tz);
+    let mut text = crate::analytics::report::render(&report, tz);
+    // Posts as they went out; entity counts need the knowledge, which a report does not load.
+    let posts = crate::posts::Posts::open(&db, &config.posts)?;
+    let examples = posts.examples(&log, &crate::knowledge::Graph::default());
+    if let Some(c) = crate::analytics::clusters::cluster(&examples) {
+        text.push_str(&format!("\n\n{}", crate::analytics::clusters::render(&c)));
+    }
     println!("{text}");
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

@@ -475,3 +475,60 @@ async fn strongly_negative_messages_are_flagged_for_the_team() {
         "{flags:?}"
     );
 }
+
+#[test]
+fn clusters_separate_the_planted_kinds_of_posts_and_say_which_works() {
+    use herald::analytics::clusters::{cluster, render};
+    use herald::posts::judge::{Example, Features};
+    let mut r = support::synthetic::Lcg(23);
+    let mut examples = Vec::new();
+    for i in 0..60 {
+        // Kind A: short, a question, evenings: engaging. Kind B: long, no question, mornings.
+        // One post in three is of the engaging kind.
+        let a = i % 3 == 0;
+        let features = Features {
+            chars: if a {
+                70 + (r.next() * 40.0) as usize
+            } else {
+                380 + (r.next() * 200.0) as usize
+            },
+            question: a,
+            hour: if a {
+                18 + (r.next() * 3.0) as u32
+            } else {
+                8 + (r.next() * 3.0) as u32
+            },
+            ..Features::default()
+        };
+        let engagement = if a {
+            10.0 + r.next() * 4.0
+        } else {
+            3.0 + r.next() * 2.0
+        };
+        examples.push(Example {
+            features,
+            engagement,
+        });
+    }
+    let clusters = cluster(&examples).expect("enough posts");
+    assert_eq!(clusters.len(), 2, "{clusters:#?}");
+    for c in &clusters {
+        let kinds: std::collections::HashSet<bool> = c.members.iter().map(|i| i % 3 == 0).collect();
+        assert_eq!(kinds.len(), 1, "a cluster mixes the kinds: {c:?}");
+    }
+    assert_eq!(
+        clusters[0].description,
+        "short posts with a question, evenings"
+    );
+    assert_eq!(clusters[1].description, "long posts, no question, mornings");
+    assert!(
+        clusters[0].vs_median > 1.5 && clusters[1].vs_median < 1.0,
+        "{clusters:?}"
+    );
+    let text = render(&clusters);
+    assert!(
+        text.contains("- short posts with a question, evenings: "),
+        "{text}"
+    );
+    assert!(cluster(&examples[..5]).is_none());
+}

@@ -6,6 +6,7 @@
 
 pub mod besttime;
 pub mod charts;
+pub mod clusters;
 pub mod forecast;
 pub mod gaps;
 pub mod recommend;

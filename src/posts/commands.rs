@@ -75,8 +75,11 @@ impl Posts {
                 let events: Vec<_> = ctx.log.events().collect();
                 let now = ctx.now.timestamp_millis().max(0) as u64;
                 let r = crate::analytics::build_report(&events, now, days, self.setup.tz);
+                let kinds = crate::analytics::clusters::cluster(&self.examples(ctx.log, ctx.graph))
+                    .map(|c| format!("\n\n{}", crate::analytics::clusters::render(&c)))
+                    .unwrap_or_default();
                 format!(
-                    "{}\n\n(Charts: `herald report --since {days}d --out DIR` on the server.)",
+                    "{}{kinds}\n\n(Charts: `herald report --since {days}d --out DIR` on the server.)",
                     crate::analytics::report::render(&r, self.setup.tz)
                 )
             }),
