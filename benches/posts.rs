@@ -15,6 +15,10 @@ use herald::posts::{Post, PostStore, PostsSetup, Schedule, Scheduler};
 use herald_platform::{ChatRef, MemoryState, Outgoing, Platform, PlatformKind};
 use herald_telegram::{SendLimits, TelegramAdapter, TelegramOptions};
 
+#[path = "../tests/support/multipart.rs"]
+#[allow(dead_code)]
+mod multipart;
+
 #[path = "../tests/support/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;

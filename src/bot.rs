@@ -21,7 +21,7 @@ use crate::privacy::{Erased, Export};
 
 /// The route of `/forgetme`'s reply: neither logged nor remembered.
 pub const PRIVACY_ROUTE: &str = "privacy";
-use crate::router::{self, Command, IntentClassifier, Routed};
+use crate::router::{self, Command, IntentClassifier, PostCommand, Routed};
 
 /// The reply to one message: the shape of `herald ask --json`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -41,6 +41,9 @@ pub struct Reply {
     /// Entities the reply was about, for the log (not part of the JSON contract).
     #[serde(skip)]
     pub entities: Vec<String>,
+    /// Pictures to send after the text (the report's charts).
+    #[serde(skip)]
+    pub images: Vec<herald_platform::Image>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -406,7 +409,16 @@ impl Bot {
                     now: chrono::Utc::now(),
                 };
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
-                r.reply = self.posts.handle(&cmd, &ctx).await;
+                match &cmd {
+                    PostCommand::Report(period) => match self.posts.report(period, &ctx) {
+                        Ok((text, images)) => {
+                            r.reply = text;
+                            r.images = images;
+                        }
+                        Err(e) => r.reply = e,
+                    },
+                    _ => r.reply = self.posts.handle(&cmd, &ctx).await,
+                }
                 r.route = "manage".into();
                 r
             }
@@ -551,6 +563,7 @@ impl Bot {
                     ..Timings::default()
                 },
                 entities: retrieval.entity_ids(),
+                images: Vec::new(),
             }
         };
         reply.timings_ms.retrieve = retrieve_ms;
@@ -600,6 +613,7 @@ impl Bot {
             flagged: None,
             timings_ms: Timings::default(),
             entities: Vec::new(),
+            images: Vec::new(),
         }
     }
 
@@ -744,6 +758,7 @@ impl Bot {
             flagged: None,
             timings_ms: Timings::default(),
             entities: Vec::new(),
+            images: Vec::new(),
         }
     }
 }

@@ -228,7 +228,7 @@ impl Worker {
         if let Some(t) = typing {
             t.abort();
         }
-        let (Some(reply), Some(adapter)) = (reply, adapter) else {
+        let (Some(mut reply), Some(adapter)) = (reply, adapter) else {
             return;
         };
         let info = SentInfo {
@@ -242,6 +242,7 @@ impl Worker {
             reply_to: Some(msg.message_id.clone()),
             rateable: matches!(reply.route.as_str(), "answer" | "recommend"),
             idempotency_key: None,
+            images: std::mem::take(&mut reply.images),
             text: reply.reply,
             citations: reply
                 .citations

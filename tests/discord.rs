@@ -130,6 +130,34 @@ async fn a_dm_is_answered_with_the_fact_as_a_reply_with_buttons_and_no_pings() {
     let ask = &registered.body.as_array().expect("list")[2];
     assert_eq!(ask["options"][0]["name"], "question");
     assert_eq!(ask["options"][0]["required"], true);
+    // Every option of every command is one Discord accepts (a bad one refuses the whole
+    // list): valid names, and required options before optional ones.
+    let valid = regex::Regex::new(r"^[-_a-z0-9]{1,32}$").expect("regex");
+    for c in registered.body.as_array().expect("list") {
+        let options = c["options"].as_array().cloned().unwrap_or_default();
+        let mut optional_seen = false;
+        for o in &options {
+            let name = o["name"].as_str().unwrap_or_default();
+            assert!(valid.is_match(name), "{}: option {name:?}", c["name"]);
+            let required = o["required"] == true;
+            assert!(
+                !(required && optional_seen),
+                "{}: required after optional",
+                c["name"]
+            );
+            optional_seen |= !required;
+        }
+        let spec = herald::router::COMMANDS
+            .iter()
+            .find(|s| c["name"] == s.name)
+            .expect("in the table");
+        assert_eq!(
+            options.len(),
+            spec.args.split_whitespace().count(),
+            "{}",
+            c["name"]
+        );
+    }
     assert!(
         calls
             .iter()
@@ -264,6 +292,7 @@ async fn long_text_is_split_in_order_and_everyone_never_pings() {
             reply_to: Some("5".into()),
             rateable: true,
             idempotency_key: None,
+            images: Vec::new(),
             ..Outgoing::text(chat(CHANNEL, false), text.clone())
         })
         .await

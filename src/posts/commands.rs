@@ -71,18 +71,7 @@ impl Posts {
                     crate::analytics::gaps::render(&groups, 10)
                 )
             }),
-            PostCommand::Report(period) => period_days(period).map(|days| {
-                let events: Vec<_> = ctx.log.events().collect();
-                let now = ctx.now.timestamp_millis().max(0) as u64;
-                let r = crate::analytics::build_report(&events, now, days, self.setup.tz);
-                let kinds = crate::analytics::clusters::cluster(&self.examples(ctx.log, ctx.graph))
-                    .map(|c| format!("\n\n{}", crate::analytics::clusters::render(&c)))
-                    .unwrap_or_default();
-                format!(
-                    "{}{kinds}\n\n(Charts: `herald report --since {days}d --out DIR` on the server.)",
-                    crate::analytics::report::render(&r, self.setup.tz)
-                )
-            }),
+            PostCommand::Report(period) => self.report(period, ctx).map(|(text, _)| text),
             PostCommand::BestTime => {
                 let events: Vec<_> = ctx.log.events().collect();
                 let stats = crate::analytics::best_times(&events, self.setup.tz, 2);
@@ -90,6 +79,52 @@ impl Posts {
             }
         };
         result.unwrap_or_else(|e| e)
+    }
+
+    /// `/report`: the text and its charts (activity with forecast, engagement by hour).
+    pub fn report(
+        &self,
+        period: &str,
+        ctx: &CommandContext<'_>,
+    ) -> Result<(String, Vec<herald_platform::Image>), String> {
+        use crate::analytics::{best_times, build_report, charts, clusters, report};
+        let days = period_days(period)?;
+        let tz = self.setup.tz;
+        let events: Vec<_> = ctx.log.events().collect();
+        let now = ctx.now.timestamp_millis().max(0) as u64;
+        let r = build_report(&events, now, days, tz);
+        let mut text = report::render(&r, tz);
+        if let Some(c) = clusters::cluster(&self.examples(ctx.log, ctx.graph)) {
+            text.push_str(&format!("\n\n{}", clusters::render(&c)));
+        }
+        let mut images = Vec::new();
+        let activity = charts::activity(
+            &r.daily_messages,
+            r.forecast.as_ref(),
+            &format!("Member messages per day, last {days} days, and the next 14"),
+        );
+        let hours = charts::hours(
+            &best_times(&events, tz, 1),
+            "Engagement per post by hour of day",
+        );
+        for (name, caption, png) in [
+            (
+                "activity.png",
+                "Messages per day and the 14-day forecast",
+                activity,
+            ),
+            ("hours.png", "Engagement per post by hour of day", hours),
+        ] {
+            match png {
+                Ok(png) => images.push(herald_platform::Image {
+                    name: name.into(),
+                    png,
+                    caption: caption.into(),
+                }),
+                Err(e) => tracing::error!(error = %e, "report chart not drawn"),
+            }
+        }
+        Ok((text, images))
     }
 
     /// Measured posts, oldest first: features at the time they went out, and engagement.

@@ -83,13 +83,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "report",
-        args: "[7d|30d|90d]",
-        description: "managers: activity, answers, feedback and posts, with changes",
+        args: "[period]",
+        description: "managers: activity, answers, feedback and posts (period 7d, 30d or 90d)",
     },
     CommandSpec {
         name: "gaps",
-        args: "[7d|30d|90d]",
-        description: "managers: questions I could not answer, most asked first",
+        args: "[period]",
+        description: "managers: unanswered questions, most asked first (period 7d, 30d or 90d)",
     },
     CommandSpec {
         name: "besttime",

@@ -320,10 +320,33 @@ async fn rest(
     State(inner): State<Arc<Inner>>,
     method: Method,
     Path(path): Path<String>,
-    body: String,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Response {
     let path = format!("/{path}");
-    let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // With files, serenity sends `payload_json` and `files[n]` parts.
+    let body: Value = match super::multipart::boundary(content_type) {
+        Some(boundary) => {
+            let parts = super::multipart::parse(&body, boundary);
+            let mut json = parts["payload_json"].clone();
+            let files: Vec<Value> = parts
+                .as_object()
+                .into_iter()
+                .flatten()
+                .filter(|(k, _)| k.starts_with("files["))
+                .map(|(_, v)| v.clone())
+                .collect();
+            if json.is_object() {
+                json["_files"] = json!(files);
+            }
+            json
+        }
+        None => serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
     let held = inner
         .state
         .lock()

@@ -183,6 +183,14 @@ impl FakeTelegram {
     }
 
     /// Messages delivered to `chat`, in order.
+    /// The pictures sent to `chat` (`sendPhoto` bodies: `photo` is `{filename, bytes, png}`).
+    pub fn photos_to(&self, chat: i64) -> Vec<Value> {
+        self.ok_calls("sendPhoto")
+            .into_iter()
+            .filter(|b| b["chat_id"] == json!(chat))
+            .collect()
+    }
+
     pub fn sent_to(&self, chat: i64) -> Vec<Value> {
         self.ok_calls("sendMessage")
             .into_iter()
@@ -291,15 +299,15 @@ async fn handle(
     State(inner): State<Arc<Inner>>,
     Path((bot, method)): Path<(String, String)>,
     headers: axum::http::HeaderMap,
-    body: String,
+    body: axum::body::Bytes,
 ) -> Response {
     let content_type = headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mut body: Value = match content_type.split_once("boundary=") {
-        Some((_, boundary)) => multipart(&body, boundary.trim_matches('"')),
-        None => serde_json::from_str(&body).unwrap_or(json!({})),
+    let mut body: Value = match super::multipart::boundary(content_type) {
+        Some(boundary) => super::multipart::parse(&body, boundary),
+        None => serde_json::from_slice(&body).unwrap_or(json!({})),
     };
     // Bot API method names are case-insensitive (teloxide sends `SendMessage`); record them
     // as the documentation spells them.
@@ -362,6 +370,7 @@ async fn handle(
         })),
         "getUpdates" => return get_updates(&inner, body).await,
         "sendMessage" => send_message(&inner, &mut body),
+        "sendPhoto" => send_photo(&inner, &mut body),
         "getWebhookInfo" => {
             ok(json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}))
         }
@@ -378,26 +387,6 @@ async fn handle(
 
 /// The fields of a `multipart/form-data` body (teloxide sends methods that may upload files
 /// this way); JSON-looking values are parsed.
-fn multipart(body: &str, boundary: &str) -> Value {
-    let mut fields = serde_json::Map::new();
-    for part in body.split(&format!("--{boundary}")) {
-        let Some((head, value)) = part.split_once("\r\n\r\n") else {
-            continue;
-        };
-        let Some(name) = head
-            .split("name=\"")
-            .nth(1)
-            .and_then(|n| n.split('"').next())
-        else {
-            continue;
-        };
-        let value = value.trim_end_matches("\r\n");
-        let parsed = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
-        fields.insert(name.to_string(), parsed);
-    }
-    Value::Object(fields)
-}
-
 fn record(inner: &Inner, method: &str, body: &Value, ok: bool) {
     inner.state.lock().expect("fake state").calls.push(Call {
         method: method.to_string(),
@@ -430,6 +419,44 @@ async fn get_updates(inner: &Arc<Inner>, body: Value) -> Response {
 }
 
 /// Deliver a message; the id it got is recorded in the call's body as `_sent_id`.
+/// A picture upload: it must be a file, and a PNG here (herald sends only charts).
+fn send_photo(inner: &Inner, body: &mut Value) -> Response {
+    let Some(chat) = body["chat_id"].as_i64() else {
+        return err(400, "Bad Request: chat not found", json!({}));
+    };
+    // Uploads are named parts the field points at: `"photo": "attach://<part>"`.
+    if let Some(part) = body["photo"]
+        .as_str()
+        .and_then(|p| p.strip_prefix("attach://"))
+    {
+        let file = body[part].clone();
+        body["photo"] = file;
+    }
+    if body["photo"]["png"] != json!(true) {
+        return err(400, "Bad Request: IMAGE_PROCESS_FAILED", json!({}));
+    }
+    let id = {
+        let mut s = inner.state.lock().expect("fake state");
+        s.next_message += 1;
+        s.next_message
+    };
+    body["_sent_id"] = json!(id);
+    let chat_json = if chat > 0 {
+        private_chat(chat)
+    } else {
+        group_chat(chat)
+    };
+    let size = |w: u32, h: u32| {
+        json!({"file_id": format!("photo-{id}-{w}"), "file_unique_id": format!("u{id}-{w}"),
+               "width": w, "height": h, "file_size": 1000})
+    };
+    let mut fields = json!({"photo": [size(90, 42), size(900, 420)]});
+    if let Some(c) = body["caption"].as_str() {
+        fields["caption"] = json!(c);
+    }
+    ok(message(id, chat_json, bot_user(), fields))
+}
+
 fn send_message(inner: &Inner, body: &mut Value) -> Response {
     // Public channels may be named by `@username`; this fake knows one.
     let chat = match &body["chat_id"] {

@@ -5,6 +5,7 @@
 pub mod fake_discord;
 pub mod fake_openai;
 pub mod fake_telegram;
+pub mod multipart;
 pub mod synthetic;
 pub mod tcp_proxy;
 

@@ -76,6 +76,15 @@ pub fn render(out: &Outgoing, show_sources: bool, interactive: bool) -> String {
             text.push_str(&format!("\n  [{}] {} ({})", c.id, c.fact, c.source));
         }
     }
+    // A terminal shows no pictures: say what there is (`herald report --out` saves them).
+    for i in &out.images {
+        text.push_str(&format!(
+            "\n  [picture: {} — {}, {} KB]",
+            i.caption,
+            i.name,
+            i.png.len().div_ceil(1024)
+        ));
+    }
     text.push('\n');
     text
 }
@@ -178,6 +187,7 @@ mod tests {
             }],
             rateable: false,
             idempotency_key: None,
+            images: Vec::new(),
         }
     }
 

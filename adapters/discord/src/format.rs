@@ -58,6 +58,7 @@ mod tests {
             citations,
             rateable: true,
             idempotency_key: None,
+            images: Vec::new(),
         }
     }
 

@@ -179,24 +179,40 @@ async fn pause(d: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
 pub fn slash_command(c: &MenuCommand) -> CreateCommand {
     let description: String = c.description.chars().take(100).collect();
     let mut cmd = CreateCommand::new(c.name.to_lowercase()).description(description.clone());
-    let arg = c.args.trim();
-    if let Some(name) = arg
-        .strip_prefix('<')
-        .and_then(|a| a.strip_suffix('>'))
-        .map(|n| (n, true))
-        .or_else(|| {
-            arg.strip_prefix('[')
-                .and_then(|a| a.strip_suffix(']'))
-                .map(|n| (n, false))
-        })
-    {
-        let (name, required) = name;
+    for (name, required) in slash_options(&c.args) {
         cmd = cmd.add_option(
-            CreateCommandOption::new(CommandOptionType::String, name.to_lowercase(), description)
+            CreateCommandOption::new(CommandOptionType::String, name, description.clone())
                 .required(required),
         );
     }
     cmd
+}
+
+/// `<id> <when> [targets]` → (`id`, required), (`when`, required), (`targets`, optional),
+/// as Discord wants option names: lower case, letters, digits, `-` and `_`, 1–32 characters.
+pub fn slash_options(args: &str) -> Vec<(String, bool)> {
+    args.split_whitespace()
+        .filter_map(|a| {
+            let (inner, required) = match (a.strip_prefix('<'), a.strip_prefix('[')) {
+                (Some(r), _) => (r.strip_suffix('>')?, true),
+                (_, Some(r)) => (r.strip_suffix(']')?, false),
+                _ => return None,
+            };
+            let name: String = inner
+                .to_lowercase()
+                .chars()
+                .map(|c| {
+                    if c.is_alphanumeric() || c == '-' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .take(32)
+                .collect();
+            (!name.is_empty()).then_some((name, required))
+        })
+        .collect()
 }
 
 struct Handler {
@@ -331,5 +347,26 @@ impl EventHandler for Handler {
     async fn guild_member_addition(&self, _ctx: Context, m: Member) {
         let converted = convert::member_joined(&m, &self.shared.opts.rules);
         self.forward("member join", converted).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slash_options;
+
+    #[test]
+    fn every_argument_becomes_a_valid_option() {
+        assert_eq!(
+            slash_options("<id> <when> [targets]"),
+            vec![
+                ("id".into(), true),
+                ("when".into(), true),
+                ("targets".into(), false)
+            ]
+        );
+        assert_eq!(slash_options("[7d|30d]"), vec![("7d_30d".into(), false)]);
+        assert_eq!(slash_options("<Question>"), vec![("question".into(), true)]);
+        assert!(slash_options("").is_empty());
+        assert!(slash_options("plain words").is_empty());
     }
 }

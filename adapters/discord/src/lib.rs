@@ -305,6 +305,11 @@ impl Platform for DiscordAdapter {
                 if with_buttons && i + 1 == pieces.len() {
                     f = f.components(buttons());
                 }
+                if i + 1 == pieces.len() {
+                    for a in attachments(&out) {
+                        f = f.add_file(a);
+                    }
+                }
                 let m = s
                     .with_retry("follow-up", || ci.create_followup(&*s.http, f.clone()))
                     .await?;
@@ -340,6 +345,12 @@ impl Platform for DiscordAdapter {
             if with_buttons && i + 1 == pieces.len() {
                 m = m.components(buttons());
             }
+            if i + 1 == pieces.len() {
+                // Pictures ride on the last piece (up to 10 files per message).
+                for a in attachments(&out) {
+                    m = m.add_file(a);
+                }
+            }
             let sent = s
                 .with_retry("send", || channel.send_message(&*s.http, m.clone()))
                 .await?;
@@ -359,4 +370,16 @@ impl Platform for DiscordAdapter {
     fn connected(&self) -> bool {
         self.shared.connected.load(Ordering::Relaxed)
     }
+}
+
+/// The outgoing pictures as Discord attachments.
+fn attachments(out: &Outgoing) -> Vec<serenity::builder::CreateAttachment> {
+    out.images
+        .iter()
+        .take(10)
+        .map(|i| {
+            serenity::builder::CreateAttachment::bytes(i.png.clone(), i.name.clone())
+                .description(i.caption.clone())
+        })
+        .collect()
 }

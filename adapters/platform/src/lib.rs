@@ -124,6 +124,16 @@ pub struct Outgoing {
     /// (see [`Capabilities::idempotent_sends`]) turn a repeat with the same key into a no-op
     /// returning the first message, so a send cut short by a crash can be repeated safely.
     pub idempotency_key: Option<String>,
+    /// Pictures sent after the text (charts), in order.
+    pub images: Vec<Image>,
+}
+
+/// A PNG picture with a file name and a caption.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    pub name: String,
+    pub png: Vec<u8>,
+    pub caption: String,
 }
 
 impl Outgoing {
@@ -136,6 +146,7 @@ impl Outgoing {
             citations: Vec::new(),
             rateable: false,
             idempotency_key: None,
+            images: Vec::new(),
         }
     }
 }

@@ -86,6 +86,7 @@ mod tests {
                 .collect(),
             rateable: true,
             idempotency_key: None,
+            images: Vec::new(),
         }
     }
 

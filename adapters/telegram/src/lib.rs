@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use teloxide::adaptors::throttle::Limits;
 use teloxide::adaptors::Throttle;
-use teloxide::payloads::SendMessageSetters;
+use teloxide::payloads::{SendMessageSetters, SendPhotoSetters};
 use teloxide::prelude::*;
 use teloxide::types::{
     BotCommand, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
@@ -333,6 +333,43 @@ impl TelegramAdapter {
     }
 }
 
+impl TelegramAdapter {
+    /// One picture (`sendPhoto`, uploaded from memory), retried like text.
+    async fn send_image(
+        &self,
+        chat: &Recipient,
+        image: &herald_platform::Image,
+    ) -> Result<String, PlatformError> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let file =
+                teloxide::types::InputFile::memory(image.png.clone()).file_name(image.name.clone());
+            let mut req = self.bot.send_photo(chat.clone(), file);
+            if !image.caption.is_empty() {
+                // Captions hold at most 1024 characters.
+                req = req.caption(image.caption.chars().take(1024).collect::<String>());
+            }
+            let e = match req.await {
+                Ok(m) => return Ok(m.id.0.to_string()),
+                Err(e) => e,
+            };
+            let wait = match classify(&e) {
+                Next::WaitAndRetry(d) => d,
+                Next::Backoff => self.opts.backoff.delay(attempt),
+                _ => return Err(send_error(format!("picture {}: {e}", image.name))),
+            };
+            if attempt >= self.opts.backoff.attempts {
+                return Err(send_error(format!(
+                    "picture {}: gave up after {attempt} attempts: {e}",
+                    image.name
+                )));
+            }
+            tokio::time::sleep(wait).await;
+        }
+    }
+}
+
 /// Telegram wants 1–256 characters.
 fn menu_description(d: &str) -> String {
     let d: String = d.chars().take(256).collect();
@@ -419,6 +456,9 @@ impl Platform for TelegramAdapter {
             let reply = if i == 0 { reply_to } else { None };
             let id = self.send_piece(&mut chat, piece, reply, buttons).await?;
             sent.message_ids.push(id);
+        }
+        for image in &out.images {
+            sent.message_ids.push(self.send_image(&chat, image).await?);
         }
         Ok(sent)
     }
