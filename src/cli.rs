@@ -208,6 +208,13 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
                     stop.clone(),
                 ));
             }
+            if !config.posts.report_target.is_empty() {
+                tokio::spawn(crate::analytics::alerts::run(
+                    bot.clone(),
+                    adapters.clone(),
+                    stop.clone(),
+                ));
+            }
             if !config.posts.targets.is_empty() {
                 let posts = bot.posts();
                 let scheduler = crate::posts::Scheduler::new(

@@ -532,3 +532,57 @@ fn clusters_separate_the_planted_kinds_of_posts_and_say_which_works() {
     );
     assert!(cluster(&examples[..5]).is_none());
 }
+
+#[test]
+fn alerts_name_the_spike_the_complaints_and_the_answer_rate_drop() {
+    use herald::analytics::alerts::check;
+    use herald::engagement::Event;
+    use support::synthetic::DAY_MS;
+    let s = generate(11, 60);
+    let mut events = s.events.clone();
+    let day = |d: u64| START_MS + d * DAY_MS;
+    // Day 50: ten complaints. Day 55: no question answered.
+    for i in 0..10 {
+        events.push(Event {
+            at_ms: day(50) + 36_000_000 + i,
+            platform: "telegram".into(),
+            chat: "-100".into(),
+            member: format!("c{i}"),
+            kind: EventKind::Flag {
+                reason: "complaint".into(),
+                text: "cold coffee".into(),
+            },
+        });
+    }
+    for e in events.iter_mut() {
+        if (day(55)..day(56)).contains(&e.at_ms) {
+            if let EventKind::Reply { answered, .. } = &mut e.kind {
+                *answered = false;
+            }
+        }
+    }
+    events.sort_by_key(|e| e.at_ms);
+    let at = |d: u64| check(&events, day(d) + 3_600_000, chrono_tz::UTC);
+    let spike = at(s.anomaly_day as u64 + 1);
+    assert!(
+        spike.iter().any(|a| a.starts_with("Unusual activity on")),
+        "{spike:?}"
+    );
+    let quiet = at(40);
+    assert!(quiet.is_empty(), "{quiet:?}");
+    let complaints = at(51);
+    assert!(
+        complaints
+            .iter()
+            .any(|a| a.contains("A spike of complaints") && a.contains("10 complaints")),
+        "{complaints:?}"
+    );
+    let rate = at(56);
+    assert!(
+        rate.iter()
+            .any(|a| a.contains("The answer rate dropped") && a.contains("0% of")),
+        "{rate:?}"
+    );
+    // Too little history: nothing to compare with, no alert.
+    assert!(at(3).is_empty());
+}

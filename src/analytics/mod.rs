@@ -4,6 +4,7 @@
 //! report ([`report`]) and its PNG charts ([`charts`]). Plain functions
 //! over events, so tests feed them synthetic logs with known structure.
 
+pub mod alerts;
 pub mod besttime;
 pub mod charts;
 pub mod clusters;

@@ -152,6 +152,18 @@ impl PostStore {
         Ok(format!("p{n}"))
     }
 
+    /// A small named value kept with the posts (e.g. the day alerts were last checked).
+    pub fn meta(&self, key: &str) -> Option<String> {
+        let raw = self.meta.get(key.as_bytes()).ok()??;
+        String::from_utf8(raw.to_vec()).ok()
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<(), StoreError> {
+        self.meta.insert(key.as_bytes(), value.as_bytes())?;
+        self.db.flush()?;
+        Ok(())
+    }
+
     pub fn put(&self, post: &Post) -> Result<(), StoreError> {
         self.posts
             .insert(post.id.as_bytes(), serde_json::to_vec(post)?)?;
