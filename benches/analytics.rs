@@ -69,6 +69,62 @@ fn bench(c: &mut Criterion) {
         ingest / baseline
     );
 
+    // A 30-day report over a big log: read from sled (as `herald report` does) and from
+    // events already in memory.
+    let big = 2_000_000usize;
+    let report_dir = tempfile::tempdir().expect("tempdir");
+    {
+        let db = sled::open(report_dir.path()).expect("sled");
+        let log = EngagementLog::open(&db, "k").expect("log");
+        let span = 90 * 86_400_000u64 / big as u64;
+        for chunk in (0..big).collect::<Vec<_>>().chunks(100_000) {
+            let evs: Vec<Event> = chunk
+                .iter()
+                .map(|i| Event {
+                    at_ms: synthetic::START_MS + *i as u64 * span,
+                    platform: "telegram".into(),
+                    chat: format!("-100{}", i % 7),
+                    member: format!("{:016x}", i % 20_000),
+                    kind: if i % 4 == 0 {
+                        EventKind::Reply {
+                            in_reply_to: i.to_string(),
+                            intent: None,
+                            route: "answer".into(),
+                            answered: i % 40 != 0,
+                            grounded: true,
+                            fallback: "none".into(),
+                            latency_ms: 900.0,
+                            sources: Vec::new(),
+                            entities: Vec::new(),
+                        }
+                    } else {
+                        EventKind::Message {
+                            message_id: i.to_string(),
+                            text: "how much is the huila?".into(),
+                            addressed: true,
+                        }
+                    },
+                })
+                .collect();
+            log.append_all(&evs).expect("append");
+        }
+        let end = synthetic::START_MS + 90 * 86_400_000;
+        let t = Instant::now();
+        let events: Vec<Event> = log.events().collect();
+        let read = t.elapsed();
+        let t = Instant::now();
+        let r = herald::analytics::build_report(&events, end, 30, chrono_tz::UTC);
+        let build = t.elapsed();
+        assert!(r.overall.current.messages > 0);
+        println!(
+            "analytics: 30-day report over {big} events: read from sled {:.2} s, build {:.2} s (per 10M, linear: {:.1} s + {:.1} s)",
+            read.as_secs_f64(),
+            build.as_secs_f64(),
+            read.as_secs_f64() * 10_000_000.0 / big as f64,
+            build.as_secs_f64() * 10_000_000.0 / big as f64
+        );
+    }
+
     let s = synthetic::generate(1, 365);
     println!("analytics: synthetic year = {} events", s.events.len());
     let mut g = c.benchmark_group("analytics");

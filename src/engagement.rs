@@ -384,24 +384,29 @@ impl EngagementLog {
 
 /// Engagement per post id. A member's reactions on a message count as last set (platforms
 /// report the whole set on each change), replies and clicks each count once.
-pub fn post_engagement_of(
-    events: impl Iterator<Item = Event>,
+/// Takes owned or borrowed events, so analyses over a slice copy nothing.
+pub fn post_engagement_of<E: std::borrow::Borrow<Event>>(
+    events: impl Iterator<Item = E>,
 ) -> std::collections::HashMap<String, PostEngagement> {
     let mut out: std::collections::HashMap<String, PostEngagement> = Default::default();
     let mut reactions: std::collections::HashMap<(String, String, String), (String, u64)> =
         Default::default();
     for e in events {
-        match e.kind {
+        let e = e.borrow();
+        match &e.kind {
             EventKind::Reaction {
                 post: Some(post),
                 message_id,
                 reactions: set,
                 ..
             } => {
-                reactions.insert((e.chat, message_id, e.member), (post, set.len() as u64));
+                reactions.insert(
+                    (e.chat.clone(), message_id.clone(), e.member.clone()),
+                    (post.clone(), set.len() as u64),
+                );
             }
-            EventKind::PostReply { post, .. } => out.entry(post).or_default().replies += 1,
-            EventKind::Click { post, .. } => out.entry(post).or_default().clicks += 1,
+            EventKind::PostReply { post, .. } => out.entry(post.clone()).or_default().replies += 1,
+            EventKind::Click { post, .. } => out.entry(post.clone()).or_default().clicks += 1,
             _ => {}
         }
     }

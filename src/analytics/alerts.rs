@@ -30,8 +30,7 @@ pub fn check(events: &[Event], now_ms: u64, tz: Tz) -> Vec<String> {
         .timestamp_millis()
         .max(0) as u64;
     let days = HISTORY + 1;
-    let series =
-        |keep: &dyn Fn(&Event) -> bool| daily_counts(events.iter().cloned(), keep, tz, start, days);
+    let series = |keep: &dyn Fn(&Event) -> bool| daily_counts(events.iter(), keep, tz, start, days);
     let day_name = today
         .pred_opt()
         .map(|d| d.format("%a %Y-%m-%d").to_string())

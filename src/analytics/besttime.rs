@@ -22,7 +22,7 @@ pub struct HourStat {
 
 /// Hours of the week with at least `min_posts` posts, best first.
 pub fn best_times(events: &[Event], tz: Tz, min_posts: usize) -> Vec<HourStat> {
-    let engagement = post_engagement_of(events.iter().cloned());
+    let engagement = post_engagement_of(events.iter());
     let mut first: HashMap<&str, u64> = HashMap::new();
     for e in events {
         if let EventKind::Published { post, .. } = &e.kind {

@@ -8,8 +8,8 @@ use serde::Serialize;
 use crate::engagement::Event;
 
 /// Events per local day for `days` days starting at local midnight of `first_day_ms`'s day.
-pub fn daily_counts(
-    events: impl Iterator<Item = Event>,
+pub fn daily_counts<E: std::borrow::Borrow<Event>>(
+    events: impl Iterator<Item = E>,
     keep: impl Fn(&Event) -> bool,
     tz: Tz,
     first_day_ms: u64,
@@ -24,7 +24,12 @@ pub fn daily_counts(
     let Some(first) = day_of(first_day_ms) else {
         return out;
     };
-    for e in events.filter(|e| keep(e)) {
+    // Days are found by offset from the first local midnight, one date conversion per event.
+    for e in events {
+        let e = e.borrow();
+        if !keep(e) {
+            continue;
+        }
         let Some(d) = day_of(e.at_ms) else { continue };
         let i = (d - first).num_days();
         if (0..days as i64).contains(&i) {

@@ -85,8 +85,8 @@ pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
     let len = days * 86_400_000;
     let start = end_ms.saturating_sub(len);
     let before = start.saturating_sub(len);
-    let engagement = post_engagement_of(events.iter().cloned());
-    let mut by_channel: BTreeMap<(String, String), [Vec<&Event>; 2]> = BTreeMap::new();
+    let engagement = post_engagement_of(events.iter());
+    let mut by_channel: BTreeMap<(&str, &str), [Vec<&Event>; 2]> = BTreeMap::new();
     let mut all: [Vec<&Event>; 2] = [Vec::new(), Vec::new()];
     for e in events {
         let slot = if (start..end_ms).contains(&e.at_ms) {
@@ -98,7 +98,7 @@ pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
         };
         all[slot].push(e);
         by_channel
-            .entry((e.platform.clone(), e.chat.clone()))
+            .entry((e.platform.as_str(), e.chat.as_str()))
             .or_default()[slot]
             .push(e);
     }
@@ -106,8 +106,8 @@ pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
     let mut channels: Vec<ChannelReport> = by_channel
         .into_iter()
         .map(|((platform, chat), [cur, prev])| ChannelReport {
-            platform,
-            chat,
+            platform: platform.to_string(),
+            chat: chat.to_string(),
             current: numbers(&cur),
             previous: numbers(&prev),
         })
@@ -120,7 +120,7 @@ pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
             .then(a.chat.cmp(&b.chat))
     });
     let daily = daily_counts(
-        all[0].iter().map(|e| (*e).clone()),
+        all[0].iter().copied(),
         |e| matches!(e.kind, EventKind::Message { .. }),
         tz,
         start,

@@ -142,6 +142,17 @@ const BOOST: &[(&str, f64)] = &[
 const ZH_NEGATORS: &[char] = &['不', '没', '别', '无'];
 const ZH_BOOST: &[&str] = &["很", "非常", "太", "超", "特别", "真"];
 
+static EN_MAP: std::sync::LazyLock<std::collections::HashMap<&'static str, f64>> =
+    std::sync::LazyLock::new(|| EN.iter().copied().collect());
+
+/// Chinese words, longest first, so 不错 is not read as 不 + 错 and 好喝 is not 好.
+static ZH_LONGEST_FIRST: std::sync::LazyLock<Vec<(&'static str, f64)>> =
+    std::sync::LazyLock::new(|| {
+        let mut words = ZH.to_vec();
+        words.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars().count()));
+        words
+    });
+
 /// VADER's normalisation of a valence sum to −1..1.
 fn normalise(sum: f64) -> f64 {
     sum / (sum * sum + 15.0).sqrt()
@@ -150,7 +161,9 @@ fn normalise(sum: f64) -> f64 {
 /// The compound score of `text`, −1 (very negative) … 1 (very positive); 0 for neutral.
 pub fn compound(text: &str) -> f64 {
     let mut valences = english(text);
-    valences.extend(chinese(text));
+    if crate::knowledge::text::has_cjk(text) {
+        valences.extend(chinese(text));
+    }
     if valences.is_empty() {
         return 0.0;
     }
@@ -190,7 +203,7 @@ fn english(text: &str) -> Vec<f64> {
     let but = lower.iter().position(|w| w == "but");
     let mut out = Vec::new();
     for (i, w) in lower.iter().enumerate() {
-        let Some((_, v)) = EN.iter().find(|(k, _)| k == w) else {
+        let Some(v) = EN_MAP.get(w.as_str()) else {
             continue;
         };
         let mut v = *v;
@@ -223,10 +236,7 @@ fn chinese(text: &str) -> Vec<f64> {
     let s: String = chars.iter().collect();
     let mut out = Vec::new();
     let mut taken = vec![false; chars.len()];
-    // Longer words first, so 不错 is not read as 不 + 错 and 好喝 is not 好.
-    let mut words: Vec<&(&str, f64)> = ZH.iter().collect();
-    words.sort_by_key(|(w, _)| std::cmp::Reverse(w.chars().count()));
-    for (w, v) in words {
+    for (w, v) in ZH_LONGEST_FIRST.iter() {
         let wlen = w.chars().count();
         let mut from = 0;
         while let Some(pos) = s[from..].find(w) {
