@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use support::fake_discord::{self, FakeDiscord, CHANNEL, GUILD};
-use support::fake_telegram::{self, group_chat, member, parse_html, FakeTelegram};
+use support::fake_telegram::{self, group_chat, member, FakeTelegram};
 
 const MANAGER: i64 = 77;
 const MEMBER: i64 = 88;
@@ -78,12 +78,33 @@ fn start(config: &Path, pack: &Path, data: &Path) -> Child {
         .expect("herald runs")
 }
 
-fn text(m: &Value) -> String {
-    let raw = m["text"].as_str().unwrap_or_default();
-    if m["parse_mode"] == "HTML" {
-        parse_html(raw).expect("valid Telegram HTML")
-    } else {
-        raw.to_string()
+use support::fake_telegram::shown as text;
+
+/// Both fake platforms, a knowledge pack and a config pointing at them.
+struct World {
+    tg: FakeTelegram,
+    dc: FakeDiscord,
+    pack: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    port: u16,
+    config: std::path::PathBuf,
+}
+
+impl World {
+    async fn start() -> World {
+        let tg = FakeTelegram::start().await;
+        let dc = FakeDiscord::start().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let port = support::free_port();
+        let config = config(dir.path(), &tg, &dc, port);
+        World {
+            tg,
+            dc,
+            pack: support::sample_pack(),
+            dir,
+            port,
+            config,
+        }
     }
 }
 
@@ -120,13 +141,15 @@ async fn publish_flow(tg: &FakeTelegram, when: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
-    let tg = FakeTelegram::start().await;
-    let dc = FakeDiscord::start().await;
-    let pack = support::sample_pack();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = support::free_port();
-    let config = config(dir.path(), &tg, &dc, port);
-    let mut child = start(&config, pack.path(), &dir.path().join("db"));
+    let World {
+        tg,
+        dc,
+        pack,
+        dir,
+        port,
+        config,
+    } = World::start().await;
+    let child = start(&config, pack.path(), &dir.path().join("db"));
     dc.wait_connected(60).await;
 
     // A member is refused, politely, and nothing is drafted.
@@ -316,10 +339,7 @@ async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
     assert!(files.iter().all(|f| f["png"] == json!(true)), "{files:?}");
     assert_eq!(files[0]["filename"], "activity.png");
 
-    let status = tokio::task::spawn_blocking(move || support::stop(&mut child))
-        .await
-        .expect("stop");
-    assert!(status.success(), "{status:?}");
+    support::stop_ok(child).await;
     // Exactly one copy each, no report to the managers' channel.
     assert_eq!(
         dc.messages(CHANNEL)
@@ -336,12 +356,14 @@ async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
 /// answered), start again: every target has exactly one copy.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_mid_publishing_leaves_exactly_one_copy_per_target() {
-    let tg = FakeTelegram::start().await;
-    let dc = FakeDiscord::start().await;
-    let pack = support::sample_pack();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = support::free_port();
-    let config = config(dir.path(), &tg, &dc, port);
+    let World {
+        tg,
+        dc,
+        pack,
+        dir,
+        port: _,
+        config,
+    } = World::start().await;
     let data = dir.path().join("db");
     let mut child = start(&config, pack.path(), &data);
     dc.wait_connected(60).await;
@@ -390,7 +412,7 @@ async fn a_crash_mid_publishing_leaves_exactly_one_copy_per_target() {
     tg.wait_sent(GROUP, 2, 30).await;
     child.kill().expect("SIGKILL");
     let _ = child.wait();
-    let mut child = start(&config, pack.path(), &data);
+    let child = start(&config, pack.path(), &data);
     let report = tg.wait_sent(OPS, 1, 60).await;
     assert!(
         text(&report[0]).contains("please check news"),
@@ -399,8 +421,5 @@ async fn a_crash_mid_publishing_leaves_exactly_one_copy_per_target() {
     );
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(tg.sent_to(GROUP).len(), 2, "p1 once and p2 once");
-    let status = tokio::task::spawn_blocking(move || support::stop(&mut child))
-        .await
-        .expect("stop");
-    assert!(status.success(), "{status:?}");
+    support::stop_ok(child).await;
 }

@@ -26,13 +26,6 @@ fn start(config: &Path, pack: &Path, data: &Path) -> Child {
         .expect("herald runs")
 }
 
-async fn stop(mut child: Child) {
-    let status = tokio::task::spawn_blocking(move || support::stop(&mut child))
-        .await
-        .expect("stop");
-    assert!(status.success(), "{status:?}");
-}
-
 fn export(config: &Path, pack: &Path, data: &Path, user: i64) -> Value {
     let out = support::herald()
         .arg("--config")
@@ -138,7 +131,7 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     })
     .await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    stop(child).await;
+    support::stop_ok(child).await;
 
     let alice = pseudonym(ALICE);
     let bob = pseudonym(BOB);
@@ -180,7 +173,7 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     let replies = tg.wait_sent(ALICE, 3, 90).await;
     let confirm = replies[2]["text"].as_str().unwrap_or_default();
     assert!(confirm.contains("erased everything"), "{confirm}");
-    stop(child).await;
+    support::stop_ok(child).await;
 
     let after = dump(&data);
     for gone in [alice.as_str(), "zebra", "quasar", "[email]", "[phone]"] {

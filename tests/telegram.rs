@@ -15,8 +15,8 @@ use herald::engine::{self, EngineOptions};
 use herald_platform::{ChatRef, MemoryState, Outgoing, Platform, PlatformKind, StateStore};
 use herald_telegram::{Backoff, Mode, TelegramAdapter, TelegramOptions, WebhookOptions, RATE_UP};
 use support::fake_telegram::{
-    bot_user, group_chat, member, message, parse_html, FakeTelegram, Fault, BOT_USERNAME,
-    CHANNEL_ID, CHANNEL_USERNAME, TOKEN,
+    bot_user, group_chat, member, message, FakeTelegram, Fault, BOT_USERNAME, CHANNEL_ID,
+    CHANNEL_USERNAME, TOKEN,
 };
 
 fn options(fake: &FakeTelegram) -> TelegramOptions {
@@ -71,14 +71,7 @@ fn serve(bot: &Arc<herald::Bot>, opts: TelegramOptions, state: Arc<dyn StateStor
     }
 }
 
-fn text(m: &Value) -> String {
-    let raw = m["text"].as_str().unwrap_or_default();
-    if m["parse_mode"] == "HTML" {
-        parse_html(raw).expect("valid Telegram HTML")
-    } else {
-        raw.to_string()
-    }
-}
+use support::fake_telegram::shown as text;
 
 fn reply_to(m: &Value) -> Option<i64> {
     m["reply_parameters"]["message_id"].as_i64()

@@ -503,6 +503,16 @@ fn send_message(inner: &Inner, body: &mut Value) -> Response {
     ok(message(id, chat_json, bot_user(), json!({"text": shown})))
 }
 
+/// The text a member sees of a `sendMessage` body (HTML rendered when it was HTML).
+pub fn shown(m: &Value) -> String {
+    let raw = m["text"].as_str().unwrap_or_default();
+    if m["parse_mode"] == "HTML" {
+        parse_html(raw).expect("valid Telegram HTML")
+    } else {
+        raw.to_string()
+    }
+}
+
 /// The text a member would see for Telegram HTML, or `None` where Telegram refuses it:
 /// a tag it does not support, or a bare `<`, `>` or `&`.
 pub fn parse_html(html: &str) -> Option<String> {

@@ -152,6 +152,14 @@ pub fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
     }
 }
 
+/// [`stop`] from async code; the exit must be a success.
+pub async fn stop_ok(mut child: std::process::Child) {
+    let status = tokio::task::spawn_blocking(move || stop(&mut child))
+        .await
+        .expect("stop");
+    assert!(status.success(), "{status:?}");
+}
+
 /// The ratings in the bot's engagement log: (positive, sources the rated answer cited).
 /// Waits up to `secs` for at least one, since the engine records them after the press.
 pub async fn ratings(bot: &Bot, secs: u64) -> Vec<(bool, Vec<String>)> {
