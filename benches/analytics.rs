@@ -1,12 +1,13 @@
 //! The engagement log's ingest rate (target ≥ 200k events/s) against raw sled inserts of the
-//! same bytes, and the analyses over a synthetic log: best times, gap groups, daily series
-//! and the Holt-Winters fit.
+//! same bytes; a 30-day report over 10M events (target < 2 s; `HERALD_BENCH_EVENTS` sets the
+//! size) against one read of the raw log; and the analyses over a synthetic log: best times,
+//! gap groups, daily series and the Holt-Winters fit.
 
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use herald::analytics::{best_times, daily_counts, gap_groups, holt_winters};
+use herald::analytics::{best_times_of, daily_counts, gap_groups, holt_winters};
 use herald::engagement::{EngagementLog, Event, EventKind};
 
 #[path = "../tests/support/synthetic.rs"]
@@ -31,9 +32,43 @@ fn events(n: usize) -> Vec<Event> {
         .collect()
 }
 
+/// One event of the big log: three member messages to one answer, spread over 90 days.
+fn big_event(i: usize, span: u64) -> Event {
+    Event {
+        at_ms: synthetic::START_MS + i as u64 * span,
+        platform: "telegram".into(),
+        chat: format!("-100{}", i % 7),
+        member: format!("{:016x}", i % 20_000),
+        kind: if i.is_multiple_of(4) {
+            EventKind::Reply {
+                in_reply_to: i.to_string(),
+                intent: None,
+                route: "answer".into(),
+                answered: !i.is_multiple_of(40),
+                grounded: true,
+                fallback: "none".into(),
+                latency_ms: 500.0 + (i % 1000) as f64,
+                sources: Vec::new(),
+                entities: Vec::new(),
+            }
+        } else {
+            EventKind::Message {
+                message_id: i.to_string(),
+                text: if i % 10 == 1 {
+                    "this is broken and awful".into()
+                } else {
+                    "how much is the huila?".into()
+                },
+                addressed: true,
+            }
+        },
+    }
+}
+
 fn bench(c: &mut Criterion) {
     let evs = events(N);
-    // One timed pass each, on fresh folders: the rate a busy community writes at.
+    // One timed pass each, on fresh folders, up to everything on disk: the rate a busy
+    // community (or an import) writes at, against raw sled inserts of the same bytes.
     let dir = tempfile::tempdir().expect("tempdir");
     let db = sled::open(dir.path()).expect("sled");
     let log = EngagementLog::open(&db, "k").expect("log");
@@ -41,16 +76,9 @@ fn bench(c: &mut Criterion) {
     for e in &evs {
         log.append(e).expect("append");
     }
+    log.flush().expect("flush");
     let ingest = N as f64 / t.elapsed().as_secs_f64();
-    let batch_dir = tempfile::tempdir().expect("tempdir");
-    let batch_db = sled::open(batch_dir.path()).expect("sled");
-    let batch_log = EngagementLog::open(&batch_db, "k").expect("log");
-    let t = Instant::now();
-    for chunk in evs.chunks(1000) {
-        batch_log.append_all(chunk).expect("append_all");
-    }
-    let batched = N as f64 / t.elapsed().as_secs_f64();
-    assert_eq!(batch_log.events().count(), N);
+    assert_eq!(log.events().count(), N);
     let raw_dir = tempfile::tempdir().expect("tempdir");
     let raw = sled::open(raw_dir.path()).expect("sled");
     let tree = raw.open_tree("events").expect("tree");
@@ -63,73 +91,76 @@ fn bench(c: &mut Criterion) {
         let id = raw.generate_id().expect("id");
         tree.insert(id.to_be_bytes(), b.as_slice()).expect("insert");
     }
+    raw.flush().expect("flush");
     let baseline = N as f64 / t.elapsed().as_secs_f64();
     println!(
-        "analytics: ingest {ingest:.0} events/s one by one, {batched:.0}/s in batches of 1000; raw sled inserts of pre-serialised events {baseline:.0}/s (log/raw = {:.2})",
+        "analytics: ingest {ingest:.0} events/s (append one by one, then flush); raw sled inserts of pre-serialised events, one per key, {baseline:.0}/s (log/raw = {:.2})",
         ingest / baseline
     );
 
-    // A 30-day report over a big log: read from sled (as `herald report` does) and from
-    // events already in memory.
-    let big = 2_000_000usize;
+    // A 30-day report over a big log: 10M events over 90 days in 7 channels, appended,
+    // folded into the rollups (what `herald run` does hourly and every report does first),
+    // then the report read from the rollups, against reading the raw log.
+    let big: usize = std::env::var("HERALD_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000_000);
     let report_dir = tempfile::tempdir().expect("tempdir");
     {
         let db = sled::open(report_dir.path()).expect("sled");
         let log = EngagementLog::open(&db, "k").expect("log");
         let span = 90 * 86_400_000u64 / big as u64;
-        for chunk in (0..big).collect::<Vec<_>>().chunks(100_000) {
-            let evs: Vec<Event> = chunk
-                .iter()
-                .map(|i| Event {
-                    at_ms: synthetic::START_MS + *i as u64 * span,
-                    platform: "telegram".into(),
-                    chat: format!("-100{}", i % 7),
-                    member: format!("{:016x}", i % 20_000),
-                    kind: if i % 4 == 0 {
-                        EventKind::Reply {
-                            in_reply_to: i.to_string(),
-                            intent: None,
-                            route: "answer".into(),
-                            answered: i % 40 != 0,
-                            grounded: true,
-                            fallback: "none".into(),
-                            latency_ms: 900.0,
-                            sources: Vec::new(),
-                            entities: Vec::new(),
-                        }
-                    } else {
-                        EventKind::Message {
-                            message_id: i.to_string(),
-                            text: "how much is the huila?".into(),
-                            addressed: true,
-                        }
-                    },
-                })
-                .collect();
-            log.append_all(&evs).expect("append");
+        let t = Instant::now();
+        for start in (0..big).step_by(100_000) {
+            for i in start..(start + 100_000).min(big) {
+                log.append(&big_event(i, span)).expect("append");
+            }
         }
+        log.flush().expect("flush");
+        let appended = t.elapsed();
+        let t = Instant::now();
+        let folded = log.catch_up().expect("fold");
+        let fold = t.elapsed();
+        assert_eq!(folded, big);
         let end = synthetic::START_MS + 90 * 86_400_000;
+        let (from, to) = herald::analytics::report::span(end, 30, chrono_tz::UTC);
+        let runs = 5;
         let t = Instant::now();
-        let events: Vec<Event> = log.events().collect();
-        let read = t.elapsed();
+        let mut messages = 0;
+        for _ in 0..runs {
+            let rollup = log.rollup(from, to).expect("rollup");
+            let r = herald::analytics::build_report_from(&rollup, end, 30, chrono_tz::UTC);
+            messages = r.overall.current.messages;
+        }
+        let report = t.elapsed() / runs;
+        assert!(messages > big as u64 / 5, "{messages}");
+        // The baseline: only reading the events of the log once (what the report did before
+        // the rollups, before counting anything).
         let t = Instant::now();
-        let r = herald::analytics::build_report(&events, end, 30, chrono_tz::UTC);
-        let build = t.elapsed();
-        assert!(r.overall.current.messages > 0);
+        let read = log.events().count();
+        let scan = t.elapsed();
+        assert_eq!(read, big);
         println!(
-            "analytics: 30-day report over {big} events: read from sled {:.2} s, build {:.2} s (per 10M, linear: {:.1} s + {:.1} s)",
-            read.as_secs_f64(),
-            build.as_secs_f64(),
-            read.as_secs_f64() * 10_000_000.0 / big as f64,
-            build.as_secs_f64() * 10_000_000.0 / big as f64
+            "analytics: {big} events appended in {:.1} s ({:.0}/s), folded into rollups in {:.1} s ({:.0}/s); 30-day report from the rollups {:.3} s, against {:.1} s to read the raw log once (ratio {:.4})",
+            appended.as_secs_f64(),
+            big as f64 / appended.as_secs_f64(),
+            fold.as_secs_f64(),
+            big as f64 / fold.as_secs_f64(),
+            report.as_secs_f64(),
+            scan.as_secs_f64(),
+            report.as_secs_f64() / scan.as_secs_f64()
         );
     }
 
     let s = synthetic::generate(1, 365);
     println!("analytics: synthetic year = {} events", s.events.len());
     let mut g = c.benchmark_group("analytics");
-    g.bench_function("best times, one year", |b| {
-        b.iter(|| best_times(&s.events, chrono_tz::UTC, 2))
+    let year = herald::engagement::Rollup::of(&s.events);
+    g.bench_function("fold a synthetic year into rollups", |b| {
+        b.iter(|| herald::engagement::Rollup::of(&s.events))
+    });
+    g.bench_function("best times from the rollups, one year", |b| {
+        b.iter(|| best_times_of(&year.published(), chrono_tz::UTC, 2))
     });
     g.bench_function("gap groups, 16 questions", |b| {
         b.iter(|| gap_groups(synthetic::gap_events(0).into_iter(), 0))

@@ -201,13 +201,13 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
                 Some(h) => Some(start_http(bot.clone(), h, adapters.clone(), stop.clone()).await?),
                 None => None,
             };
-            if config.engagement.retention_days > 0 {
-                tokio::spawn(crate::privacy::retention(
-                    bot.clone(),
-                    std::time::Duration::from_secs(config.engagement.retention_days * 86_400),
-                    stop.clone(),
-                ));
-            }
+            let retention = (config.engagement.retention_days > 0)
+                .then(|| std::time::Duration::from_secs(config.engagement.retention_days * 86_400));
+            tokio::spawn(crate::engagement::upkeep(
+                bot.log().clone(),
+                retention,
+                stop.clone(),
+            ));
             if !config.posts.report_target.is_empty() {
                 tokio::spawn(crate::analytics::alerts::run(
                     bot.clone(),
@@ -289,40 +289,32 @@ fn shutdown_on_signal(
 /// `herald report`: only the data folder is needed.
 fn report(config: &Config, since: &str, out: Option<&Path>) -> anyhow::Result<i32> {
     let days = crate::posts::commands::period_days(since).map_err(anyhow::Error::msg)?;
-    let tz = crate::posts::PostsSetup::from_config(&config.posts)?.tz;
     let db = open_data(&config.data.dir)?;
     let log = crate::engagement::EngagementLog::open(&db, &config.engagement.member_key)?;
-    let events: Vec<_> = log.events().collect();
-    let report = crate::analytics::build_report(&events, crate::engagement::now_ms(), days, tz);
-    let mut text = crate::analytics::report::render(&report, tz);
     // Posts as they went out; entity counts need the knowledge, which a report does not load.
     let posts = crate::posts::Posts::open(&db, &config.posts)?;
-    let examples = posts.examples(&log, &crate::knowledge::Graph::default());
-    if let Some(c) = crate::analytics::clusters::cluster(&examples) {
-        text.push_str(&format!("\n\n{}", crate::analytics::clusters::render(&c)));
-    }
+    let full = posts
+        .full_report(
+            &log,
+            &crate::knowledge::Graph::default(),
+            crate::engagement::now_ms(),
+            days,
+        )
+        .map_err(anyhow::Error::msg)?;
+    let text = full.text;
     println!("{text}");
     if let Some(dir) = out {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        let stats = crate::analytics::best_times(&events, tz, 1);
-        let files: [(&str, Vec<u8>); 4] = [
-            ("report.txt", format!("{text}\n").into_bytes()),
-            ("report.json", serde_json::to_vec_pretty(&report)?),
+        let mut files = vec![
+            ("report.txt".to_string(), format!("{text}\n").into_bytes()),
             (
-                "activity.png",
-                crate::analytics::charts::activity(
-                    &report.daily_messages,
-                    report.forecast.as_ref(),
-                    &format!("Member messages per day, last {days} days, and the next 14"),
-                )?,
-            ),
-            (
-                "hours.png",
-                crate::analytics::charts::hours(&stats, "Engagement per post by hour of day")?,
+                "report.json".to_string(),
+                serde_json::to_vec_pretty(&full.report)?,
             ),
         ];
+        files.extend(full.charts.into_iter().map(|c| (c.name, c.png)));
         for (name, bytes) in files {
-            let path = dir.join(name);
+            let path = dir.join(&name);
             std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
             println!("wrote {}", path.display());
         }

@@ -102,26 +102,6 @@ pub fn export(
     }
 }
 
-/// Delete events older than `keep`, now and every hour, until shutdown.
-pub async fn retention(
-    bot: std::sync::Arc<crate::Bot>,
-    keep: std::time::Duration,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    loop {
-        let cutoff = crate::engagement::now_ms().saturating_sub(keep.as_millis() as u64);
-        match bot.log().purge_before(cutoff) {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(deleted = n, "events past retention deleted"),
-            Err(e) => tracing::error!(error = %e, "retention: could not delete old events"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
-            _ = shutdown.wait_for(|s| *s) => return,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::scrub;

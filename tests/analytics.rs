@@ -66,6 +66,13 @@ fn the_planted_anomaly_day_is_flagged_and_little_else() {
         s.anomaly_day
     );
     assert!(flagged.len() <= 3, "{flagged:?}");
+    // The robust fit does not learn the spike as the weekday's pattern: the same weekday a
+    // week later is not a "drop".
+    assert!(
+        !flagged.contains(&(s.anomaly_day + 7)),
+        "{flagged:?} (planted {})",
+        s.anomaly_day
+    );
 }
 
 #[test]
@@ -227,6 +234,9 @@ fn report_numbers_match_a_direct_count_over_the_log() {
     // Every synthetic reaction is on a post published in the same hour, so in the period
     // except for the last posts' reactions after the end: none here (days end at midnight).
     assert_eq!(n.post_engagement, reactions);
+    // Against the audience: per post, per 100 members who wrote.
+    let per_100 = reactions as f64 / n.posts as f64 * 100.0 / members.len() as f64;
+    assert!((n.engagement_per_100_members - per_100).abs() < 1e-9);
     assert!(
         n.answer_rate() > 0.85 && n.answer_rate() < 0.95,
         "{}",
@@ -243,6 +253,13 @@ fn report_numbers_match_a_direct_count_over_the_log() {
         "{text}"
     );
     assert!(text.contains("Forecast: about"), "{text}");
+    assert!(text.contains("per 100 active members"), "{text}");
+    // Engagement by the day its post went out, and its forecast.
+    assert_eq!(
+        r.daily_engagement.iter().sum::<f64>() as u64,
+        n.post_engagement
+    );
+    assert!(text.contains("Post engagement: about"), "{text}");
     // Every synthetic message says "hello": neutral.
     assert!(text.contains("member sentiment +0.00"), "{text}");
     assert_eq!(n.negative_messages, 0);

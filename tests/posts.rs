@@ -625,7 +625,7 @@ async fn posted_lists_engagement_and_the_judge() {
             })
             .expect("reaction");
     }
-    let e = w.log.post_engagement();
+    let e = w.log.post_engagement().expect("engagement");
     assert_eq!(e[&id].reactions, 3);
     let r = w.cmd(PostCommand::Posted(String::new()), now).await;
     assert!(

@@ -5,14 +5,26 @@
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::forecast::{daily_counts, holt_winters};
-use crate::engagement::{Event, EventKind};
+use super::forecast::holt_winters;
+use super::report::daily_from;
+use crate::engagement::rollup::Bucket;
+use crate::engagement::{Event, Rollup};
 
 /// Days of history the expectation is learned from.
 const HISTORY: usize = 28;
 
 /// Alerts about the day before the day of `now_ms` (local), worded for the managers.
 pub fn check(events: &[Event], now_ms: u64, tz: Tz) -> Vec<String> {
+    check_from(&Rollup::of(events), now_ms, tz)
+}
+
+/// The first moment [`check_from`] reads for `now_ms`: what to load from the rollups.
+pub fn history_start(now_ms: u64) -> u64 {
+    now_ms.saturating_sub((HISTORY as u64 + 3) * 86_400_000)
+}
+
+/// [`check`] over rollups.
+pub fn check_from(rollup: &Rollup, now_ms: u64, tz: Tz) -> Vec<String> {
     let Some(today) = Utc
         .timestamp_millis_opt(now_ms as i64)
         .single()
@@ -30,14 +42,14 @@ pub fn check(events: &[Event], now_ms: u64, tz: Tz) -> Vec<String> {
         .timestamp_millis()
         .max(0) as u64;
     let days = HISTORY + 1;
-    let series = |keep: &dyn Fn(&Event) -> bool| daily_counts(events.iter(), keep, tz, start, days);
+    let series = |count: &dyn Fn(&Bucket) -> u64| daily_from(rollup, tz, start, days, count);
     let day_name = today
         .pred_opt()
         .map(|d| d.format("%a %Y-%m-%d").to_string())
         .unwrap_or_default();
     let mut out = Vec::new();
 
-    let messages = series(&|e| matches!(e.kind, EventKind::Message { .. }));
+    let messages = series(&|b| b.messages);
     // A community new to herald has no normal yet: two active weeks first.
     if messages[..HISTORY].iter().filter(|v| **v > 0.0).count() < 14 {
         return out;
@@ -53,9 +65,7 @@ pub fn check(events: &[Event], now_ms: u64, tz: Tz) -> Vec<String> {
             ));
         }
     }
-    let complaints = series(
-        &|e| matches!(&e.kind, EventKind::Flag { reason, .. } if reason == "complaint" || reason == "negative"),
-    );
+    let complaints = series(&|b| b.complaints);
     if let Some((actual, expected, band)) = surprise(&complaints) {
         if actual > expected + band && actual >= 3.0 {
             out.push(format!(
@@ -63,10 +73,8 @@ pub fn check(events: &[Event], now_ms: u64, tz: Tz) -> Vec<String> {
             ));
         }
     }
-    let asked = series(&|e| matches!(&e.kind, EventKind::Reply { route, .. } if route == "answer"));
-    let answered = series(
-        &|e| matches!(&e.kind, EventKind::Reply { route, answered: true, .. } if route == "answer"),
-    );
+    let asked = series(&|b| b.questions);
+    let answered = series(&|b| b.answered);
     let before_asked: f64 = asked[..HISTORY].iter().sum();
     let before_rate = answered[..HISTORY].iter().sum::<f64>() / before_asked.max(1.0);
     let (day_asked, day_answered) = (asked[HISTORY], answered[HISTORY]);
@@ -127,8 +135,23 @@ pub async fn run(
             .map(|t| t.with_timezone(&tz).date_naive().to_string())
             .unwrap_or_default();
         if posts.store().meta("alerts_day").as_deref() != Some(today.as_str()) {
-            let events: Vec<Event> = bot.log().events().collect();
-            let alerts = check(&events, now, tz);
+            let log = bot.log().clone();
+            let alerts = tokio::task::spawn_blocking(move || {
+                log.rollup(history_start(now), now)
+                    .map(|r| check_from(&r, now, tz))
+            })
+            .await;
+            let alerts = match alerts {
+                Ok(Ok(alerts)) => alerts,
+                Ok(Err(e)) => {
+                    tracing::error!(error = %e, "alerts: the rollups could not be read");
+                    Vec::new()
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "alerts: the check failed");
+                    Vec::new()
+                }
+            };
             reporter.report(&alerts).await;
             if let Err(e) = posts.store().set_meta("alerts_day", &today) {
                 tracing::error!(error = %e, "could not remember the alert check");

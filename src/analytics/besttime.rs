@@ -7,7 +7,7 @@ use chrono::{Datelike, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::engagement::{post_engagement_of, Event, EventKind};
+use crate::engagement::{Event, Rollup};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HourStat {
@@ -20,26 +20,23 @@ pub struct HourStat {
     pub mean: f64,
 }
 
-/// Hours of the week with at least `min_posts` posts, best first.
+/// Hours of the week with at least `min_posts` posts, best first, from events.
 pub fn best_times(events: &[Event], tz: Tz, min_posts: usize) -> Vec<HourStat> {
-    let engagement = post_engagement_of(events.iter());
-    let mut first: HashMap<&str, u64> = HashMap::new();
-    for e in events {
-        if let EventKind::Published { post, .. } = &e.kind {
-            let at = first.entry(post.as_str()).or_insert(e.at_ms);
-            *at = (*at).min(e.at_ms);
-        }
-    }
+    best_times_of(&Rollup::of(events).published(), tz, min_posts)
+}
+
+/// The same from each post's (id, first publication, engagement), as the rollups keep them.
+pub fn best_times_of(posts: &[(String, u64, u64)], tz: Tz, min_posts: usize) -> Vec<HourStat> {
     let mut slots: HashMap<(u32, u32), (usize, u64)> = HashMap::new();
-    for (post, at) in first {
-        let Some(local) = Utc.timestamp_millis_opt(at as i64).single() else {
+    for (_, at, engagement) in posts {
+        let Some(local) = Utc.timestamp_millis_opt(*at as i64).single() else {
             continue;
         };
         let local = local.with_timezone(&tz);
         let key = (local.weekday().num_days_from_monday(), local.hour());
         let slot = slots.entry(key).or_default();
         slot.0 += 1;
-        slot.1 += engagement.get(post).map_or(0, |e| e.total());
+        slot.1 += engagement;
     }
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let mut out: Vec<HourStat> = slots

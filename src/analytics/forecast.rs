@@ -57,6 +57,9 @@ pub struct Forecast {
 
 /// Additive Holt-Winters with a season of `m` days (7: weekly), smoothing parameters picked
 /// by grid search on the one-step-ahead squared error. Needs two full seasons of data.
+/// The final fit is robust: a day more than 4 robust standard deviations from its prediction
+/// updates level, trend and season as if it had been only that far off, so a spike neither
+/// inflates the forecast nor teaches the season to expect it again a week later.
 pub fn holt_winters(y: &[f64], m: usize, horizon: usize) -> Option<Forecast> {
     if m < 2 || y.len() < 2 * m {
         return None;
@@ -65,7 +68,7 @@ pub fn holt_winters(y: &[f64], m: usize, horizon: usize) -> Option<Forecast> {
     for a in [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.8] {
         for b in [0.0, 0.02, 0.05, 0.1, 0.2] {
             for g in [0.05, 0.1, 0.2, 0.3, 0.5] {
-                let (_, sse, _) = run(y, m, a, b, g, 0);
+                let (_, sse, _) = run(y, m, a, b, g, 0, None);
                 if best.is_none_or(|(s, ..)| sse < s) {
                     best = Some((sse, a, b, g));
                 }
@@ -73,7 +76,16 @@ pub fn holt_winters(y: &[f64], m: usize, horizon: usize) -> Option<Forecast> {
         }
     }
     let (_, alpha, beta, gamma) = best?;
-    let (fitted, _, forecast) = run(y, m, alpha, beta, gamma, horizon);
+    let (plain, ..) = run(y, m, alpha, beta, gamma, 0, None);
+    let mut abs: Vec<f64> = y[m..]
+        .iter()
+        .zip(&plain[m..])
+        .map(|(a, f)| (a - f).abs())
+        .collect();
+    abs.sort_by(f64::total_cmp);
+    let scale = 1.4826 * abs.get(abs.len() / 2).copied().unwrap_or(0.0);
+    let clip = (scale > 0.0).then_some(4.0 * scale);
+    let (fitted, _, forecast) = run(y, m, alpha, beta, gamma, horizon, clip);
     let errors: Vec<f64> = y[m..]
         .iter()
         .zip(&fitted[m..])
@@ -104,8 +116,17 @@ pub fn holt_winters(y: &[f64], m: usize, horizon: usize) -> Option<Forecast> {
     })
 }
 
-/// (one-step fitted values, their squared error, the forecast `horizon` days on).
-fn run(y: &[f64], m: usize, a: f64, b: f64, g: f64, horizon: usize) -> (Vec<f64>, f64, Vec<f64>) {
+/// (one-step fitted values, their squared error, the forecast `horizon` days on). With
+/// `clip`, the states learn from each day's error clipped to ±`clip`.
+fn run(
+    y: &[f64],
+    m: usize,
+    a: f64,
+    b: f64,
+    g: f64,
+    horizon: usize,
+    clip: Option<f64>,
+) -> (Vec<f64>, f64, Vec<f64>) {
     let mean = |s: &[f64]| s.iter().sum::<f64>() / s.len() as f64;
     let mut level = mean(&y[..m]);
     let mut trend = (mean(&y[m..2 * m]) - level) / m as f64;
@@ -117,6 +138,10 @@ fn run(y: &[f64], m: usize, a: f64, b: f64, g: f64, horizon: usize) -> (Vec<f64>
         let f = level + trend + s;
         fitted.push(f);
         sse += (obs - f) * (obs - f);
+        let obs = match clip {
+            Some(c) => f + (obs - f).clamp(-c, c),
+            None => obs,
+        };
         let prev = level;
         level = a * (obs - s) + (1.0 - a) * (level + trend);
         trend = b * (level - prev) + (1.0 - b) * trend;

@@ -1,14 +1,15 @@
 //! The period report: per platform and channel, what members did and how the bot did, each
 //! number with its change against the previous period of the same length.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::forecast::{anomalies, daily_counts, holt_winters, Forecast};
-use crate::engagement::{post_engagement_of, Event, EventKind};
+use super::forecast::{anomalies, holt_winters, Forecast};
+use crate::engagement::rollup::{Bucket, BUCKET_MS};
+use crate::engagement::{Event, PostEngagement, Rollup};
 
 /// One period's numbers for one channel (or all of them).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -31,6 +32,10 @@ pub struct Numbers {
     pub posts: u64,
     /// Reactions + replies + clicks on the period's posts (counted whenever they came).
     pub post_engagement: u64,
+    /// Engagement per post per 100 active members: engagement against the audience. Bots
+    /// see neither views nor reliable member counts, so the audience is the members who
+    /// wrote in the period; 0 when none did.
+    pub engagement_per_100_members: f64,
 }
 
 impl Numbers {
@@ -74,42 +79,74 @@ pub struct Report {
     /// Member messages per day over the period and the 14 days forecast after it.
     pub daily_messages: Vec<f64>,
     pub forecast: Option<Forecast>,
+    /// Engagement of the posts published each day of the period, and its 14-day forecast.
+    pub daily_engagement: Vec<f64>,
+    pub engagement_forecast: Option<Forecast>,
     /// Days of the period (0-based) far from what the model expected.
     pub anomalies: Vec<usize>,
 }
 
 /// The report for the `days` whole local days before the day of `now_ms` (today, still
-/// running, would look like a drop), with the period before for comparison.
+/// running, would look like a drop), with the period before for comparison: events folded
+/// here (tests, small logs); [`build_from`] reads the stored rollups.
 pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
+    build_from(&Rollup::of(events), now_ms, days, tz)
+}
+
+/// The `[from, to)` span of the report for `days` days before the day of `now_ms` and the
+/// period before it: what [`build_from`] needs loaded.
+pub fn span(now_ms: u64, days: u64, tz: Tz) -> (u64, u64) {
+    let end = midnight(now_ms, tz);
+    (end.saturating_sub(2 * days * 86_400_000 + 3_600_000), end)
+}
+
+/// The report from rollups (per channel and quarter hour): one pass over the period's
+/// buckets, so its cost follows channels × days, not events.
+pub fn build_from(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
     let end_ms = midnight(now_ms, tz);
-    let len = days * 86_400_000;
-    let start = end_ms.saturating_sub(len);
-    let before = start.saturating_sub(len);
-    let engagement = post_engagement_of(events.iter());
-    let mut by_channel: BTreeMap<(&str, &str), [Vec<&Event>; 2]> = BTreeMap::new();
-    let mut all: [Vec<&Event>; 2] = [Vec::new(), Vec::new()];
-    for e in events {
-        let slot = if (start..end_ms).contains(&e.at_ms) {
+    let start = local_days_before(end_ms, days, tz);
+    let before = local_days_before(start, days, tz);
+    let engagement = rollup.post_engagement();
+    let mut by_channel: BTreeMap<(&str, &str), [Tally; 2]> = BTreeMap::new();
+    let mut all: [Tally; 2] = Default::default();
+    let bounds = day_bounds(start, days as usize, tz);
+    let mut daily = vec![0.0; days as usize];
+    let mut daily_engagement = vec![0.0; days as usize];
+    let mut counted: HashSet<&str> = HashSet::new();
+    for ((bucket, platform, chat), b) in &rollup.buckets {
+        let at = *bucket as u64 * BUCKET_MS;
+        let slot = if (start..end_ms).contains(&at) {
+            let day = bounds.partition_point(|d| *d <= at).saturating_sub(1);
+            if let Some(d) = daily.get_mut(day) {
+                *d += b.messages as f64;
+            }
+            for post in &b.posts {
+                // A post that went to several channels counts once, on its first day.
+                if counted.insert(post.as_str()) {
+                    if let Some(d) = daily_engagement.get_mut(day) {
+                        *d += engagement.get(post).map_or(0, |e| e.total()) as f64;
+                    }
+                }
+            }
             0
-        } else if (before..start).contains(&e.at_ms) {
+        } else if (before..start).contains(&at) {
             1
         } else {
             continue;
         };
-        all[slot].push(e);
+        all[slot].add(b);
         by_channel
-            .entry((e.platform.as_str(), e.chat.as_str()))
+            .entry((platform.as_str(), chat.as_str()))
             .or_default()[slot]
-            .push(e);
+            .add(b);
     }
-    let numbers = |evs: &[&Event]| count(evs, &engagement);
     let mut channels: Vec<ChannelReport> = by_channel
         .into_iter()
         .map(|((platform, chat), [cur, prev])| ChannelReport {
             platform: platform.to_string(),
             chat: chat.to_string(),
-            current: numbers(&cur),
-            previous: numbers(&prev),
+            current: cur.numbers(&engagement),
+            previous: prev.numbers(&engagement),
         })
         .filter(|c| c.current.messages + c.current.posts + c.current.new_members > 0)
         .collect();
@@ -119,13 +156,6 @@ pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
             .cmp(&a.current.messages)
             .then(a.chat.cmp(&b.chat))
     });
-    let daily = daily_counts(
-        all[0].iter().copied(),
-        |e| matches!(e.kind, EventKind::Message { .. }),
-        tz,
-        start,
-        days as usize,
-    );
     let forecast = holt_winters(&daily, 7, 14);
     // Three weeks at least before a day is called unusual: with less, the weekly pattern
     // itself is not known yet.
@@ -133,6 +163,8 @@ pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
         Some(f) if daily.len() >= 21 => anomalies(&daily, f, 7, 4.0),
         _ => Vec::new(),
     };
+    let engagement_forecast = holt_winters(&daily_engagement, 7, 14);
+    let [cur, prev] = all;
     Report {
         days,
         start_ms: start,
@@ -140,12 +172,14 @@ pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
         overall: ChannelReport {
             platform: "all".into(),
             chat: "all".into(),
-            current: numbers(&all[0]),
-            previous: numbers(&all[1]),
+            current: cur.numbers(&engagement),
+            previous: prev.numbers(&engagement),
         },
         channels,
         daily_messages: daily,
         forecast,
+        daily_engagement,
+        engagement_forecast,
         anomalies: flagged,
     }
 }
@@ -161,74 +195,105 @@ fn midnight(ms: u64, tz: Tz) -> u64 {
         .unwrap_or(ms)
 }
 
-/// The numbers of one set of events: a direct count, one pass.
-fn count(
-    events: &[&Event],
-    engagement: &std::collections::HashMap<String, crate::engagement::PostEngagement>,
-) -> Numbers {
-    let mut n = Numbers::default();
-    let mut members = HashSet::new();
-    let mut latencies = Vec::new();
-    let mut posts = BTreeSet::new();
-    let mut sentiment = 0.0;
-    for e in events {
-        match &e.kind {
-            EventKind::Message { text, .. } => {
-                n.messages += 1;
-                members.insert(e.member.as_str());
-                let s = super::sentiment::compound(text);
-                sentiment += s;
-                n.negative_messages += (s <= -0.05) as u64;
-            }
-            EventKind::Joined => n.new_members += 1,
-            EventKind::Reply {
-                route,
-                answered,
-                latency_ms,
-                ..
-            } => {
-                latencies.push(*latency_ms);
-                if route == "answer" {
-                    n.questions += 1;
-                    n.answered += *answered as u64;
-                }
-            }
-            EventKind::Rating { positive, .. } => {
-                if *positive {
-                    n.thumbs_up += 1
-                } else {
-                    n.thumbs_down += 1
-                }
-            }
-            EventKind::Flag { .. } => n.flagged += 1,
-            EventKind::Published { post, .. } => {
-                posts.insert(post.as_str());
-            }
-            _ => {}
+/// Local midnight `days` days before the local midnight `end_ms` (days are 23 or 25
+/// hours around a clock change).
+fn local_days_before(end_ms: u64, days: u64, tz: Tz) -> u64 {
+    // Noon of the day before, stepped back whole days, cannot cross a second midnight.
+    midnight(
+        (end_ms + 12 * 3_600_000).saturating_sub(days * 86_400_000),
+        tz,
+    )
+}
+
+/// The local midnights starting each of `days` days from `start_ms`.
+pub fn day_bounds(start_ms: u64, days: usize, tz: Tz) -> Vec<u64> {
+    (0..days as u64)
+        .map(|i| midnight(start_ms + i * 86_400_000 + 12 * 3_600_000, tz))
+        .collect()
+}
+
+/// Per-day sums of one bucket number over `days` local days from `start_ms`, all channels.
+pub fn daily_from(
+    rollup: &Rollup,
+    tz: Tz,
+    start_ms: u64,
+    days: usize,
+    count: impl Fn(&Bucket) -> u64,
+) -> Vec<f64> {
+    let bounds = day_bounds(start_ms, days, tz);
+    // The midnight after the last day: a day and a half on is inside the next day.
+    let end = bounds
+        .last()
+        .map_or(start_ms, |d| midnight(d + 36 * 3_600_000, tz));
+    let mut out = vec![0.0; days];
+    for ((bucket, _, _), b) in &rollup.buckets {
+        let at = *bucket as u64 * BUCKET_MS;
+        if at < start_ms || at >= end {
+            continue;
+        }
+        let day = bounds.partition_point(|d| *d <= at).saturating_sub(1);
+        if let Some(d) = out.get_mut(day) {
+            *d += count(b) as f64;
         }
     }
-    n.active_members = members.len() as u64;
-    n.sentiment = if n.messages == 0 {
-        0.0
-    } else {
-        sentiment / n.messages as f64
-    };
-    n.posts = posts.len() as u64;
-    n.post_engagement = posts
-        .iter()
-        .map(|p| engagement.get(*p).map_or(0, |e| e.total()))
-        .sum();
-    latencies.sort_by(f64::total_cmp);
-    let pct = |p: f64| {
-        if latencies.is_empty() {
+    out
+}
+
+/// One channel's (or all channels') buckets over a period, added up.
+#[derive(Default)]
+struct Tally<'a> {
+    n: Numbers,
+    sentiment: f64,
+    members: HashSet<u64>,
+    latencies: Vec<f64>,
+    posts: BTreeSet<&'a str>,
+}
+
+impl<'a> Tally<'a> {
+    fn add(&mut self, b: &'a Bucket) {
+        let n = &mut self.n;
+        n.messages += b.messages;
+        n.new_members += b.joined;
+        n.questions += b.questions;
+        n.answered += b.answered;
+        n.thumbs_up += b.thumbs_up;
+        n.thumbs_down += b.thumbs_down;
+        n.flagged += b.flagged;
+        n.negative_messages += b.negative;
+        self.sentiment += b.sentiment;
+        self.members.extend(b.members.iter().copied());
+        self.latencies.extend_from_slice(&b.latencies);
+        self.posts.extend(b.posts.iter().map(String::as_str));
+    }
+
+    fn numbers(mut self, engagement: &HashMap<String, PostEngagement>) -> Numbers {
+        let mut n = self.n;
+        n.active_members = self.members.len() as u64;
+        n.sentiment = if n.messages == 0 {
             0.0
         } else {
-            latencies[((latencies.len() - 1) as f64 * p).round() as usize]
-        }
-    };
-    n.latency_p50_ms = pct(0.5);
-    n.latency_p90_ms = pct(0.9);
-    n
+            self.sentiment / n.messages as f64
+        };
+        n.posts = self.posts.len() as u64;
+        n.post_engagement = self
+            .posts
+            .iter()
+            .map(|p| engagement.get(*p).map_or(0, |e| e.total()))
+            .sum();
+        n.engagement_per_100_members = n.engagement_per_post() * 100.0 * ratio(1, n.active_members);
+        self.latencies.sort_by(f64::total_cmp);
+        let l = &self.latencies;
+        let pct = |p: f64| {
+            if l.is_empty() {
+                0.0
+            } else {
+                l[((l.len() - 1) as f64 * p).round() as usize]
+            }
+        };
+        n.latency_p50_ms = pct(0.5);
+        n.latency_p90_ms = pct(0.9);
+        n
+    }
 }
 
 /// "120 (+20%)", "120 (new)", "0".
@@ -273,7 +338,7 @@ fn lines(c: &ChannelReport) -> Vec<String> {
         ),
     ];
     if n.posts + p.posts > 0 {
-        out.push(format!(
+        let mut line = format!(
             "posts {}, engagement per post {}",
             change(n.posts as f64, p.posts as f64, int),
             change(
@@ -281,7 +346,18 @@ fn lines(c: &ChannelReport) -> Vec<String> {
                 p.engagement_per_post(),
                 |v| format!("{v:.1}")
             )
-        ));
+        );
+        if n.engagement_per_100_members > 0.0 {
+            line.push_str(&format!(
+                " ({} per 100 active members)",
+                change(
+                    n.engagement_per_100_members,
+                    p.engagement_per_100_members,
+                    |v| format!("{v:.1}")
+                )
+            ));
+        }
+        out.push(line);
     }
     out
 }
@@ -311,6 +387,19 @@ pub fn render(r: &Report, tz: Tz) -> String {
         let high: f64 = f.upper.iter().sum();
         out.push_str(&format!(
             "\nForecast: about {next:.0} member messages in the next 14 days (95% range {low:.0}–{high:.0}).\n"
+        ));
+    }
+    if let Some(f) = r
+        .engagement_forecast
+        .as_ref()
+        .filter(|_| r.daily_engagement.iter().any(|v| *v > 0.0))
+    {
+        let sum = |v: &[f64]| v.iter().map(|x| x.max(0.0)).sum::<f64>();
+        out.push_str(&format!(
+            "Post engagement: about {:.0} reactions, replies and clicks on the next 14 days' posts (95% range {:.0}–{:.0}).\n",
+            sum(&f.forecast),
+            sum(&f.lower),
+            sum(&f.upper)
         ));
     }
     for d in &r.anomalies {

@@ -72,29 +72,51 @@ impl Posts {
                 )
             }),
             PostCommand::Report(period) => self.report(period, ctx).map(|(text, _)| text),
-            PostCommand::BestTime => {
-                let events: Vec<_> = ctx.log.events().collect();
-                let stats = crate::analytics::best_times(&events, self.setup.tz, 2);
-                Ok(crate::analytics::besttime::render(&stats, self.setup.tz, 5))
-            }
+            PostCommand::BestTime => match ctx.log.rollup(0, 0) {
+                Ok(r) => {
+                    let stats = crate::analytics::best_times_of(&r.published(), self.setup.tz, 2);
+                    Ok(crate::analytics::besttime::render(&stats, self.setup.tz, 5))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "besttime: rollups not read");
+                    Err("Sorry, the data folder could not be read.".into())
+                }
+            },
         };
         result.unwrap_or_else(|e| e)
     }
 
-    /// `/report`: the text and its charts (activity with forecast, engagement by hour).
+    /// `/report`: the text and its charts.
     pub fn report(
         &self,
         period: &str,
         ctx: &CommandContext<'_>,
     ) -> Result<(String, Vec<herald_platform::Image>), String> {
-        use crate::analytics::{best_times, build_report, charts, clusters, report};
         let days = period_days(period)?;
-        let tz = self.setup.tz;
-        let events: Vec<_> = ctx.log.events().collect();
         let now = ctx.now.timestamp_millis().max(0) as u64;
-        let r = build_report(&events, now, days, tz);
+        self.full_report(ctx.log, ctx.graph, now, days)
+            .map(|r| (r.text, r.charts))
+    }
+
+    /// The report of the `days` days before today from the rollups, in words (with what
+    /// kinds of posts work) and charts (activity with forecast, engagement by hour).
+    pub fn full_report(
+        &self,
+        log: &EngagementLog,
+        graph: &Graph,
+        now_ms: u64,
+        days: u64,
+    ) -> Result<FullReport, String> {
+        use crate::analytics::{best_times_of, build_report_from, charts, clusters, report};
+        let tz = self.setup.tz;
+        let (from, to) = report::span(now_ms, days, tz);
+        let rollup = log.rollup(from, to).map_err(|e| {
+            tracing::error!(error = %e, "report: rollups not read");
+            "Sorry, the report could not be made: the data folder could not be read.".to_string()
+        })?;
+        let r = build_report_from(&rollup, now_ms, days, tz);
         let mut text = report::render(&r, tz);
-        if let Some(c) = clusters::cluster(&self.examples(ctx.log, ctx.graph)) {
+        if let Some(c) = clusters::cluster(&self.examples(log, graph)) {
             text.push_str(&format!("\n\n{}", clusters::render(&c)));
         }
         let mut images = Vec::new();
@@ -104,7 +126,7 @@ impl Posts {
             &format!("Member messages per day, last {days} days, and the next 14"),
         );
         let hours = charts::hours(
-            &best_times(&events, tz, 1),
+            &best_times_of(&rollup.published(), tz, 1),
             "Engagement per post by hour of day",
         );
         for (name, caption, png) in [
@@ -124,12 +146,16 @@ impl Posts {
                 Err(e) => tracing::error!(error = %e, "report chart not drawn"),
             }
         }
-        Ok((text, images))
+        Ok(FullReport {
+            report: r,
+            text,
+            charts: images,
+        })
     }
 
     /// Measured posts, oldest first: features at the time they went out, and engagement.
     pub fn examples(&self, log: &EngagementLog, graph: &Graph) -> Vec<Example> {
-        let engagement = log.post_engagement();
+        let engagement = engagement_of(log);
         let mut out: Vec<(u64, Example)> = Vec::new();
         for post in self.store.all() {
             let Some(text) = &post.approved else { continue };
@@ -517,7 +543,7 @@ impl Posts {
 
     fn posted(&self, n: &str, ctx: &CommandContext<'_>) -> String {
         let n: usize = n.trim().parse().unwrap_or(5).clamp(1, 20);
-        let engagement = ctx.log.post_engagement();
+        let engagement = engagement_of(ctx.log);
         let judge = self.judge(ctx.log, ctx.graph);
         let mut lines = Vec::new();
         for post in self.store.all() {
@@ -647,4 +673,21 @@ fn first_line(text: &str) -> String {
     } else {
         line.to_string()
     }
+}
+
+/// Engagement per post from the log's rollups; a storage failure is logged and counts as none.
+fn engagement_of(
+    log: &EngagementLog,
+) -> std::collections::HashMap<String, crate::engagement::PostEngagement> {
+    log.post_engagement().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "post engagement not read");
+        Default::default()
+    })
+}
+
+/// A report with its text and charts (`/report`, `herald report`).
+pub struct FullReport {
+    pub report: crate::analytics::Report,
+    pub text: String,
+    pub charts: Vec<herald_platform::Image>,
 }

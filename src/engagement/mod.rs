@@ -1,12 +1,21 @@
 //! The engagement log: every message, reply, knowledge gap, flag and piece of feedback,
 //! appended to sled with a pseudonymous member id. Later analytics read it; its event type
-//! is kept small and stable.
+//! is kept small and stable. Events are stored in chunks ([`chunks`]) and folded into
+//! per-channel quarter hours ([`rollup`], kept in sled by [`stored`]) that reports read.
+
+pub mod chunks;
+pub mod rollup;
+mod stored;
+
+pub use rollup::Rollup;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
 use herald_platform::{ChatRef, Inbound};
+
+use chunks::decode;
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngagementError {
@@ -124,9 +133,12 @@ impl PostEngagement {
 #[derive(Clone)]
 pub struct EngagementLog {
     db: sled::Db,
-    events: sled::Tree,
+    chunks: std::sync::Arc<chunks::Chunks>,
     /// The bot's own messages (platform, chat, message id → [`SentInfo`]).
     sent: sled::Tree,
+    rollups: sled::Tree,
+    /// Held while the rollups change: folding, erasure and retention must not interleave.
+    rollup_lock: std::sync::Arc<std::sync::Mutex<()>>,
     key: [u8; 32],
 }
 
@@ -135,7 +147,8 @@ impl EngagementLog {
     /// once and kept in the database, so pseudonyms stay stable across restarts.
     pub fn open(db: &sled::Db, secret: &str) -> Result<EngagementLog, EngagementError> {
         let err = |e: sled::Error| EngagementError::Storage(e.to_string());
-        let events = db.open_tree("events").map_err(err)?;
+        let chunks = chunks::Chunks::open(db)?;
+        let rollups = db.open_tree("rollups").map_err(err)?;
         let sent = db.open_tree("sent").map_err(err)?;
         let key = if secret.is_empty() {
             let meta = db.open_tree("meta").map_err(err)?;
@@ -156,8 +169,10 @@ impl EngagementLog {
         };
         Ok(EngagementLog {
             db: db.clone(),
-            events,
+            chunks,
             sent,
+            rollups,
+            rollup_lock: Default::default(),
             key,
         })
     }
@@ -200,33 +215,14 @@ impl EngagementLog {
     }
 
     /// Append an event as it is (the caller pseudonymised and scrubbed it): imports and
-    /// synthetic logs.
+    /// synthetic logs. Buffered: in sled within [`chunks::FLUSH_EVERY`], at once for readers.
     pub fn append(&self, event: &Event) -> Result<(), EngagementError> {
-        let id = self
-            .db
-            .generate_id()
-            .map_err(|e| EngagementError::Storage(e.to_string()))?;
-        let value =
-            serde_json::to_vec(event).map_err(|e| EngagementError::Storage(e.to_string()))?;
-        self.events
-            .insert(id.to_be_bytes(), value)
-            .map_err(|e| EngagementError::Storage(e.to_string()))?;
-        Ok(())
+        self.chunks.push(event)
     }
 
-    /// Append many events in one atomic batch: one write to sled instead of one per event
-    /// (imports, replays, and bursts).
+    /// Append many events, in order.
     pub fn append_all(&self, events: &[Event]) -> Result<(), EngagementError> {
-        let err = |e: String| EngagementError::Storage(e);
-        let mut batch = sled::Batch::default();
-        for event in events {
-            let id = self.db.generate_id().map_err(|e| err(e.to_string()))?;
-            let value = serde_json::to_vec(event).map_err(|e| err(e.to_string()))?;
-            batch.insert(&id.to_be_bytes(), value);
-        }
-        self.events
-            .apply_batch(batch)
-            .map_err(|e| err(e.to_string()))
+        events.iter().try_for_each(|e| self.chunks.push(e))
     }
 
     /// Remember the messages a reply became, so a later rating or reaction finds its sources.
@@ -299,15 +295,23 @@ impl EngagementLog {
 
     /// Every event in the order it was logged.
     pub fn events(&self) -> impl Iterator<Item = Event> + '_ {
-        self.events
-            .iter()
-            .values()
-            .filter_map(|v| v.ok().and_then(|v| serde_json::from_slice(&v).ok()))
+        if let Err(e) = self.chunks.write_pending() {
+            tracing::error!(error = %e, "engagement log: buffered events not written");
+        }
+        self.chunks
+            .after(None)
+            .flat_map(|(_, chunk)| decode(&chunk).collect::<Vec<_>>())
     }
 
-    /// Engagement per post id (see [`post_engagement_of`]).
-    pub fn post_engagement(&self) -> std::collections::HashMap<String, PostEngagement> {
-        post_engagement_of(self.events())
+    /// Engagement per post id, from the rollups (see [`post_engagement_of`]).
+    pub fn post_engagement(
+        &self,
+    ) -> Result<std::collections::HashMap<String, PostEngagement>, EngagementError> {
+        Ok(self.rollup(0, 0)?.post_engagement())
+    }
+
+    fn rollup_guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.rollup_lock.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The bot's own messages are keyed by the chat as logged, so a private chat's raw id
@@ -323,25 +327,26 @@ impl EngagementLog {
             .collect()
     }
 
-    /// Delete the member's events and the bot's messages in their private chats.
-    /// Returns (events, sent messages) deleted.
+    /// Delete the member's events and the bot's messages in their private chats, and take
+    /// them out of the rollups. Returns (events, sent messages) deleted.
     pub fn erase_member(
         &self,
         member: &str,
         private_chats: &[String],
     ) -> Result<(usize, usize), EngagementError> {
         let err = |e: sled::Error| EngagementError::Storage(e.to_string());
-        let mut events = 0;
-        for kv in self.events.iter() {
-            let (k, v) = kv.map_err(err)?;
-            let Ok(e) = serde_json::from_slice::<Event>(&v) else {
-                continue;
-            };
-            if e.member == member || private_chats.contains(&e.chat) {
-                self.events.remove(k).map_err(err)?;
-                events += 1;
+        let _guard = self.rollup_guard();
+        self.catch_up_locked()?;
+        let mut removed = Vec::new();
+        let theirs = |e: &Event| e.member == member || private_chats.contains(&e.chat);
+        for (key, chunk) in self.chunks.after(None) {
+            let (gone, kept) = split_chunk(&chunk, |e| !theirs(e));
+            if !gone.is_empty() {
+                self.chunks.rewrite(key, &kept)?;
+                removed.extend(gone);
             }
         }
+        self.unfold_erased(&removed, member, private_chats)?;
         let mut sent = 0;
         for kv in self.sent.iter() {
             let (k, _) = kv.map_err(err)?;
@@ -352,34 +357,62 @@ impl EngagementLog {
             }
         }
         self.db.flush().map_err(err)?;
-        Ok((events, sent))
+        Ok((removed.len(), sent))
     }
 
-    /// Delete events logged before `cutoff_ms` (retention). Events are keyed in the order
-    /// they were logged, so this reads only what it deletes (and one more).
+    /// Delete events logged before `cutoff_ms`, rounded down to a quarter hour so the
+    /// rollups lose exactly the same (retention). Events are stored in the order they were
+    /// logged, so this reads only the chunks it deletes from (and one more).
     pub fn purge_before(&self, cutoff_ms: u64) -> Result<usize, EngagementError> {
-        let err = |e: sled::Error| EngagementError::Storage(e.to_string());
-        let mut n = 0;
-        for kv in self.events.iter() {
-            let (k, v) = kv.map_err(err)?;
-            match serde_json::from_slice::<Event>(&v) {
-                Ok(e) if e.at_ms >= cutoff_ms => break,
-                // Old, or unreadable: either way not worth keeping past retention.
-                _ => {
-                    self.events.remove(k).map_err(err)?;
-                    n += 1;
-                }
+        let cutoff = cutoff_ms / rollup::BUCKET_MS * rollup::BUCKET_MS;
+        let _guard = self.rollup_guard();
+        self.catch_up_locked()?;
+        let mut removed = Vec::new();
+        for (key, chunk) in self.chunks.after(None) {
+            // Unreadable lines go too: not worth keeping past retention.
+            let (gone, kept) = split_chunk(&chunk, |e| e.at_ms >= cutoff);
+            let readable: Vec<&[u8]> = kept
+                .iter()
+                .copied()
+                .filter(|l| serde_json::from_slice::<Event>(l).is_ok())
+                .collect();
+            if !gone.is_empty() || readable.len() < kept.len() {
+                self.chunks.rewrite(key, &readable)?;
+                removed.extend(gone);
+            }
+            if decode(&chunk).any(|e| e.at_ms >= cutoff) {
+                break;
             }
         }
-        Ok(n)
+        if removed.is_empty() {
+            return Ok(0);
+        }
+        self.unfold_purged(&removed, cutoff)?;
+        Ok(removed.len())
     }
 
+    /// Write buffered events and flush the data folder to disk.
     pub fn flush(&self) -> Result<(), EngagementError> {
+        self.chunks.write_pending()?;
         self.db
             .flush()
             .map(|_| ())
             .map_err(|e| EngagementError::Storage(e.to_string()))
     }
+}
+
+/// A chunk's events split by `keep`: (the events not kept, the lines kept as stored).
+/// Lines that do not parse are kept, so erasure never loses what it cannot read.
+fn split_chunk(chunk: &[u8], keep: impl Fn(&Event) -> bool) -> (Vec<Event>, Vec<&[u8]>) {
+    let mut gone = Vec::new();
+    let mut kept = Vec::new();
+    for line in chunk.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+        match serde_json::from_slice::<Event>(line) {
+            Ok(e) if !keep(&e) => gone.push(e),
+            _ => kept.push(line),
+        }
+    }
+    (gone, kept)
 }
 
 /// Engagement per post id. A member's reactions on a message count as last set (platforms
@@ -438,6 +471,43 @@ fn scrubbed(kind: EventKind) -> EventKind {
         },
         EventKind::Feedback { text } => EventKind::Feedback { text: scrub(&text) },
         other => other,
+    }
+}
+
+/// The log's hourly upkeep under `herald run`, now and every hour until shutdown: fold new
+/// events into the rollups (so a report has little left to do) and, with a retention, delete
+/// events older than it. Off the async workers: both read and write sled.
+pub async fn upkeep(
+    log: EngagementLog,
+    retention: Option<std::time::Duration>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let log = log.clone();
+        let done = tokio::task::spawn_blocking(move || {
+            if let Some(keep) = retention {
+                let cutoff = now_ms().saturating_sub(keep.as_millis() as u64);
+                match log.purge_before(cutoff) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "events past retention deleted"),
+                    Err(e) => tracing::error!(error = %e, "retention: could not delete old events"),
+                }
+            }
+            // Retention folds first; without it, this is the fold.
+            match log.catch_up() {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(folded = n, "events folded into the rollups"),
+                Err(e) => tracing::error!(error = %e, "rollups: new events not folded"),
+            }
+        })
+        .await;
+        if let Err(e) = done {
+            tracing::error!(error = %e, "engagement log upkeep failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
     }
 }
 

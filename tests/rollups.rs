@@ -1,0 +1,250 @@
+//! The engagement log's storage: chunked events read back in order (also the one-event
+//! values written before chunking), buffered events reach sled without a reader, and the
+//! stored rollups give the same report as the events that are left — after several
+//! catch-ups, after `/forgetme`-style erasure and after retention.
+
+mod support;
+
+use herald::analytics::{build_report, build_report_from, report, Report};
+use herald::engagement::{EngagementLog, Event, EventKind};
+use support::synthetic::{generate, DAY_MS, START_MS};
+
+fn open(dir: &std::path::Path) -> (sled::Db, EngagementLog) {
+    let db = sled::open(dir).expect("sled");
+    let log = EngagementLog::open(&db, "k").expect("log");
+    (db, log)
+}
+
+/// Sentiment sums are added in a different order when folded in slices: compare them to
+/// nine places, everything else exactly.
+fn comparable(mut r: Report) -> serde_json::Value {
+    for c in std::iter::once(&mut r.overall).chain(r.channels.iter_mut()) {
+        for n in [&mut c.current, &mut c.previous] {
+            n.sentiment = (n.sentiment * 1e9).round() / 1e9;
+        }
+    }
+    serde_json::to_value(r).expect("json")
+}
+
+fn stored_report(log: &EngagementLog, now: u64, days: u64) -> Report {
+    let (from, to) = report::span(now, days, chrono_tz::UTC);
+    build_report_from(
+        &log.rollup(from, to).expect("rollup"),
+        now,
+        days,
+        chrono_tz::UTC,
+    )
+}
+
+/// A private chat with one member, and a second group, on top of the synthetic log.
+fn with_private_chat(mut events: Vec<Event>) -> Vec<Event> {
+    for d in 40..68u64 {
+        let at = START_MS + d * DAY_MS + 9 * 3_600_000;
+        for (chat, member, text) in [
+            ("private:alice", "alice", "this is terrible, nothing works"),
+            ("-200", "alice", "thanks, great help"),
+            ("-200", "bob", "hello there"),
+        ] {
+            events.push(Event {
+                at_ms: at,
+                platform: "telegram".into(),
+                chat: chat.into(),
+                member: member.into(),
+                kind: EventKind::Message {
+                    message_id: format!("{d}"),
+                    text: text.into(),
+                    addressed: true,
+                },
+            });
+        }
+        events.push(Event {
+            at_ms: at + 1000,
+            platform: "telegram".into(),
+            chat: "private:alice".into(),
+            member: "alice".into(),
+            kind: EventKind::Reply {
+                in_reply_to: format!("{d}"),
+                intent: None,
+                route: "answer".into(),
+                answered: d % 2 == 0,
+                grounded: true,
+                fallback: "none".into(),
+                latency_ms: 5000.0 + d as f64,
+                sources: Vec::new(),
+                entities: Vec::new(),
+            },
+        });
+        // Alice reacts to a post, then changes her mind (last set counts).
+        for n in [3, 1] {
+            events.push(Event {
+                at_ms: at + 2000 + n,
+                platform: "telegram".into(),
+                chat: "-100".into(),
+                member: "alice".into(),
+                kind: EventKind::Reaction {
+                    message_id: "1".into(),
+                    reactions: vec!["👍".to_string(); n as usize],
+                    sources: Vec::new(),
+                    post: Some("p1".into()),
+                },
+            });
+        }
+    }
+    events.sort_by_key(|e| e.at_ms);
+    events
+}
+
+#[test]
+fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() {
+    let events = with_private_chat(generate(5, 70).events);
+    let now = START_MS + 70 * DAY_MS + 3_600_000;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_db, log) = open(dir.path());
+    // Folded in three slices, with reports in between, like a running bot.
+    for (i, slice) in events.chunks(events.len() / 3 + 1).enumerate() {
+        log.append_all(slice).expect("append");
+        let folded = log.catch_up().expect("catch up");
+        assert_eq!(folded, slice.len(), "slice {i} folded once");
+    }
+    assert_eq!(log.catch_up().expect("again"), 0, "nothing is folded twice");
+    for days in [7, 30] {
+        let stored = stored_report(&log, now, days);
+        assert!(
+            stored.overall.current.messages > 50 * days,
+            "{:?}",
+            stored.overall
+        );
+        assert_eq!(
+            comparable(stored),
+            comparable(build_report(&events, now, days, chrono_tz::UTC)),
+            "{days} days"
+        );
+    }
+    let channels = stored_report(&log, now, 30).channels;
+    assert!(channels.iter().any(|c| c.chat == "private:alice"));
+    let p1 = log.post_engagement().expect("engagement")["p1"].clone();
+    assert_eq!(
+        p1,
+        herald::engagement::post_engagement_of(events.iter())["p1"],
+        "reactions as last set"
+    );
+
+    // Alice asks to be forgotten.
+    let chats = vec!["private:alice".to_string()];
+    let (erased, _) = log.erase_member("alice", &chats).expect("erase");
+    assert_eq!(erased, 28 * 5);
+    let left: Vec<Event> = log.events().collect();
+    assert_eq!(left.len(), events.len() - erased);
+    let stored = stored_report(&log, now, 30);
+    assert!(!stored.channels.iter().any(|c| c.chat.contains("alice")));
+    assert_eq!(
+        comparable(stored),
+        comparable(build_report(&left, now, 30, chrono_tz::UTC))
+    );
+    assert_eq!(
+        log.post_engagement().expect("engagement")["p1"],
+        herald::engagement::post_engagement_of(left.iter())["p1"]
+    );
+    let rollups = _db.open_tree("rollups").expect("tree");
+    let alice_bits = {
+        let h = blake3::hash(b"alice");
+        h.as_bytes()[..8].to_vec()
+    };
+    for kv in rollups.iter() {
+        let (k, v) = kv.expect("row");
+        assert!(
+            !String::from_utf8_lossy(&k).contains("alice"),
+            "a row keyed by Alice is left: {}",
+            String::from_utf8_lossy(&k)
+        );
+        assert!(
+            !v.windows(8).any(|w| w == alice_bits.as_slice()),
+            "Alice is still in a member set"
+        );
+    }
+
+    // Retention: everything before day 50 goes, from the log and from the rollups.
+    let cutoff = START_MS + 50 * DAY_MS + 7 * 60_000;
+    let purged = log.purge_before(cutoff).expect("purge");
+    let left: Vec<Event> = log.events().collect();
+    assert!(purged > 1000 && left.iter().all(|e| e.at_ms >= START_MS + 50 * DAY_MS));
+    assert_eq!(
+        comparable(stored_report(&log, now, 30)),
+        comparable(build_report(&left, now, 30, chrono_tz::UTC))
+    );
+    let (from, to) = report::span(now, 30, chrono_tz::UTC);
+    let best = herald::analytics::best_times_of(
+        &log.rollup(from, to).expect("rollup").published(),
+        chrono_tz::UTC,
+        1,
+    );
+    assert_eq!(
+        best,
+        herald::analytics::best_times(&left, chrono_tz::UTC, 1),
+        "best times follow retention"
+    );
+}
+
+#[test]
+fn events_stored_one_per_value_before_chunking_still_read_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = generate(1, 2).events;
+    {
+        // The layout of earlier versions: one JSON event per value, keyed by a rising id.
+        let db = sled::open(dir.path()).expect("sled");
+        let tree = db.open_tree("events").expect("tree");
+        for e in &s[..10] {
+            let id = db.generate_id().expect("id");
+            tree.insert(id.to_be_bytes(), serde_json::to_vec(e).expect("json"))
+                .expect("insert");
+        }
+        // And one damaged value: skipped, not fatal, never deleted by erasure.
+        let id = db.generate_id().expect("id");
+        tree.insert(id.to_be_bytes(), &b"{not json"[..])
+            .expect("insert");
+        db.flush().expect("flush");
+    }
+    let (db, log) = open(dir.path());
+    log.append_all(&s[10..]).expect("append");
+    assert_eq!(log.events().collect::<Vec<_>>(), s);
+    log.erase_member("nobody", &[]).expect("erase");
+    let raw = db.open_tree("events").expect("tree");
+    assert!(raw
+        .iter()
+        .values()
+        .any(|v| v.expect("value").as_ref() == b"{not json"));
+    // The rollups count the old events too.
+    let r = log.rollup(START_MS, START_MS + 2 * DAY_MS).expect("rollup");
+    let messages: u64 = r.buckets.values().map(|b| b.messages).sum();
+    let expected = s
+        .iter()
+        .filter(|e| matches!(e.kind, EventKind::Message { .. }))
+        .count() as u64;
+    assert_eq!(messages, expected);
+}
+
+#[test]
+fn buffered_events_reach_sled_on_their_own_and_on_flush() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = generate(2, 3).events;
+    {
+        let (db, log) = open(dir.path());
+        log.append(&s[0]).expect("append");
+        // No reader, no flush: the background writer puts it in sled within 100 ms.
+        let tree = db.open_tree("events").expect("tree");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while tree.is_empty() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the buffered event never reached sled"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // More than a chunk and a tail: `flush` (what `herald run` does at shutdown) writes
+        // the tail.
+        log.append_all(&s[1..200]).expect("append");
+        log.flush().expect("flush");
+    }
+    let (_db, log) = open(dir.path());
+    assert_eq!(log.events().collect::<Vec<_>>(), s[..200].to_vec());
+}
