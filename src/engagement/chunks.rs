@@ -4,7 +4,8 @@
 //! per event is what lets the log take a busy community's events (and imports) at speed.
 //! A value written before chunking (one event) is a chunk of one line, so old data reads.
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{EngagementError, Event};
@@ -34,27 +35,58 @@ pub struct Chunks {
     pending: Mutex<Pending>,
 }
 
+/// [`Chunks`] with the thread that writes its buffer. Dropping the last handle stops the
+/// thread and waits for it, so the database is closed when the drop returns (a thread that
+/// outlived the log would keep sled's file lock, and the next open would fail).
+pub struct BufferedChunks {
+    chunks: Arc<Chunks>,
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::ops::Deref for BufferedChunks {
+    type Target = Chunks;
+    fn deref(&self) -> &Chunks {
+        &self.chunks
+    }
+}
+
+impl Drop for BufferedChunks {
+    fn drop(&mut self) {
+        // Closing the channel wakes the thread at once; it then lets go of its handle.
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        // `chunks` drops after this, the last handle: `Chunks::drop` writes what is left.
+    }
+}
+
 impl Chunks {
-    /// Open the tree and start the thread that writes the buffer; the thread ends when the
-    /// last handle is dropped (which writes what is left).
-    pub fn open(db: &sled::Db) -> Result<Arc<Chunks>, EngagementError> {
+    /// Open the tree and start the thread that writes the buffer.
+    pub fn open(db: &sled::Db) -> Result<BufferedChunks, EngagementError> {
         let chunks = Arc::new(Chunks {
             db: db.clone(),
             tree: db.open_tree("events").map_err(storage)?,
             pending: Mutex::new(Pending::default()),
         });
-        let weak: Weak<Chunks> = Arc::downgrade(&chunks);
-        std::thread::Builder::new()
+        let (stop, stopped) = mpsc::channel::<()>();
+        let writer = Arc::clone(&chunks);
+        let thread = std::thread::Builder::new()
             .name("herald-events".into())
-            .spawn(move || loop {
-                std::thread::sleep(FLUSH_EVERY);
-                let Some(chunks) = weak.upgrade() else { return };
-                if let Err(e) = chunks.write_pending() {
-                    tracing::error!(error = %e, "engagement log: buffered events not written");
+            .spawn(move || {
+                while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(FLUSH_EVERY) {
+                    if let Err(e) = writer.write_pending() {
+                        tracing::error!(error = %e, "engagement log: buffered events not written");
+                    }
                 }
             })
             .map_err(storage)?;
-        Ok(chunks)
+        Ok(BufferedChunks {
+            chunks,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     pub fn tree(&self) -> &sled::Tree {
@@ -154,4 +186,33 @@ pub fn decode(chunk: &[u8]) -> impl Iterator<Item = Event> + '_ {
         .split(|b| *b == b'\n')
         .filter(|line| !line.is_empty())
         .filter_map(|line| serde_json::from_slice(line).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Dropping the log must close it before the drop returns: the writer thread holds a
+    /// handle, and a thread still holding it would keep sled's lock on the folder.
+    #[test]
+    fn dropping_the_last_handle_closes_the_chunks_and_writes_the_tail() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        for round in 0..3u8 {
+            let db = sled::open(dir.path()).expect("sled opens again at once");
+            let buffered = Chunks::open(&db).expect("open");
+            let inner = Arc::downgrade(&buffered.chunks);
+            buffered.lock().buf.extend_from_slice(b"{}\n");
+            buffered.lock().events += 1;
+            drop(buffered);
+            assert!(
+                inner.upgrade().is_none(),
+                "round {round}: chunks outlived the log"
+            );
+            assert_eq!(
+                db.open_tree("events").expect("tree").len(),
+                usize::from(round) + 1,
+                "the tail is written at close"
+            );
+        }
+    }
 }

@@ -133,7 +133,7 @@ impl PostEngagement {
 #[derive(Clone)]
 pub struct EngagementLog {
     db: sled::Db,
-    chunks: std::sync::Arc<chunks::Chunks>,
+    chunks: std::sync::Arc<chunks::BufferedChunks>,
     /// The bot's own messages (platform, chat, message id → [`SentInfo`]).
     sent: sled::Tree,
     rollups: sled::Tree,
@@ -147,7 +147,7 @@ impl EngagementLog {
     /// once and kept in the database, so pseudonyms stay stable across restarts.
     pub fn open(db: &sled::Db, secret: &str) -> Result<EngagementLog, EngagementError> {
         let err = |e: sled::Error| EngagementError::Storage(e.to_string());
-        let chunks = chunks::Chunks::open(db)?;
+        let chunks = std::sync::Arc::new(chunks::Chunks::open(db)?);
         let rollups = db.open_tree("rollups").map_err(err)?;
         let sent = db.open_tree("sent").map_err(err)?;
         let key = if secret.is_empty() {
