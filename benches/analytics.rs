@@ -1,13 +1,15 @@
 //! The engagement log's ingest rate (target ≥ 200k events/s) against raw sled inserts of the
 //! same bytes; a 30-day report over 10M events (target < 2 s; `HERALD_BENCH_EVENTS` sets the
-//! size) against one read of the raw log; and the analyses over a synthetic log: best times,
+//! size) against one read of the raw log, with `/gaps` and `/recommend`'s data over the same
+//! log; and the analyses over a synthetic log: best times,
 //! gap groups, daily series and the Holt-Winters fit.
 
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use herald::analytics::{best_times_of, daily_counts, gap_groups, holt_winters};
+use herald::analytics::recommend::{Interactions, Recommender};
+use herald::analytics::{best_times_of, daily_counts, gap_groups, gap_groups_of, holt_winters};
 use herald::engagement::{EngagementLog, Event, EventKind};
 
 #[path = "../tests/support/synthetic.rs"]
@@ -32,14 +34,19 @@ fn events(n: usize) -> Vec<Event> {
         .collect()
 }
 
-/// One event of the big log: three member messages to one answer, spread over 90 days.
+/// One event of the big log: three member messages to one answer, spread over 90 days;
+/// answers name one of 40 products, and one event in 1000 is a question nobody could answer.
 fn big_event(i: usize, span: u64) -> Event {
     Event {
         at_ms: synthetic::START_MS + i as u64 * span,
         platform: "telegram".into(),
         chat: format!("-100{}", i % 7),
         member: format!("{:016x}", i % 20_000),
-        kind: if i.is_multiple_of(4) {
+        kind: if i % 1000 == 5 {
+            EventKind::Gap {
+                question: synthetic::GAPS[(i / 1000) % synthetic::GAPS.len()].0.into(),
+            }
+        } else if i.is_multiple_of(4) {
             EventKind::Reply {
                 in_reply_to: i.to_string(),
                 intent: None,
@@ -49,7 +56,7 @@ fn big_event(i: usize, span: u64) -> Event {
                 fallback: "none".into(),
                 latency_ms: 500.0 + (i % 1000) as f64,
                 sources: Vec::new(),
-                entities: Vec::new(),
+                entities: vec![format!("product-{}", (i / 7) % 40)],
             }
         } else {
             EventKind::Message {
@@ -134,6 +141,24 @@ fn bench(c: &mut Criterion) {
         }
         let report = t.elapsed() / runs;
         assert!(messages > big as u64 / 5, "{messages}");
+        // `/gaps 30d` and what `/recommend` reads, from the gap and interaction rows.
+        let t = Instant::now();
+        let mut groups = 0;
+        for _ in 0..runs {
+            groups = gap_groups_of(log.gaps_since(from).expect("gaps")).len();
+        }
+        let gaps = t.elapsed() / runs;
+        assert_eq!(groups, 3, "six wordings of three topics");
+        let t = Instant::now();
+        let mut members = 0;
+        for _ in 0..runs {
+            let data = Interactions::from_pairs(log.interactions().expect("interactions"));
+            let model = Recommender::train(&data);
+            members = data.by_member.len();
+            std::hint::black_box(model.popular(&["product-1".to_string()], 1));
+        }
+        let recommend = t.elapsed() / runs;
+        assert_eq!(members, 5000);
         // The baseline: only reading the events of the log once (what the report did before
         // the rollups, before counting anything).
         let t = Instant::now();
@@ -149,6 +174,13 @@ fn bench(c: &mut Criterion) {
             report.as_secs_f64(),
             scan.as_secs_f64(),
             report.as_secs_f64() / scan.as_secs_f64()
+        );
+        println!(
+            "analytics: over the same {big} events, /gaps 30d from the gap rows {:.3} s (ratio {:.4}); /recommend's interactions loaded and the model trained {:.3} s (ratio {:.4})",
+            gaps.as_secs_f64(),
+            gaps.as_secs_f64() / scan.as_secs_f64(),
+            recommend.as_secs_f64(),
+            recommend.as_secs_f64() / scan.as_secs_f64()
         );
     }
 

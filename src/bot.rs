@@ -774,13 +774,18 @@ impl Bot {
         zh: bool,
     ) -> Option<(Vec<String>, String)> {
         use crate::analytics::recommend::{Interactions, Recommender};
-        let events: Vec<_> = self.log.events().collect();
-        let data = Interactions::from_events(events.iter());
+        let data = match self.log.interactions() {
+            Ok(pairs) => Interactions::from_pairs(pairs),
+            Err(e) => {
+                tracing::error!(error = %e, "recommend: interactions not read");
+                return None;
+            }
+        };
         if data.by_member.is_empty() {
             return None;
         }
         let member = self.log.member_id(msg.chat.platform.as_str(), &msg.user);
-        let history = data.by_member.get(&member).cloned().unwrap_or_default();
+        let history = data.history(&member);
         let ids: Vec<String> = candidates.iter().map(|c| c.2.id.clone()).collect();
         let picks = Recommender::train(&data).recommend(&history, &ids, 3);
         let first = picks.first()?;

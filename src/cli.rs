@@ -145,7 +145,7 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
             let db = open_data(&config.data.dir)?;
             let log = crate::engagement::EngagementLog::open(&db, &config.engagement.member_key)?;
             let cutoff = crate::engagement::now_ms().saturating_sub(days * 86_400_000);
-            let groups = crate::analytics::gap_groups(log.events(), cutoff);
+            let groups = crate::analytics::gap_groups_of(log.gaps_since(cutoff)?);
             if json {
                 println!("{}", serde_json::to_string(&groups)?);
             } else {

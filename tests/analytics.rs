@@ -106,6 +106,24 @@ fn gaps_are_grouped_by_meaning_and_ranked_by_how_often_asked() {
     // Only the period asked for.
     let later = gap_groups(gap_events(START_MS).into_iter(), START_MS + 11 * 60_000);
     assert_eq!(later.iter().map(|g| g.count).sum::<usize>(), 16 - 10);
+    // The groups do not depend on which wording came first. Asked in the opposite order,
+    // "Where to park at the store?" comes first and "is there parking near the store"
+    // shares one word in four with it: it belongs through "where can I park near…".
+    let end = START_MS + 60 * 60_000;
+    let reversed = gap_events(START_MS)
+        .into_iter()
+        .map(|mut e| {
+            e.at_ms = end - (e.at_ms - START_MS);
+            e
+        })
+        .collect::<Vec<_>>();
+    let again = gap_groups(reversed.into_iter(), 0);
+    let shape = |gs: &[herald::analytics::GapGroup]| {
+        gs.iter()
+            .map(|g| (g.example.clone(), g.count, g.questions.clone(), g.members))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(shape(&again), shape(&groups), "{again:#?}");
 }
 
 #[test]

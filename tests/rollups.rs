@@ -1,13 +1,17 @@
 //! The engagement log's storage: chunked events read back in order (also the one-event
 //! values written before chunking), buffered events reach sled without a reader, and the
 //! stored rollups give the same report as the events that are left — after several
-//! catch-ups, after `/forgetme`-style erasure and after retention.
+//! catch-ups, after `/forgetme`-style erasure and after retention; likewise the gap and
+//! interaction rows `/gaps` and `/recommend` read.
 
 mod support;
 
-use herald::analytics::{build_report, build_report_from, report, Report};
+use herald::analytics::recommend::Interactions;
+use herald::analytics::{
+    build_report, build_report_from, gap_groups, gap_groups_of, report, Report,
+};
 use herald::engagement::{EngagementLog, Event, EventKind};
-use support::synthetic::{generate, DAY_MS, START_MS};
+use support::synthetic::{gap_events, generate, DAY_MS, START_MS};
 
 fn open(dir: &std::path::Path) -> (sled::Db, EngagementLog) {
     let db = sled::open(dir).expect("sled");
@@ -71,9 +75,51 @@ fn with_private_chat(mut events: Vec<Event>) -> Vec<Event> {
                 fallback: "none".into(),
                 latency_ms: 5000.0 + d as f64,
                 sources: Vec::new(),
-                entities: Vec::new(),
+                entities: vec!["refunds".into(), format!("plan-{}", d % 3)],
             },
         });
+        // What /gaps and /recommend read: unanswered questions and the entities of answers.
+        for (member, question, entities) in [
+            (
+                "alice",
+                "where is the refund form?",
+                vec!["refunds".to_string()],
+            ),
+            (
+                "bob",
+                "Where is the refund form",
+                vec!["plan-1".to_string()],
+            ),
+        ] {
+            events.push(Event {
+                at_ms: at + 1500,
+                platform: "telegram".into(),
+                chat: "-200".into(),
+                member: member.into(),
+                kind: EventKind::Gap {
+                    question: question.into(),
+                },
+            });
+            if member == "bob" {
+                events.push(Event {
+                    at_ms: at + 1600,
+                    platform: "telegram".into(),
+                    chat: "-200".into(),
+                    member: member.into(),
+                    kind: EventKind::Reply {
+                        in_reply_to: format!("b{d}"),
+                        intent: None,
+                        route: "answer".into(),
+                        answered: true,
+                        grounded: true,
+                        fallback: "none".into(),
+                        latency_ms: 3000.0,
+                        sources: Vec::new(),
+                        entities,
+                    },
+                });
+            }
+        }
         // Alice reacts to a post, then changes her mind (last set counts).
         for n in [3, 1] {
             events.push(Event {
@@ -90,8 +136,26 @@ fn with_private_chat(mut events: Vec<Event>) -> Vec<Event> {
             });
         }
     }
+    // Three more topics nobody could answer, before the retention cutoff below.
+    events.extend(gap_events(START_MS + 45 * DAY_MS));
     events.sort_by_key(|e| e.at_ms);
     events
+}
+
+/// `/gaps` and `/recommend` from the stored rows equal the same over `events`.
+fn assert_asked_rows_match(log: &EngagementLog, events: &[Event], when: &str) {
+    for since in [0, START_MS + 60 * DAY_MS] {
+        let stored = gap_groups_of(log.gaps_since(since).expect("gaps"));
+        let direct = gap_groups(events.iter().cloned(), since);
+        assert!(!direct.is_empty(), "{when}: the log has gaps");
+        assert_eq!(stored, direct, "{when}: gap groups since {since}");
+    }
+    let stored = Interactions::from_pairs(log.interactions().expect("interactions"));
+    assert_eq!(
+        stored.by_member,
+        Interactions::from_events(events.iter()).by_member,
+        "{when}: interactions"
+    );
 }
 
 #[test]
@@ -128,11 +192,20 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
         herald::engagement::post_engagement_of(events.iter())["p1"],
         "reactions as last set"
     );
+    assert_asked_rows_match(&log, &events, "folded in slices");
+    let refund = &gap_groups_of(log.gaps_since(0).expect("gaps"))[0];
+    assert_eq!((refund.count, refund.members), (56, 2), "{refund:?}");
+    let alice = log.interactions().expect("interactions");
+    assert_eq!(
+        alice.len(),
+        4 + 1,
+        "alice: refunds and three plans, bob: plan-1"
+    );
 
     // Alice asks to be forgotten.
     let chats = vec!["private:alice".to_string()];
     let (erased, _) = log.erase_member("alice", &chats).expect("erase");
-    assert_eq!(erased, 28 * 5);
+    assert_eq!(erased, 28 * 6);
     let left: Vec<Event> = log.events().collect();
     assert_eq!(left.len(), events.len() - erased);
     let stored = stored_report(&log, now, 30);
@@ -145,11 +218,12 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
         log.post_engagement().expect("engagement")["p1"],
         herald::engagement::post_engagement_of(left.iter())["p1"]
     );
+    assert_asked_rows_match(&log, &left, "after erasure");
     let rollups = _db.open_tree("rollups").expect("tree");
-    let alice_bits = {
-        let h = blake3::hash(b"alice");
-        h.as_bytes()[..8].to_vec()
-    };
+    // Her 64-bit member form, in either byte order (sets store it little-endian, keys
+    // big-endian).
+    let alice_le = blake3::hash(b"alice").as_bytes()[..8].to_vec();
+    let alice_be: Vec<u8> = alice_le.iter().rev().copied().collect();
     for kv in rollups.iter() {
         let (k, v) = kv.expect("row");
         assert!(
@@ -157,9 +231,18 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
             "a row keyed by Alice is left: {}",
             String::from_utf8_lossy(&k)
         );
+        for bits in [&alice_le, &alice_be] {
+            assert!(
+                !k.windows(8)
+                    .chain(v.windows(8))
+                    .any(|w| w == bits.as_slice()),
+                "Alice is still in a row: {}",
+                String::from_utf8_lossy(&k)
+            );
+        }
         assert!(
-            !v.windows(8).any(|w| w == alice_bits.as_slice()),
-            "Alice is still in a member set"
+            !String::from_utf8_lossy(&v).contains("where is the refund form?"),
+            "Alice's question is still stored"
         );
     }
 
@@ -182,6 +265,40 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
         best,
         herald::analytics::best_times(&left, chrono_tz::UTC, 1),
         "best times follow retention"
+    );
+    assert_asked_rows_match(&log, &left, "after retention");
+    assert!(log
+        .gaps_since(0)
+        .expect("gaps")
+        .iter()
+        .all(|g| g.at_ms >= START_MS + 50 * DAY_MS));
+}
+
+/// Rollups written before gap and interaction rows existed (no schema mark) are folded
+/// again from the log once, so `/gaps` does not lose the questions asked before an upgrade.
+#[test]
+fn rollups_of_an_older_schema_are_rebuilt_from_the_log() {
+    let events = with_private_chat(generate(2, 70).events);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (db, log) = open(dir.path());
+    log.append_all(&events).expect("append");
+    assert_eq!(log.catch_up().expect("fold"), events.len());
+    // What an older version left: buckets and posts, no gap or interaction rows, no mark.
+    let rollups = db.open_tree("rollups").expect("tree");
+    for kv in rollups.iter() {
+        let (k, _) = kv.expect("row");
+        if [b'g', b'i'].contains(&k[0]) || k.as_ref() == b"mschema" {
+            rollups.remove(k).expect("remove");
+        }
+    }
+    assert_eq!(log.catch_up().expect("fold"), events.len(), "folded again");
+    assert_eq!(log.catch_up().expect("fold"), 0, "once");
+    assert_asked_rows_match(&log, &events, "after the upgrade");
+    let now = START_MS + 70 * DAY_MS;
+    assert_eq!(
+        comparable(stored_report(&log, now, 30)),
+        comparable(build_report(&events, now, 30, chrono_tz::UTC)),
+        "counted once, not twice"
     );
 }
 

@@ -16,5 +16,5 @@ pub mod sentiment;
 
 pub use besttime::{best_times, best_times_of, HourStat};
 pub use forecast::{anomalies, daily_counts, holt_winters, Forecast};
-pub use gaps::{gap_groups, GapGroup};
+pub use gaps::{gap_groups, gap_groups_of, GapGroup};
 pub use report::{build as build_report, build_from as build_report_from, Report};

@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::engagement::{Event, EventKind};
+use crate::engagement::asked::{member_hex, Asked};
+use crate::engagement::rollup::member_bits;
+use crate::engagement::Event;
 
 /// Who touched what: member → the entities their questions were about.
 #[derive(Clone, Debug, Default)]
@@ -13,21 +15,25 @@ pub struct Interactions {
 }
 
 impl Interactions {
-    /// From the log: every answered question's entities count for the member who asked.
+    /// From the log: every answered question's entities count for the member who asked
+    /// (members keyed as in the stored rows, which `/recommend` reads).
     pub fn from_events<'a>(events: impl Iterator<Item = &'a Event>) -> Interactions {
+        Interactions::from_pairs(Asked::of(events).interaction_pairs())
+    }
+
+    /// From (member, entity) pairs, e.g. [`crate::engagement::EngagementLog::interactions`].
+    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Interactions {
         let mut out = Interactions::default();
-        for e in events {
-            if let EventKind::Reply { entities, .. } = &e.kind {
-                if entities.is_empty() {
-                    continue;
-                }
-                out.by_member
-                    .entry(e.member.clone())
-                    .or_default()
-                    .extend(entities.iter().cloned());
-            }
+        for (member, entity) in pairs {
+            out.by_member.entry(member).or_default().insert(entity);
         }
         out
+    }
+
+    /// What a member touched, by their pseudonym.
+    pub fn history(&self, member: &str) -> BTreeSet<String> {
+        let key = member_hex(member_bits(member));
+        self.by_member.get(&key).cloned().unwrap_or_default()
     }
 
     pub fn add(&mut self, member: &str, entity: &str) {

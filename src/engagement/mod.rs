@@ -1,8 +1,10 @@
 //! The engagement log: every message, reply, knowledge gap, flag and piece of feedback,
 //! appended to sled with a pseudonymous member id. Later analytics read it; its event type
 //! is kept small and stable. Events are stored in chunks ([`chunks`]) and folded into
-//! per-channel quarter hours ([`rollup`], kept in sled by [`stored`]) that reports read.
+//! per-channel quarter hours ([`rollup`], kept in sled by [`stored`]) that reports read,
+//! and into what members asked ([`asked`]) that `/gaps` and `/recommend` read.
 
+pub mod asked;
 pub mod chunks;
 pub mod rollup;
 mod stored;
@@ -474,18 +476,26 @@ fn scrubbed(kind: EventKind) -> EventKind {
     }
 }
 
-/// The log's hourly upkeep under `herald run`, now and every hour until shutdown: fold new
-/// events into the rollups (so a report has little left to do) and, with a retention, delete
-/// events older than it. Off the async workers: both read and write sled.
+/// How often `herald run` folds new events: a report or `/gaps` then folds at most this
+/// much in the handler that asked.
+const FOLD_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// Retention runs every this many folds (hourly).
+const PURGE_EVERY_FOLDS: u32 = 60;
+
+/// The log's upkeep under `herald run`, now and until shutdown: every minute fold new events
+/// into the rollups (so a report, `/gaps` or `/recommend` has little left to do) and, with
+/// a retention, hourly delete events older than it. Off the async workers: both read and
+/// write sled.
 pub async fn upkeep(
     log: EngagementLog,
     retention: Option<std::time::Duration>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    loop {
+    for round in 0u32.. {
         let log = log.clone();
+        let purge = retention.filter(|_| round.is_multiple_of(PURGE_EVERY_FOLDS));
         let done = tokio::task::spawn_blocking(move || {
-            if let Some(keep) = retention {
+            if let Some(keep) = purge {
                 let cutoff = now_ms().saturating_sub(keep.as_millis() as u64);
                 match log.purge_before(cutoff) {
                     Ok(0) => {}
@@ -505,7 +515,7 @@ pub async fn upkeep(
             tracing::error!(error = %e, "engagement log upkeep failed");
         }
         tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
+            _ = tokio::time::sleep(FOLD_EVERY) => {}
             _ = shutdown.wait_for(|s| *s) => return,
         }
     }

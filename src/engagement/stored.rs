@@ -4,15 +4,21 @@
 //!
 //! Keys: `b` + bucket (u32, big-endian) + platform + NUL + chat → [`codec::bucket`];
 //! `p` + post id → [`codec::post`]; `r` + chat + NUL + message id + NUL + member →
-//! [`codec::reaction`]; `mfolded` → the last chunk key folded (u64, big-endian).
+//! [`codec::reaction`]; `mfolded` → the last chunk key folded (u64, big-endian);
+//! `mschema` → [`SCHEMA`]; gap and interaction rows: see [`super::asked`].
 
 use std::collections::HashMap;
 
+use super::asked::Asked;
 use super::chunks::decode;
 use super::rollup::{bucket_of, codec, Bucket, BucketKey, PostRow, Rollup, BUCKET_MS};
 use super::{EngagementError, EngagementLog, Event};
 
 const FOLDED: &[u8] = b"mfolded";
+const SCHEMA_KEY: &[u8] = b"mschema";
+/// What the rows hold. Rollups written under another schema (or none: before gap and
+/// interaction rows) are dropped and folded again from the log, once.
+pub const SCHEMA: u32 = 2;
 /// Events folded before the rollups are written: bounds memory on a first fold of a big log.
 const SLICE_EVENTS: usize = 500_000;
 
@@ -50,7 +56,7 @@ fn prefixed(tag: u8, parts: &[&str]) -> Vec<u8> {
 
 impl EngagementLog {
     /// Fold every event logged since the last fold into the stored rollups. Returns how many
-    /// were folded. Cheap when little is new; `herald run` calls it hourly and every report
+    /// were folded. Cheap when little is new; `herald run` calls it every minute and every report
     /// calls it first.
     pub fn catch_up(&self) -> Result<usize, EngagementError> {
         let _guard = self.rollup_guard();
@@ -59,15 +65,18 @@ impl EngagementLog {
 
     pub(super) fn catch_up_locked(&self) -> Result<usize, EngagementError> {
         self.chunks.write_pending()?;
+        self.check_schema()?;
         let mut folded = self.folded()?;
         let mut total = 0;
         loop {
             let mut delta = Rollup::default();
+            let mut asked = Asked::default();
             let mut last = None;
             let mut n = 0;
             for (key, chunk) in self.chunks.after(folded) {
                 for e in decode(&chunk) {
                     delta.fold(&e);
+                    asked.fold(&e);
                     n += 1;
                 }
                 last = Some(key);
@@ -76,11 +85,28 @@ impl EngagementLog {
                 }
             }
             let Some(last) = last else { break };
-            self.merge(delta, last)?;
+            self.merge(delta, asked, last)?;
             folded = Some(last);
             total += n;
         }
         Ok(total)
+    }
+
+    /// Rollups from another schema are rebuilt: cleared here, folded again by the caller.
+    fn check_schema(&self) -> Result<(), EngagementError> {
+        let stored = self.rollups.get(SCHEMA_KEY).map_err(storage)?;
+        if stored.as_deref() == Some(&SCHEMA.to_be_bytes()[..]) {
+            return Ok(());
+        }
+        if !self.rollups.is_empty() {
+            tracing::info!("engagement log: rollups from an older version, folding the log again");
+        }
+        // Cleared before the schema is set: a crash in between clears again next time.
+        self.rollups.clear().map_err(storage)?;
+        self.rollups
+            .insert(SCHEMA_KEY, &SCHEMA.to_be_bytes()[..])
+            .map_err(storage)?;
+        Ok(())
     }
 
     fn folded(&self) -> Result<Option<u64>, EngagementError> {
@@ -92,8 +118,9 @@ impl EngagementLog {
     }
 
     /// Add a folded slice to the stored rows, with the new watermark, in one atomic batch.
-    fn merge(&self, delta: Rollup, last: u64) -> Result<(), EngagementError> {
+    fn merge(&self, delta: Rollup, asked: Asked, last: u64) -> Result<(), EngagementError> {
         let mut batch = sled::Batch::default();
+        self.merge_asked(&mut batch, asked)?;
         for (k, b) in delta.buckets {
             let key = bucket_key(&k);
             let mut stored = self.stored_bucket(&key)?.unwrap_or_default();
@@ -196,6 +223,7 @@ impl EngagementLog {
             r.unfold(e);
         }
         let mut batch = sled::Batch::default();
+        self.subtract_asked(&mut batch, removed)?;
         for (k, b) in &r.buckets {
             let private = private_chats.contains(&k.2);
             if b.is_empty() || private {
@@ -239,6 +267,8 @@ impl EngagementLog {
     ) -> Result<(), EngagementError> {
         debug_assert_eq!(cutoff_ms % BUCKET_MS, 0);
         let mut batch = sled::Batch::default();
+        self.subtract_asked(&mut batch, removed)?;
+        self.purge_gap_rows(&mut batch, cutoff_ms)?;
         let end = bucket_key(&(bucket_of(cutoff_ms), String::new(), String::new()));
         for kv in self.rollups.range(b"b".to_vec()..end[..5].to_vec()) {
             batch.remove(kv.map_err(storage)?.0);

@@ -62,14 +62,18 @@ impl Posts {
             PostCommand::Queue => Ok(self.queue()),
             PostCommand::Cancel(id) => self.cancel(id),
             PostCommand::Posted(n) => Ok(self.posted(n, ctx)),
-            PostCommand::Gaps(period) => period_days(period).map(|days| {
+            PostCommand::Gaps(period) => period_days(period).and_then(|days| {
                 let since =
                     (ctx.now.timestamp_millis().max(0) as u64).saturating_sub(days * 86_400_000);
-                let groups = crate::analytics::gap_groups(ctx.log.events(), since);
-                format!(
+                let rows = ctx.log.gaps_since(since).map_err(|e| {
+                    tracing::error!(error = %e, "gaps: rows not read");
+                    "Sorry, the data folder could not be read.".to_string()
+                })?;
+                let groups = crate::analytics::gap_groups_of(rows);
+                Ok(format!(
                     "Last {days} days. {}",
                     crate::analytics::gaps::render(&groups, 10)
-                )
+                ))
             }),
             PostCommand::Report(period) => self.report(period, ctx).map(|(text, _)| text),
             PostCommand::BestTime => match ctx.log.rollup(0, 0) {
