@@ -21,7 +21,7 @@ use crate::privacy::{Erased, Export};
 
 /// The route of `/forgetme`'s reply: neither logged nor remembered.
 pub const PRIVACY_ROUTE: &str = "privacy";
-use crate::router::{self, Command, IntentClassifier, PostCommand, Routed};
+use crate::router::{self, Command, IntentClassifier, ManagerCommand, Routed};
 
 /// The reply to one message: the shape of `herald ask --json`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -390,7 +390,7 @@ impl Bot {
                 r.route = PRIVACY_ROUTE.into();
                 r
             }
-            Command::Post(cmd) if !msg.manager => {
+            Command::Manager(cmd) if !msg.manager => {
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
                 r.reply = self
                     .prompts
@@ -398,7 +398,7 @@ impl Bot {
                 r.route = "manage".into();
                 r
             }
-            Command::Post(cmd) => {
+            Command::Manager(cmd) => {
                 let ctx = crate::posts::commands::CommandContext {
                     llm: self.llm.as_ref(),
                     prompts: &self.prompts,
@@ -410,7 +410,7 @@ impl Bot {
                 };
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
                 match &cmd {
-                    PostCommand::Report(period) => match self.posts.report(period, &ctx) {
+                    ManagerCommand::Report(period) => match self.posts.report(period, &ctx) {
                         Ok((text, images)) => {
                             r.reply = text;
                             r.images = images;
@@ -809,7 +809,7 @@ fn command_name(cmd: &Command) -> &str {
         Command::Recommend(_) => "recommend",
         Command::Forget => "forget",
         Command::ForgetMe => "forgetme",
-        Command::Post(p) => p.name(),
+        Command::Manager(p) => p.name(),
         Command::Unknown(n) => n,
     }
 }

@@ -235,6 +235,7 @@ impl Worker {
             in_reply_to: Some(msg.message_id.clone()),
             route: reply.route.clone(),
             sources: reply.citations.iter().map(|c| c.source.clone()).collect(),
+            entities: reply.entities.clone(),
             post: None,
         };
         let out = Outgoing {

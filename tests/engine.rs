@@ -243,6 +243,27 @@ async fn ratings_and_reactions_are_linked_to_the_cited_knowledge() {
         })
         .collect();
     assert_eq!(ratings, vec![(false, cited.clone())]);
+    // The rating also carries what the answer was about (a 👍 on it feeds /recommend).
+    let answered: Vec<&Vec<String>> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Reply {
+                in_reply_to,
+                entities,
+                ..
+            } if in_reply_to == "q1" => Some(entities),
+            _ => None,
+        })
+        .collect();
+    let rated: Vec<&Vec<String>> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Rating { entities, .. } => Some(entities),
+            _ => None,
+        })
+        .collect();
+    assert!(!answered[0].is_empty(), "the answer is about the Huila");
+    assert_eq!(rated, answered);
     let reactions: Vec<_> = events
         .iter()
         .filter_map(|e| match &e.kind {

@@ -14,7 +14,7 @@ use herald::knowledge::Graph;
 use herald::llm::{GenerateRequest, Generation, LlmBackend, LlmError};
 use herald::posts::commands::CommandContext;
 use herald::posts::{Delivery, Post, Posts, Schedule, Scheduler};
-use herald::router::PostCommand;
+use herald::router::ManagerCommand;
 use herald_platform::{
     Capabilities, ChatRef, Inbound, Outgoing, Platform, PlatformError, PlatformKind, Sent,
 };
@@ -185,7 +185,7 @@ impl World {
         )
     }
 
-    async fn cmd(&self, cmd: PostCommand, now: DateTime<Utc>) -> String {
+    async fn cmd(&self, cmd: ManagerCommand, now: DateTime<Utc>) -> String {
         let ctx = CommandContext {
             llm: &NoModel,
             prompts: &self.prompts,
@@ -214,16 +214,16 @@ impl World {
         };
         self.posts.store().put(&post).expect("put");
         let r = self
-            .cmd(PostCommand::Edit(format!("{id} {text}")), now)
+            .cmd(ManagerCommand::Edit(format!("{id} {text}")), now)
             .await;
         assert!(r.starts_with(&format!("Edited {id}")), "{r}");
-        let r = self.cmd(PostCommand::Approve(id.clone()), now).await;
+        let r = self.cmd(ManagerCommand::Approve(id.clone()), now).await;
         assert!(r.starts_with(&format!("Approved {id}")), "{r}");
         id
     }
 
     async fn schedule(&self, args: &str, now: DateTime<Utc>) -> String {
-        self.cmd(PostCommand::Schedule(args.into()), now).await
+        self.cmd(ManagerCommand::Schedule(args.into()), now).await
     }
 
     fn news(&self) -> Vec<String> {
@@ -261,7 +261,7 @@ async fn a_one_off_post_goes_out_once_at_its_time_to_every_target() {
     assert_eq!(w.chat(), vec!["The Huila roast is back this week."]);
     // Sends carry a stable key; the report target got nothing.
     assert!(w.telegram.texts("-100900").is_empty());
-    let queue = w.cmd(PostCommand::Queue, due).await;
+    let queue = w.cmd(ManagerCommand::Queue, due).await;
     assert_eq!(queue, "Nothing is scheduled.");
 }
 
@@ -275,7 +275,7 @@ async fn relative_times_and_default_targets() {
     let r = w.schedule(&format!("{id} in 2h"), now).await;
     // No targets named: every target but the report channel.
     assert!(r.contains("to chat, news"), "{r}");
-    let queue = w.cmd(PostCommand::Queue, now).await;
+    let queue = w.cmd(ManagerCommand::Queue, now).await;
     assert!(
         queue.contains(&format!("{id} — Sat 2026-11-28 15:00 CET → chat, news")),
         "{queue}"
@@ -476,7 +476,7 @@ async fn cancel_stops_a_scheduled_post() {
     let now = utc(NOW);
     let id = w.approved("Tasting tonight!", now).await;
     w.schedule(&format!("{id} in 1h news"), now).await;
-    let r = w.cmd(PostCommand::Cancel(id.clone()), now).await;
+    let r = w.cmd(ManagerCommand::Cancel(id.clone()), now).await;
     assert_eq!(r, format!("Cancelled {id}; it will not be published."));
     w.scheduler()
         .tick(now + Duration::hours(2))
@@ -573,27 +573,27 @@ async fn bad_input_gets_a_clear_reply_and_stores_nothing() {
     // Other commands: unknown ids, missing arguments, bad variant numbers.
     for (cmd, expect) in [
         (
-            PostCommand::Edit("p404 new text".into()),
+            ManagerCommand::Edit("p404 new text".into()),
             "There is no post p404",
         ),
-        (PostCommand::Edit(id.clone()), "Usage: /edit <id> <text>"),
+        (ManagerCommand::Edit(id.clone()), "Usage: /edit <id> <text>"),
         (
-            PostCommand::Approve(format!("{id} seven")),
+            ManagerCommand::Approve(format!("{id} seven")),
             "is not a variant number",
         ),
         (
-            PostCommand::Approve(format!("{id} 4")),
+            ManagerCommand::Approve(format!("{id} 4")),
             "has variants 1 to 0",
         ),
-        (PostCommand::Cancel("".into()), "Which post?"),
-        (PostCommand::Draft("  ".into()), "Usage: /draft <brief>"),
+        (ManagerCommand::Cancel("".into()), "Which post?"),
+        (ManagerCommand::Draft("  ".into()), "Usage: /draft <brief>"),
     ] {
         let r = w.cmd(cmd.clone(), now).await;
         assert!(r.contains(expect), "{cmd:?}: {r}");
     }
     // Editing a scheduled post is refused until it is cancelled.
     let r = w
-        .cmd(PostCommand::Edit(format!("{id3} shorter")), now)
+        .cmd(ManagerCommand::Edit(format!("{id3} shorter")), now)
         .await;
     assert!(r.contains("is scheduled; /cancel"), "{r}");
 }
@@ -627,7 +627,7 @@ async fn posted_lists_engagement_and_the_judge() {
     }
     let e = w.log.post_engagement().expect("engagement");
     assert_eq!(e[&id].reactions, 3);
-    let r = w.cmd(PostCommand::Posted(String::new()), now).await;
+    let r = w.cmd(ManagerCommand::Posted(String::new()), now).await;
     assert!(
         r.contains(&format!("{id} — What is your favourite roast?")),
         "{r}"

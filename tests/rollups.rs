@@ -120,6 +120,22 @@ fn with_private_chat(mut events: Vec<Event>) -> Vec<Event> {
                 });
             }
         }
+        // Bob likes an answer about plan-2 (an interaction), not one about plan-0 (none).
+        for (positive, entity) in [(true, "plan-2"), (false, "plan-0")] {
+            events.push(Event {
+                at_ms: at + 1700,
+                platform: "telegram".into(),
+                chat: "-200".into(),
+                member: "bob".into(),
+                kind: EventKind::Rating {
+                    message_id: format!("a{d}"),
+                    positive,
+                    sources: Vec::new(),
+                    route: "answer".into(),
+                    entities: vec![entity.into()],
+                },
+            });
+        }
         // Alice reacts to a post, then changes her mind (last set counts).
         for n in [3, 1] {
             events.push(Event {
@@ -195,11 +211,12 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
     assert_asked_rows_match(&log, &events, "folded in slices");
     let refund = &gap_groups_of(log.gaps_since(0).expect("gaps"))[0];
     assert_eq!((refund.count, refund.members), (56, 2), "{refund:?}");
-    let alice = log.interactions().expect("interactions");
+    let pairs = Interactions::from_pairs(log.interactions().expect("interactions"));
+    assert_eq!(pairs.history("alice").len(), 4, "refunds and three plans");
     assert_eq!(
-        alice.len(),
-        4 + 1,
-        "alice: refunds and three plans, bob: plan-1"
+        pairs.history("bob").into_iter().collect::<Vec<_>>(),
+        ["plan-1", "plan-2"],
+        "asked about plan-1, liked an answer about plan-2, disliked one about plan-0"
     );
 
     // Alice asks to be forgotten.

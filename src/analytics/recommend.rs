@@ -1,5 +1,5 @@
 //! Recommendations by item-based collaborative filtering over member × entity interactions
-//! (the entities of the questions members asked), with popularity for members the log
+//! (the entities of the answers members got, or rated 👍), with popularity for members the log
 //! knows nothing about yet. Every pick comes with the one-line reason it was made.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -15,8 +15,9 @@ pub struct Interactions {
 }
 
 impl Interactions {
-    /// From the log: every answered question's entities count for the member who asked
-    /// (members keyed as in the stored rows, which `/recommend` reads).
+    /// From the log: every answer's entities count for the member who asked, and a 👍 on an
+    /// answer for the member who pressed it (members keyed as in the stored rows, which
+    /// `/recommend` reads).
     pub fn from_events<'a>(events: impl Iterator<Item = &'a Event>) -> Interactions {
         Interactions::from_pairs(Asked::of(events).interaction_pairs())
     }

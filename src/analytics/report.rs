@@ -116,7 +116,7 @@ pub fn build_from(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
     for ((bucket, platform, chat), b) in &rollup.buckets {
         let at = *bucket as u64 * BUCKET_MS;
         let slot = if (start..end_ms).contains(&at) {
-            let day = bounds.partition_point(|d| *d <= at).saturating_sub(1);
+            let day = day_index(&bounds, at);
             if let Some(d) = daily.get_mut(day) {
                 *d += b.messages as f64;
             }
@@ -212,6 +212,11 @@ pub fn day_bounds(start_ms: u64, days: usize, tz: Tz) -> Vec<u64> {
         .collect()
 }
 
+/// Which of the local days starting at `bounds` (see [`day_bounds`]) `at_ms` falls on.
+fn day_index(bounds: &[u64], at_ms: u64) -> usize {
+    bounds.partition_point(|d| *d <= at_ms).saturating_sub(1)
+}
+
 /// Per-day sums of one bucket number over `days` local days from `start_ms`, all channels.
 pub fn daily_from(
     rollup: &Rollup,
@@ -231,7 +236,7 @@ pub fn daily_from(
         if at < start_ms || at >= end {
             continue;
         }
-        let day = bounds.partition_point(|d| *d <= at).saturating_sub(1);
+        let day = day_index(&bounds, at);
         if let Some(d) = out.get_mut(day) {
             *d += count(b) as f64;
         }

@@ -1,10 +1,11 @@
 //! What members asked, folded from the events: the questions the bot could not answer
-//! (gap rows) and the entities of the questions it did answer (interaction rows), so
+//! (gap rows) and the entities of the answers they got or rated 👍 (interaction rows), so
 //! `/gaps`, `herald kb gaps` and `/recommend` read a few rows instead of the whole log.
 //!
 //! Keys in the `rollups` tree: `g` + time (u64) + member (u64) + question hash (u64), all
 //! big-endian, so a period is one range → times asked (u32) + the question as logged;
-//! `i` + member (u64, big-endian) + entity id → answers naming the entity (u64).
+//! `i` + member (u64, big-endian) + entity id → answers naming the entity plus 👍 on
+//! answers naming it (u64).
 
 use std::collections::BTreeMap;
 
@@ -53,7 +54,13 @@ impl Asked {
                     .or_insert_with(|| (0, question.clone()))
                     .0 += 1;
             }
-            EventKind::Reply { entities, .. } => {
+            // What they asked about, and what they liked in an answer.
+            EventKind::Reply { entities, .. }
+            | EventKind::Rating {
+                positive: true,
+                entities,
+                ..
+            } => {
                 let member = member_bits(&e.member);
                 for entity in entities {
                     *self

@@ -77,6 +77,10 @@ pub enum EventKind {
         /// What the rated answer cited, so feedback can be traced to knowledge.
         sources: Vec<String>,
         route: String,
+        /// The entities the rated answer was about: a 👍 counts as the member liking them
+        /// (what `/recommend` learns from). Empty in logs from before it was kept.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        entities: Vec<String>,
     },
     /// A member's reactions on one of the bot's messages, as now set.
     Reaction {
@@ -113,6 +117,9 @@ pub struct SentInfo {
     pub in_reply_to: Option<String>,
     pub route: String,
     pub sources: Vec<String>,
+    /// The entities the answer was about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<String>,
     /// The post this message published, if it was one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub post: Option<String>,
@@ -270,6 +277,7 @@ impl EngagementLog {
                         positive: *positive,
                         sources: info.sources,
                         route: info.route,
+                        entities: info.entities,
                     },
                 )
             }

@@ -8,7 +8,7 @@ use crate::dialogue::Prompts;
 use crate::engagement::EngagementLog;
 use crate::knowledge::Graph;
 use crate::llm::LlmBackend;
-use crate::router::PostCommand;
+use crate::router::ManagerCommand;
 
 use super::draft::{self, facts_for, DraftInput};
 use super::judge::{Example, Features, Judge};
@@ -53,16 +53,16 @@ impl Posts {
         &self.setup
     }
 
-    pub async fn handle(&self, cmd: &PostCommand, ctx: &CommandContext<'_>) -> String {
+    pub async fn handle(&self, cmd: &ManagerCommand, ctx: &CommandContext<'_>) -> String {
         let result = match cmd {
-            PostCommand::Draft(brief) => self.draft(brief, ctx).await,
-            PostCommand::Edit(args) => self.edit(args, ctx),
-            PostCommand::Approve(args) => self.approve(args),
-            PostCommand::Schedule(args) => self.schedule(args, ctx.now),
-            PostCommand::Queue => Ok(self.queue()),
-            PostCommand::Cancel(id) => self.cancel(id),
-            PostCommand::Posted(n) => Ok(self.posted(n, ctx)),
-            PostCommand::Gaps(period) => period_days(period).and_then(|days| {
+            ManagerCommand::Draft(brief) => self.draft(brief, ctx).await,
+            ManagerCommand::Edit(args) => self.edit(args, ctx),
+            ManagerCommand::Approve(args) => self.approve(args),
+            ManagerCommand::Schedule(args) => self.schedule(args, ctx.now),
+            ManagerCommand::Queue => Ok(self.queue()),
+            ManagerCommand::Cancel(id) => self.cancel(id),
+            ManagerCommand::Posted(n) => Ok(self.posted(n, ctx)),
+            ManagerCommand::Gaps(period) => period_days(period).and_then(|days| {
                 let since =
                     (ctx.now.timestamp_millis().max(0) as u64).saturating_sub(days * 86_400_000);
                 let rows = ctx.log.gaps_since(since).map_err(|e| {
@@ -75,8 +75,8 @@ impl Posts {
                     crate::analytics::gaps::render(&groups, 10)
                 ))
             }),
-            PostCommand::Report(period) => self.report(period, ctx).map(|(text, _)| text),
-            PostCommand::BestTime => match ctx.log.rollup(0, 0) {
+            ManagerCommand::Report(period) => self.report(period, ctx).map(|(text, _)| text),
+            ManagerCommand::BestTime => match ctx.log.rollup(0, 0) {
                 Ok(r) => {
                     let stats = crate::analytics::best_times_of(&r.published(), self.setup.tz, 2);
                     Ok(crate::analytics::besttime::render(&stats, self.setup.tz, 5))

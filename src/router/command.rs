@@ -100,7 +100,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// The managers' commands: posts and what the log says (arguments as typed).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PostCommand {
+pub enum ManagerCommand {
     Draft(String),
     Edit(String),
     Approve(String),
@@ -113,19 +113,19 @@ pub enum PostCommand {
     BestTime,
 }
 
-impl PostCommand {
+impl ManagerCommand {
     pub fn name(&self) -> &'static str {
         match self {
-            PostCommand::Draft(_) => "draft",
-            PostCommand::Edit(_) => "edit",
-            PostCommand::Approve(_) => "approve",
-            PostCommand::Schedule(_) => "schedule",
-            PostCommand::Queue => "queue",
-            PostCommand::Cancel(_) => "cancel",
-            PostCommand::Posted(_) => "posted",
-            PostCommand::Report(_) => "report",
-            PostCommand::Gaps(_) => "gaps",
-            PostCommand::BestTime => "besttime",
+            ManagerCommand::Draft(_) => "draft",
+            ManagerCommand::Edit(_) => "edit",
+            ManagerCommand::Approve(_) => "approve",
+            ManagerCommand::Schedule(_) => "schedule",
+            ManagerCommand::Queue => "queue",
+            ManagerCommand::Cancel(_) => "cancel",
+            ManagerCommand::Posted(_) => "posted",
+            ManagerCommand::Report(_) => "report",
+            ManagerCommand::Gaps(_) => "gaps",
+            ManagerCommand::BestTime => "besttime",
         }
     }
 }
@@ -141,7 +141,7 @@ pub enum Command {
     /// Erase everything stored about the member.
     ForgetMe,
     /// A manager command; members are refused.
-    Post(PostCommand),
+    Manager(ManagerCommand),
     /// A command this bot does not have; the reply says so and points at /help.
     Unknown(String),
 }
@@ -175,16 +175,16 @@ pub fn parse_command(text: &str, bot_names: &[String]) -> Option<Command> {
         "recommend" => Command::Recommend(args),
         "forget" => Command::Forget,
         "forgetme" => Command::ForgetMe,
-        "draft" => Command::Post(PostCommand::Draft(args)),
-        "edit" => Command::Post(PostCommand::Edit(args)),
-        "approve" => Command::Post(PostCommand::Approve(args)),
-        "schedule" => Command::Post(PostCommand::Schedule(args)),
-        "queue" => Command::Post(PostCommand::Queue),
-        "cancel" => Command::Post(PostCommand::Cancel(args)),
-        "posted" => Command::Post(PostCommand::Posted(args)),
-        "report" => Command::Post(PostCommand::Report(args)),
-        "gaps" => Command::Post(PostCommand::Gaps(args)),
-        "besttime" => Command::Post(PostCommand::BestTime),
+        "draft" => Command::Manager(ManagerCommand::Draft(args)),
+        "edit" => Command::Manager(ManagerCommand::Edit(args)),
+        "approve" => Command::Manager(ManagerCommand::Approve(args)),
+        "schedule" => Command::Manager(ManagerCommand::Schedule(args)),
+        "queue" => Command::Manager(ManagerCommand::Queue),
+        "cancel" => Command::Manager(ManagerCommand::Cancel(args)),
+        "posted" => Command::Manager(ManagerCommand::Posted(args)),
+        "report" => Command::Manager(ManagerCommand::Report(args)),
+        "gaps" => Command::Manager(ManagerCommand::Gaps(args)),
+        "besttime" => Command::Manager(ManagerCommand::BestTime),
         other => Command::Unknown(other.to_string()),
     })
 }

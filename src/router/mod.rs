@@ -5,7 +5,7 @@ mod classifier;
 mod command;
 
 pub use classifier::{Classification, IntentClassifier};
-pub use command::{help_text, parse_command, Command, CommandSpec, PostCommand, COMMANDS};
+pub use command::{help_text, parse_command, Command, CommandSpec, ManagerCommand, COMMANDS};
 
 use crate::knowledge::Route;
 

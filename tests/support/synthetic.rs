@@ -103,6 +103,7 @@ pub fn generate(seed: u64, days: usize) -> Synthetic {
                             positive: i % 36 != 0,
                             sources: Vec::new(),
                             route: "answer".into(),
+                            entities: Vec::new(),
                         },
                     ));
                 }
