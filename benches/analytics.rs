@@ -4,15 +4,21 @@
 //! log; and the analyses over a synthetic log: best times,
 //! gap groups, daily series and the Holt-Winters fit.
 
+// Shared helpers are `pub` for this benchmark, not for another crate.
+#![allow(unreachable_pub)]
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
+use herald::analytics::besttime::best_times;
+use herald::analytics::gaps::gap_groups;
 use herald::analytics::recommend::{Interactions, Recommender};
-use herald::analytics::{best_times_of, daily_counts, gap_groups, gap_groups_of, holt_winters};
+use herald::analytics::{daily_counts, holt_winters};
+use herald::engagement::asked::Asked;
 use herald::engagement::{EngagementLog, Event, EventKind};
 
-#[path = "../tests/support/synthetic.rs"]
+#[path = "../tests/e2e/support/synthetic.rs"]
 #[allow(dead_code)]
 mod synthetic;
 
@@ -136,7 +142,7 @@ fn bench(c: &mut Criterion) {
         let mut messages = 0;
         for _ in 0..runs {
             let rollup = log.rollup(from, to).expect("rollup");
-            let r = herald::analytics::build_report_from(&rollup, end, 30, chrono_tz::UTC);
+            let r = herald::analytics::report::build(&rollup, end, 30, chrono_tz::UTC);
             messages = r.overall.current.messages;
         }
         let report = t.elapsed() / runs;
@@ -145,7 +151,7 @@ fn bench(c: &mut Criterion) {
         let t = Instant::now();
         let mut groups = 0;
         for _ in 0..runs {
-            groups = gap_groups_of(log.gaps_since(from).expect("gaps")).len();
+            groups = gap_groups(log.gaps_since(from).expect("gaps")).len();
         }
         let gaps = t.elapsed() / runs;
         assert_eq!(groups, 3, "six wordings of three topics");
@@ -192,10 +198,10 @@ fn bench(c: &mut Criterion) {
         b.iter(|| herald::engagement::Rollup::of(&s.events))
     });
     g.bench_function("best times from the rollups, one year", |b| {
-        b.iter(|| best_times_of(&year.published(), chrono_tz::UTC, 2))
+        b.iter(|| best_times(&year.published(), chrono_tz::UTC, 2))
     });
     g.bench_function("gap groups, 16 questions", |b| {
-        b.iter(|| gap_groups(synthetic::gap_events(0).into_iter(), 0))
+        b.iter(|| gap_groups(Asked::of(synthetic::gap_events(0)).gap_rows()))
     });
     g.bench_function("daily series + Holt-Winters, one year", |b| {
         b.iter(|| {

@@ -2,6 +2,9 @@
 //! a bare llama-cpp-2 decode loop on the same model, threads and prompt, in the same run;
 //! and time to first token with and without the shared-prefix KV cache.
 
+// Shared helpers are `pub` for this benchmark, not for another crate.
+#![allow(unreachable_pub)]
+
 use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -6,6 +6,9 @@
 //! start_arcadedb; cargo bench --bench graph_db; stop_arcadedb` (the same variables as the
 //! tests: HERALD_TEST_BOLT_URI, HERALD_TEST_BOLT_PASSWORD, HERALD_TEST_BOLT_DB).
 
+// Shared helpers are `pub` for this benchmark, not for another crate.
+#![allow(unreachable_pub)]
+
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};

@@ -3,6 +3,9 @@
 //! backend pointed at a second herald. Baseline in the same run: the bot called directly
 //! (`Bot::handle`, no HTTP), so the ratio is what the API layer costs.
 
+// Shared helpers are `pub` for this benchmark, not for another crate.
+#![allow(unreachable_pub)]
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -14,7 +17,7 @@ use herald::config::HttpConfig;
 use herald::http::{router, HttpState};
 use herald::knowledge::SledKnowledge;
 use herald::llm::{LlamaBackend, LlamaOptions, LlmBackend, OpenAiBackend, OpenAiOptions};
-use herald::{Bot, Config, Incoming};
+use herald::{App, Bot, Config, Incoming};
 use herald_platform::{ChatRef, PlatformKind};
 
 const QUESTION: &str = "how much is the huila?";
@@ -23,7 +26,7 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn bot(llm: Arc<dyn LlmBackend>, data: &tempfile::TempDir) -> Arc<Bot> {
+fn bot(llm: Arc<dyn LlmBackend>, data: &tempfile::TempDir) -> App {
     let mut c = Config::default();
     c.knowledge.dir = repo().join("knowledge");
     c.data.dir = data.path().to_path_buf();
@@ -33,7 +36,7 @@ fn bot(llm: Arc<dyn LlmBackend>, data: &tempfile::TempDir) -> Arc<Bot> {
     c.dialogue.memory_turns = 0;
     let db = herald::data::open_data(data.path()).expect("data");
     let (store, _) = SledKnowledge::open(&db, c.knowledge.dir.clone()).expect("pack");
-    Arc::new(Bot::new(c, &db, Arc::new(store), llm).expect("bot"))
+    App::assemble(&c, db, Arc::new(store), llm).expect("bot")
 }
 
 fn local_model() -> Arc<dyn LlmBackend> {
@@ -50,12 +53,15 @@ fn local_model() -> Arc<dyn LlmBackend> {
 }
 
 /// Serve `bot` on a loopback port; returns the API base.
-async fn serve(bot: Arc<Bot>) -> String {
+async fn serve(app: &App) -> String {
     let config = HttpConfig {
         rate_per_minute: 0,
         ..HttpConfig::default()
     };
-    let app = router(HttpState::new(bot, &config), config.max_body_bytes);
+    let app = router(
+        HttpState::new(app.http_parts(), &config),
+        config.max_body_bytes,
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -125,7 +131,8 @@ fn http(c: &mut Criterion) {
         tempfile::tempdir().expect("tmp"),
     );
     let local = bot(local_model(), &da);
-    let base = rt.block_on(serve(local.clone()));
+    let base = rt.block_on(serve(&local));
+    let local = local.bot.clone();
     // A second herald whose model is the first herald's API.
     let relay_llm: Arc<dyn LlmBackend> = Arc::new(OpenAiBackend::new(OpenAiOptions {
         base_url: base.clone(),
@@ -134,7 +141,7 @@ fn http(c: &mut Criterion) {
         ..OpenAiOptions::default()
     }));
     let relay = bot(relay_llm, &db_);
-    let relay_base = rt.block_on(serve(relay));
+    let relay_base = rt.block_on(serve(&relay));
     let client = reqwest::Client::new();
 
     let mut g = c.benchmark_group("chat_completions");

@@ -3,6 +3,9 @@
 //! publishing throughput through the real Telegram adapter against the fake Bot API server
 //! (against the same adapter sending directly, to show the cost of exactly-once records).
 
+// Shared helpers are `pub` for this benchmark, not for another crate.
+#![allow(unreachable_pub)]
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,11 +18,11 @@ use herald::posts::{Post, PostStore, PostsSetup, Schedule, Scheduler};
 use herald_platform::{ChatRef, MemoryState, Outgoing, Platform, PlatformKind};
 use herald_telegram::{SendLimits, TelegramAdapter, TelegramOptions};
 
-#[path = "../tests/support/multipart.rs"]
+#[path = "../tests/e2e/support/multipart.rs"]
 #[allow(dead_code)]
 mod multipart;
 
-#[path = "../tests/support/fake_telegram.rs"]
+#[path = "../tests/e2e/support/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
 

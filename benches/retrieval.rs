@@ -2,15 +2,18 @@
 //! route + link + retrieve + prompt render per question (p50/p99, against a naive
 //! substring linker in the same run), cold load time, and reload after a one-file change.
 
+// Shared helpers are `pub` for this benchmark, not for another crate.
+#![allow(unreachable_pub)]
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
 use herald::dialogue::Prompts;
-use herald::knowledge::text::normalize;
 use herald::knowledge::{retrieve, Graph, PackLoader, RetrieveOptions};
 use herald::router::{route, IntentClassifier};
+use herald::text::normalize;
 
 mod support;
 use support::{generate, percentile, questions};

@@ -7,11 +7,23 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
     #[error("data folder {path} is in use by another herald process (sled holds a lock on it); stop that process or pass another --data folder")]
-    InUse { path: String },
-    #[error("data folder {path} is not writable ({reason}); check its permissions and free space, or pass another --data folder")]
-    NotWritable { path: String, reason: String },
-    #[error("data folder {path} could not be opened: {reason}")]
-    Open { path: String, reason: String },
+    InUse {
+        path: String,
+        #[source]
+        source: sled::Error,
+    },
+    #[error("data folder {path} is not writable; check its permissions and free space, or pass another --data folder")]
+    NotWritable {
+        path: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    #[error("data folder {path} could not be opened")]
+    Open {
+        path: String,
+        #[source]
+        source: sled::Error,
+    },
 }
 
 /// Open (creating when needed) the sled database in `dir`.
@@ -20,7 +32,7 @@ pub fn open_data(dir: &Path) -> Result<sled::Db, DataError> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         return Err(DataError::NotWritable {
             path,
-            reason: e.to_string(),
+            source: Box::new(e),
         });
     }
     // sled opens a read-only folder and only fails on its first flush; find out now.
@@ -28,25 +40,27 @@ pub fn open_data(dir: &Path) -> Result<sled::Db, DataError> {
     if let Err(e) = std::fs::write(&probe, b"ok") {
         return Err(DataError::NotWritable {
             path,
-            reason: e.to_string(),
+            source: Box::new(e),
         });
     }
     let _ = std::fs::remove_file(&probe);
-    sled::Config::new().path(dir).open().map_err(|e| {
-        let reason = e.to_string();
-        let lower = reason.to_lowercase();
+    sled::Config::new().path(dir).open().map_err(|source| {
+        let lower = source.to_string().to_lowercase();
         if lower.contains("lock")
             || lower.contains("resource temporarily unavailable")
             || lower.contains("would block")
         {
-            DataError::InUse { path }
+            DataError::InUse { path, source }
         } else if lower.contains("read-only")
             || lower.contains("permission")
             || lower.contains("no space")
         {
-            DataError::NotWritable { path, reason }
+            DataError::NotWritable {
+                path,
+                source: Box::new(source),
+            }
         } else {
-            DataError::Open { path, reason }
+            DataError::Open { path, source }
         }
     })
 }
@@ -61,9 +75,9 @@ impl SledState {
     pub fn open(db: &sled::Db) -> Result<SledState, DataError> {
         db.open_tree("adapter_state")
             .map(|tree| SledState { tree })
-            .map_err(|e| DataError::Open {
+            .map_err(|source| DataError::Open {
                 path: "adapter_state".into(),
-                reason: e.to_string(),
+                source,
             })
     }
 }

@@ -1,6 +1,7 @@
 //! The engine: adapters feed one bounded channel; each conversation is handled in order
 //! on its own task (so a follow-up sees the previous turn), conversations run concurrently
-//! up to a cap, and replies go back through the adapter they came from.
+//! up to a cap, and replies go back through the adapter they came from. Ratings, reactions
+//! and joins go to the engagement log, and so do the ids of the messages each reply became.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -13,9 +14,8 @@ use herald_platform::{
     ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformError, PlatformKind,
 };
 
-use crate::bot::Bot;
-use crate::engagement::SentInfo;
-use crate::knowledge::{fingerprint, KnowledgeError};
+use crate::bot::{Bot, PRIVACY_ROUTE};
+use crate::engagement::{EngagementLog, SentInfo};
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -25,8 +25,6 @@ pub struct EngineOptions {
     /// Stop once every adapter's source has ended and the replies are sent (`herald chat`);
     /// otherwise run until shutdown (`herald run`).
     pub stop_when_sources_end: bool,
-    /// Watch the knowledge folder and reload on change, this often.
-    pub reload_every: Option<Duration>,
     /// Show "typing…" when an answer takes longer than this, refreshed while it is made.
     pub typing_after: Duration,
 }
@@ -37,7 +35,6 @@ impl Default for EngineOptions {
             concurrency: 4,
             queue: 256,
             stop_when_sources_end: false,
-            reload_every: None,
             typing_after: Duration::from_millis(300),
         }
     }
@@ -48,6 +45,7 @@ impl Default for EngineOptions {
 /// returned, after the messages already received are answered.
 pub async fn run(
     bot: Arc<Bot>,
+    log: EngagementLog,
     adapters: Vec<Arc<dyn Platform>>,
     opts: EngineOptions,
     mut shutdown: watch::Receiver<bool>,
@@ -62,18 +60,16 @@ pub async fn run(
         listeners.spawn(async move {
             let result = adapter.listen(tx, stop).await;
             if let Err(e) = &result {
-                tracing::error!(platform = %adapter.kind(), error = %e, "adapter stopped");
+                tracing::error!(platform = %adapter.kind(), error = %crate::text::chain(&e), "adapter stopped");
             }
             result
         });
     }
     drop(tx);
-    if let Some(every) = opts.reload_every {
-        tokio::spawn(watch_knowledge(bot.clone(), every, shutdown.clone()));
-    }
 
     let mut dispatch = Dispatcher {
-        bot: bot.clone(),
+        bot,
+        log: log.clone(),
         adapters: by_kind,
         permits: Arc::new(Semaphore::new(opts.concurrency.max(1))),
         typing_after: opts.typing_after,
@@ -110,8 +106,8 @@ pub async fn run(
     }
     drop(dispatch.conversations);
     while dispatch.workers.join_next().await.is_some() {}
-    if let Err(e) = bot.log().flush() {
-        tracing::error!(error = %e, "could not flush the data folder");
+    if let Err(e) = log.flush() {
+        tracing::error!(error = %crate::text::chain(&e), "could not flush the data folder");
     }
     fatal.map_or(Ok(()), Err)
 }
@@ -119,6 +115,7 @@ pub async fn run(
 /// Hands each message to its conversation's worker, starting one when needed.
 struct Dispatcher {
     bot: Arc<Bot>,
+    log: EngagementLog,
     adapters: Arc<HashMap<PlatformKind, Arc<dyn Platform>>>,
     permits: Arc<Semaphore>,
     typing_after: Duration,
@@ -133,7 +130,7 @@ impl Dispatcher {
             signal => {
                 // A press can arrive before the worker that sent the answer has stored which
                 // message it became: give that a moment before linking the sources.
-                let bot = self.bot.clone();
+                let log = self.log.clone();
                 self.workers.spawn(async move {
                     // Only ratings: they are always on the bot's own messages, while most
                     // reactions are on members' messages and would wait for nothing.
@@ -142,14 +139,14 @@ impl Dispatcher {
                     } = &signal
                     {
                         for _ in 0..20 {
-                            if bot.log().sent_info(chat, message_id).is_some() {
+                            if log.sent_info(chat, message_id).is_some() {
                                 break;
                             }
                             tokio::time::sleep(Duration::from_millis(50)).await;
                         }
                     }
-                    if let Err(e) = bot.log().record_signal(&signal) {
-                        tracing::error!(error = %e, "could not write the engagement log");
+                    if let Err(e) = log.record_signal(&signal) {
+                        tracing::error!(error = %crate::text::chain(&e), "could not write the engagement log");
                     }
                 });
                 return;
@@ -170,6 +167,7 @@ impl Dispatcher {
         self.workers.spawn(conversation(
             Worker {
                 bot: self.bot.clone(),
+                log: self.log.clone(),
                 adapters: self.adapters.clone(),
                 permits: self.permits.clone(),
                 typing_after: self.typing_after,
@@ -185,6 +183,7 @@ impl Dispatcher {
 /// What a conversation's task needs to answer and deliver.
 struct Worker {
     bot: Arc<Bot>,
+    log: EngagementLog,
     adapters: Arc<HashMap<PlatformKind, Arc<dyn Platform>>>,
     permits: Arc<Semaphore>,
     typing_after: Duration,
@@ -255,20 +254,16 @@ impl Worker {
                 })
                 .collect(),
         };
-        let remember = reply.route != crate::bot::PRIVACY_ROUTE;
+        let remember = reply.route != PRIVACY_ROUTE;
         match adapter.send(out).await {
             Ok(sent) if !remember => drop(sent),
             Ok(sent) => {
-                if let Err(e) = self
-                    .bot
-                    .log()
-                    .remember_sent(&msg.chat, &sent.message_ids, &info)
-                {
-                    tracing::error!(error = %e, "could not write the engagement log");
+                if let Err(e) = self.log.remember_sent(&msg.chat, &sent.message_ids, &info) {
+                    tracing::error!(error = %crate::text::chain(&e), "could not write the engagement log");
                 }
             }
             Err(e) => {
-                tracing::error!(platform = %msg.chat.platform, error = %e, "reply not delivered")
+                tracing::error!(platform = %msg.chat.platform, error = %crate::text::chain(&e), "reply not delivered")
             }
         }
     }
@@ -278,64 +273,8 @@ async fn keep_typing(adapter: Arc<dyn Platform>, chat: ChatRef, after: Duration)
     tokio::time::sleep(after).await;
     loop {
         if let Err(e) = adapter.typing(&chat).await {
-            tracing::debug!(error = %e, "typing indicator not shown");
+            tracing::debug!(error = %crate::text::chain(&e), "typing indicator not shown");
         }
         tokio::time::sleep(Duration::from_secs(4)).await;
-    }
-}
-
-/// Reload the knowledge folder when its files change. A bad edit is reported and the graph
-/// being served stays as it was.
-/// The folder's state is taken when this is called, so an edit made right after is seen.
-pub fn watch_knowledge(
-    bot: Arc<Bot>,
-    every: Duration,
-    shutdown: watch::Receiver<bool>,
-) -> impl std::future::Future<Output = ()> {
-    let dir = bot.config().knowledge.dir.clone();
-    let last = fingerprint(&dir);
-    watch_loop(bot, dir, last, every, shutdown)
-}
-
-async fn watch_loop(
-    bot: Arc<Bot>,
-    dir: std::path::PathBuf,
-    mut last: Vec<(std::path::PathBuf, u64, Option<std::time::SystemTime>)>,
-    every: Duration,
-    mut shutdown: watch::Receiver<bool>,
-) {
-    loop {
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = shutdown.wait_for(|s| *s) => return,
-        }
-        let now = fingerprint(&dir);
-        if now == last {
-            continue;
-        }
-        last = now;
-        let store = bot.knowledge().clone();
-        match tokio::task::spawn_blocking(move || store.reload()).await {
-            Ok(Ok(report)) => tracing::info!(
-                entities = report.stats.entities,
-                passages = report.stats.passages,
-                parsed = report.parsed,
-                ms = report.millis,
-                "knowledge reloaded"
-            ),
-            Ok(Err(KnowledgeError::Invalid(problems))) => {
-                for p in &problems {
-                    tracing::warn!("{p}");
-                }
-                tracing::warn!(
-                    problems = problems.len(),
-                    "knowledge edit rejected; still serving the previous graph"
-                );
-            }
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "knowledge reload failed; still serving the previous graph")
-            }
-            Err(e) => tracing::error!(error = %e, "knowledge reload panicked"),
-        }
     }
 }

@@ -3,42 +3,48 @@
 //!
 //! # Layout
 //!
-//! - [`knowledge`]: knowledge files (format v1) parsed, validated and indexed into a
-//!   [`knowledge::Graph`]; entity linking, lexical search and retrieval; the
-//!   [`knowledge::KnowledgeStore`] swap point with the embedded [`knowledge::SledKnowledge`].
-//! - [`router`]: commands and the intent classifier.
-//! - [`llm`]: the [`llm::LlmBackend`] swap point and the in-process [`llm::LlamaBackend`].
-//! - [`dialogue`]: prompts, the grounding guard, the extractive fallback, memory.
-//! - [`bot`]: one message in, one reply out, logged — the business logic.
-//! - [`engine`]: adapters in, replies out, conversations in order, hot reload.
-//! - [`engagement`]: the event log every later analysis reads.
-//! - [`posts`]: drafts by the model ranked by a judge trained on engagement, approval, and a
-//!   scheduler that publishes each post exactly once per target and slot.
-//! - [`analytics`]: knowledge gaps, best times to post, forecasts and anomalies from the log.
-//! - [`privacy`]: scrubbing, `/forgetme`, `herald export-user`, retention.
-//! - [`http`]: the OpenAI-compatible API and health endpoints (axum); [`metrics`] for `/metrics`.
-//! - [`config`], [`data`], [`cli`]: the edges; [`platforms`] builds the enabled adapters.
+//! Layers, each using only the layers below it (`tests/e2e/architecture.rs` checks it;
+//! `ARCHITECTURE.md` says why):
+//!
+//! - **L0, plain helpers**: [`clock`] (every time helper), [`text`] (folding, sentiment,
+//!   redaction), [`config`], [`data`] (the sled data folder).
+//! - **L1, one job each**: [`knowledge`] (the graph from the knowledge files, linking,
+//!   retrieval, the [`knowledge::KnowledgeStore`] swap point), [`llm`] (the
+//!   [`llm::LlmBackend`] swap point), [`engagement`] (the event log), [`dialogue`] (prompts,
+//!   the grounding guard, memory), [`router`] (commands split, intents classified).
+//! - **L2, built on those**: [`posts`] (drafts, judge, schedule, exactly-once publishing),
+//!   [`analytics`] (pure functions over engagement data), [`privacy`] (erasure and export
+//!   across stores), [`metrics`] (the counters `/metrics` shows).
+//! - **L3, what serves**: [`manage`] (the managers' commands), [`bot`] (one message in, one
+//!   reply out), [`jobs`] (scheduler loop, alerts, upkeep, reload), [`engine`] (adapters in,
+//!   replies out), [`http`] (the OpenAI-compatible API).
+//! - **L4, the edges**: [`app`] (components built from the config), [`cli`].
 //!
 //! Platform adapters live in their own crates under `adapters/` and know only
 //! `herald-platform`; this crate uses their options structs and knows no platform SDK.
 
 pub mod analytics;
+pub mod app;
 pub mod bot;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod data;
 pub mod dialogue;
 pub mod engagement;
 pub mod engine;
 pub mod http;
+pub mod jobs;
 pub mod knowledge;
 pub mod llm;
+pub mod manage;
 pub mod metrics;
-pub mod platforms;
 pub mod posts;
 pub mod privacy;
 pub mod router;
+pub mod text;
 
+pub use app::App;
 pub use bot::{Bot, Reply};
 pub use config::Config;
 pub use herald_platform::{Incoming, Outgoing, Platform};

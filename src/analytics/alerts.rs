@@ -2,45 +2,33 @@
 //! weekly model expected from the four weeks before it — member messages (spike or drop),
 //! complaints and negative messages (spike), and the answer rate (drop).
 
-use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::forecast::holt_winters;
 use super::report::daily_from;
+use crate::clock::{days_ms, ms_to_utc, resolve_local, utc_to_ms};
 use crate::engagement::rollup::Bucket;
-use crate::engagement::{Event, Rollup};
+use crate::engagement::Rollup;
 
 /// Days of history the expectation is learned from.
 const HISTORY: usize = 28;
 
-/// Alerts about the day before the day of `now_ms` (local), worded for the managers.
-pub fn check(events: &[Event], now_ms: u64, tz: Tz) -> Vec<String> {
-    check_from(&Rollup::of(events), now_ms, tz)
-}
-
-/// The first moment [`check_from`] reads for `now_ms`: what to load from the rollups.
+/// The first moment [`check`] reads for `now_ms`: what to load from the rollups.
 pub fn history_start(now_ms: u64) -> u64 {
-    now_ms.saturating_sub((HISTORY as u64 + 3) * 86_400_000)
+    now_ms.saturating_sub(days_ms(HISTORY as u64 + 3))
 }
 
-/// [`check`] over rollups.
-pub fn check_from(rollup: &Rollup, now_ms: u64, tz: Tz) -> Vec<String> {
-    let Some(today) = Utc
-        .timestamp_millis_opt(now_ms as i64)
-        .single()
-        .map(|t| t.with_timezone(&tz).date_naive())
-    else {
-        return Vec::new();
-    };
+/// Alerts about the day before the day of `now_ms` (local), worded for the managers, from
+/// the rollups ([`Rollup::of`] folds events).
+pub fn check(rollup: &Rollup, now_ms: u64, tz: Tz) -> Vec<String> {
+    let today = ms_to_utc(now_ms).with_timezone(&tz).date_naive();
     let Some(first) = today
         .checked_sub_days(chrono::Days::new(HISTORY as u64 + 1))
         .and_then(|d| d.and_hms_opt(0, 0, 0))
     else {
         return Vec::new();
     };
-    let start = crate::posts::when::resolve(tz, first)
-        .timestamp_millis()
-        .max(0) as u64;
+    let start = utc_to_ms(resolve_local(tz, first));
     let days = HISTORY + 1;
     let series = |count: &dyn Fn(&Bucket) -> u64| daily_from(rollup, tz, start, days, count);
     let day_name = today
@@ -110,56 +98,4 @@ fn surprise(series: &[f64]) -> Option<(f64, f64, f64)> {
     sorted.sort_by(f64::total_cmp);
     let mad = sorted.get(sorted.len() / 2).copied().unwrap_or(0.0);
     Some((last[0], f.forecast[0], (4.0 * 1.4826 * mad).max(3.0)))
-}
-
-/// Check once a day (looked at hourly) and tell the managers through the posts' report
-/// target; the day last checked is kept in the data folder, so a restart does not repeat it.
-pub async fn run(
-    bot: std::sync::Arc<crate::Bot>,
-    adapters: Vec<std::sync::Arc<dyn herald_platform::Platform>>,
-    mut shutdown: tokio::sync::watch::Receiver<bool>,
-) {
-    let posts = bot.posts();
-    let tz = posts.setup().tz;
-    let reporter = crate::posts::Scheduler::new(
-        posts.store().clone(),
-        bot.log().clone(),
-        posts.setup().clone(),
-        &adapters,
-    );
-    loop {
-        let now = crate::engagement::now_ms();
-        let today = Utc
-            .timestamp_millis_opt(now as i64)
-            .single()
-            .map(|t| t.with_timezone(&tz).date_naive().to_string())
-            .unwrap_or_default();
-        if posts.store().meta("alerts_day").as_deref() != Some(today.as_str()) {
-            let log = bot.log().clone();
-            let alerts = tokio::task::spawn_blocking(move || {
-                log.rollup(history_start(now), now)
-                    .map(|r| check_from(&r, now, tz))
-            })
-            .await;
-            let alerts = match alerts {
-                Ok(Ok(alerts)) => alerts,
-                Ok(Err(e)) => {
-                    tracing::error!(error = %e, "alerts: the rollups could not be read");
-                    Vec::new()
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "alerts: the check failed");
-                    Vec::new()
-                }
-            };
-            reporter.report(&alerts).await;
-            if let Err(e) = posts.store().set_meta("alerts_day", &today) {
-                tracing::error!(error = %e, "could not remember the alert check");
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
-            _ = shutdown.wait_for(|s| *s) => return,
-        }
-    }
 }

@@ -7,8 +7,6 @@ use chrono::{Datelike, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::engagement::{Event, Rollup};
-
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HourStat {
     /// Mon..Sun.
@@ -20,13 +18,11 @@ pub struct HourStat {
     pub mean: f64,
 }
 
-/// Hours of the week with at least `min_posts` posts, best first, from events.
-pub fn best_times(events: &[Event], tz: Tz, min_posts: usize) -> Vec<HourStat> {
-    best_times_of(&Rollup::of(events).published(), tz, min_posts)
-}
-
-/// The same from each post's (id, first publication, engagement), as the rollups keep them.
-pub fn best_times_of(posts: &[(String, u64, u64)], tz: Tz, min_posts: usize) -> Vec<HourStat> {
+/// Hours of the week with at least `min_posts` posts, best first, from each post's (id,
+/// first publication, engagement), as the rollups keep them ([`Rollup::published`]).
+///
+/// [`Rollup::published`]: crate::engagement::Rollup::published
+pub fn best_times(posts: &[(String, u64, u64)], tz: Tz, min_posts: usize) -> Vec<HourStat> {
     let mut slots: HashMap<(u32, u32), (usize, u64)> = HashMap::new();
     for (_, at, engagement) in posts {
         let Some(local) = Utc.timestamp_millis_opt(*at as i64).single() else {

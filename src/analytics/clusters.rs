@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::posts::judge::{Example, Features};
+use super::features::{Example, Features};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cluster {

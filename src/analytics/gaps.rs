@@ -6,9 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::engagement::asked::{Asked, AskedGap};
-use crate::engagement::Event;
-use crate::knowledge::text::{normalize, terms};
+use crate::engagement::asked::AskedGap;
+use crate::text::{normalize, terms};
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct GapGroup {
@@ -49,17 +48,11 @@ impl Wording {
     }
 }
 
-/// Group the gap events logged at or after `since_ms` (what [`gap_groups_of`] does with
-/// the stored gap rows, which `/gaps` reads).
-pub fn gap_groups(events: impl Iterator<Item = Event>, since_ms: u64) -> Vec<GapGroup> {
-    gap_groups_of(Asked::of(events.filter(|e| e.at_ms >= since_ms)).gap_rows())
-}
-
 /// Group unanswered questions: two normal forms sharing at least half their content words
 /// are linked, and a group is everything linked (so the groups do not depend on which
 /// wording was asked first in the period). Forms are compared only with forms sharing a
 /// word, through an index, so thousands of distinct questions stay cheap.
-pub fn gap_groups_of(rows: impl IntoIterator<Item = AskedGap>) -> Vec<GapGroup> {
+pub fn gap_groups(rows: impl IntoIterator<Item = AskedGap>) -> Vec<GapGroup> {
     let mut index_of: HashMap<String, usize> = HashMap::new();
     let mut forms: Vec<Wording> = Vec::new();
     for row in rows {

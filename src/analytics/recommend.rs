@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::engagement::asked::{member_hex, Asked};
+use crate::engagement::asked::member_hex;
 use crate::engagement::rollup::member_bits;
-use crate::engagement::Event;
 
 /// Who touched what: member → the entities their questions were about.
 #[derive(Clone, Debug, Default)]
@@ -15,14 +14,11 @@ pub struct Interactions {
 }
 
 impl Interactions {
-    /// From the log: every answer's entities count for the member who asked, and a 👍 on an
-    /// answer for the member who pressed it (members keyed as in the stored rows, which
-    /// `/recommend` reads).
-    pub fn from_events<'a>(events: impl Iterator<Item = &'a Event>) -> Interactions {
-        Interactions::from_pairs(Asked::of(events).interaction_pairs())
-    }
-
-    /// From (member, entity) pairs, e.g. [`crate::engagement::EngagementLog::interactions`].
+    /// From (member, entity) pairs as stored: [`crate::engagement::EngagementLog::interactions`],
+    /// or [`Asked::interaction_pairs`] over events (every answer's entities count for the
+    /// member who asked, and a 👍 on an answer for the member who pressed it).
+    ///
+    /// [`Asked::interaction_pairs`]: crate::engagement::asked::Asked::interaction_pairs
     pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Interactions {
         let mut out = Interactions::default();
         for (member, entity) in pairs {
@@ -37,9 +33,10 @@ impl Interactions {
         self.by_member.get(&key).cloned().unwrap_or_default()
     }
 
+    /// Count `entity` for a member, by their pseudonym (keyed as [`Self::history`] reads).
     pub fn add(&mut self, member: &str, entity: &str) {
         self.by_member
-            .entry(member.to_string())
+            .entry(member_hex(member_bits(member)))
             .or_default()
             .insert(entity.to_string());
     }

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
 use super::forecast::{anomalies, holt_winters, Forecast};
+use crate::clock::{days_ms, local_midnight, ms_to_utc, show, DAY_MS, HOUR_MS};
 use crate::engagement::rollup::{Bucket, BUCKET_MS};
-use crate::engagement::{Event, PostEngagement, Rollup};
+use crate::engagement::{PostEngagement, Rollup};
 
 /// One period's numbers for one channel (or all of them).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -86,23 +86,18 @@ pub struct Report {
     pub anomalies: Vec<usize>,
 }
 
-/// The report for the `days` whole local days before the day of `now_ms` (today, still
-/// running, would look like a drop), with the period before for comparison: events folded
-/// here (tests, small logs); [`build_from`] reads the stored rollups.
-pub fn build(events: &[Event], now_ms: u64, days: u64, tz: Tz) -> Report {
-    build_from(&Rollup::of(events), now_ms, days, tz)
-}
-
 /// The `[from, to)` span of the report for `days` days before the day of `now_ms` and the
-/// period before it: what [`build_from`] needs loaded.
+/// period before it: what [`build`] needs loaded.
 pub fn span(now_ms: u64, days: u64, tz: Tz) -> (u64, u64) {
     let end = midnight(now_ms, tz);
-    (end.saturating_sub(2 * days * 86_400_000 + 3_600_000), end)
+    (end.saturating_sub(2 * days_ms(days) + HOUR_MS), end)
 }
 
-/// The report from rollups (per channel and quarter hour): one pass over the period's
+/// The report for the `days` whole local days before the day of `now_ms` (today, still
+/// running, would look like a drop), with the period before for comparison, from rollups
+/// (per channel and quarter hour; [`Rollup::of`] folds events): one pass over the period's
 /// buckets, so its cost follows channels × days, not events.
-pub fn build_from(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
+pub fn build(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
     let end_ms = midnight(now_ms, tz);
     let start = local_days_before(end_ms, days, tz);
     let before = local_days_before(start, days, tz);
@@ -186,29 +181,20 @@ pub fn build_from(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
 
 /// Local midnight at the start of `ms`'s day.
 fn midnight(ms: u64, tz: Tz) -> u64 {
-    let Some(t) = Utc.timestamp_millis_opt(ms as i64).single() else {
-        return ms;
-    };
-    let day = t.with_timezone(&tz).date_naive();
-    day.and_hms_opt(0, 0, 0)
-        .map(|m| crate::posts::when::resolve(tz, m).timestamp_millis().max(0) as u64)
-        .unwrap_or(ms)
+    local_midnight(ms, tz)
 }
 
 /// Local midnight `days` days before the local midnight `end_ms` (days are 23 or 25
 /// hours around a clock change).
 fn local_days_before(end_ms: u64, days: u64, tz: Tz) -> u64 {
     // Noon of the day before, stepped back whole days, cannot cross a second midnight.
-    midnight(
-        (end_ms + 12 * 3_600_000).saturating_sub(days * 86_400_000),
-        tz,
-    )
+    midnight((end_ms + 12 * HOUR_MS).saturating_sub(days_ms(days)), tz)
 }
 
 /// The local midnights starting each of `days` days from `start_ms`.
 pub fn day_bounds(start_ms: u64, days: usize, tz: Tz) -> Vec<u64> {
     (0..days as u64)
-        .map(|i| midnight(start_ms + i * 86_400_000 + 12 * 3_600_000, tz))
+        .map(|i| midnight(start_ms + i * DAY_MS + 12 * HOUR_MS, tz))
         .collect()
 }
 
@@ -229,7 +215,7 @@ pub fn daily_from(
     // The midnight after the last day: a day and a half on is inside the next day.
     let end = bounds
         .last()
-        .map_or(start_ms, |d| midnight(d + 36 * 3_600_000, tz));
+        .map_or(start_ms, |d| midnight(d + 36 * HOUR_MS, tz));
     let mut out = vec![0.0; days];
     for ((bucket, _, _), b) in &rollup.buckets {
         let at = *bucket as u64 * BUCKET_MS;
@@ -369,7 +355,7 @@ fn lines(c: &ChannelReport) -> Vec<String> {
 
 /// The report as the short text managers get; changes are against the previous period.
 pub fn render(r: &Report, tz: Tz) -> String {
-    let day = |ms: u64| crate::posts::when::show(crate::posts::scheduler::ms_to_utc(ms), tz);
+    let day = |ms: u64| show(ms_to_utc(ms), tz);
     let mut out = format!(
         "Report for the last {} days ({} – {}), changes against the {} days before.\n\nAll channels: {}\n",
         r.days,
@@ -408,7 +394,7 @@ pub fn render(r: &Report, tz: Tz) -> String {
         ));
     }
     for d in &r.anomalies {
-        let ms = r.start_ms + *d as u64 * 86_400_000;
+        let ms = r.start_ms + *d as u64 * DAY_MS;
         out.push_str(&format!(
             "Unusual day: {} had {:.0} messages (expected about {:.0}).\n",
             day(ms),

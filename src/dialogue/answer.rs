@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::guard::{self, GuardInput};
 use super::{CitationOut, Prompts};
-use crate::knowledge::text::has_cjk;
 use crate::knowledge::{Graph, Retrieval};
 use crate::llm::{ChatMessage, GenerateRequest, LlmBackend, Role};
+use crate::text::has_cjk;
 
 /// How the reply was made, as in `herald ask --json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -88,7 +88,7 @@ pub async fn answer(
         {
             Ok(g) => g,
             Err(e) => {
-                tracing::warn!(error = %e, "generation failed; answering from the facts");
+                tracing::warn!(error = %crate::text::chain(&e), "generation failed; answering from the facts");
                 break;
             }
         };

@@ -9,8 +9,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
-use crate::knowledge::text::{normalize, terms};
 use crate::knowledge::{Graph, Retrieval};
+use crate::text::{normalize, terms};
 
 /// One claim of the reply that no fact supports.
 #[derive(Clone, Debug, PartialEq, Serialize)]

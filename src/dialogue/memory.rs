@@ -45,7 +45,7 @@ impl Memory {
                 .unwrap_or_default();
             // What the member wrote is kept without e-mail addresses or phone numbers.
             turns.push(Turn {
-                user: crate::privacy::scrub(&turn.user),
+                user: crate::text::scrub(&turn.user),
                 ..turn.clone()
             });
             let excess = turns.len().saturating_sub(max);

@@ -111,7 +111,7 @@ impl Prompts {
             .get_template("system")
             .and_then(|t| t.render(context! { bot_name, facts, chinese, strict }))
             .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "system prompt failed to render; using a plain one");
+                tracing::error!(error = %crate::text::chain(&e), "system prompt failed to render; using a plain one");
                 let mut s =
                     format!("You are {bot_name}. Answer only from these facts, citing [n].\n");
                 for (i, f) in retrieval.facts.iter().enumerate() {
@@ -127,7 +127,7 @@ impl Prompts {
             .get_template("post")
             .and_then(|t| t.render(context! { bot_name, brief, style, facts }))
             .unwrap_or_else(|e| {
-                tracing::error!(error = %e, "post prompt failed to render; using a plain one");
+                tracing::error!(error = %crate::text::chain(&e), "post prompt failed to render; using a plain one");
                 format!(
                     "Write a short post ({style}) for: {brief}\nUse only these facts:\n{}",
                     facts.join("\n")
@@ -145,7 +145,7 @@ impl Prompts {
         match self.env.get_template(&name).and_then(|t| t.render(vars)) {
             Ok(text) => text.trim().to_string(),
             Err(e) => {
-                tracing::error!(template = %name, error = %e, "reply template failed");
+                tracing::error!(template = %name, error = %crate::text::chain(&e), "reply template failed");
                 String::new()
             }
         }

@@ -9,8 +9,10 @@
 
 use std::collections::BTreeMap;
 
+use super::error::EngagementError;
+use super::event::{Event, EventKind};
+use super::log::EngagementLog;
 use super::rollup::member_bits;
-use super::{EngagementError, EngagementLog, Event, EventKind};
 
 /// One unanswered question as stored: who asked what, when, and how often at that
 /// millisecond (the same member asking the same thing twice at once is one row).
@@ -105,10 +107,6 @@ fn question_hash(q: &str) -> u64 {
     u64::from_be_bytes(b)
 }
 
-fn storage<E: std::fmt::Display>(e: E) -> EngagementError {
-    EngagementError::Storage(e.to_string())
-}
-
 fn gap_key(&(at_ms, member, hash): &GapKey) -> [u8; 25] {
     let mut k = [0u8; 25];
     k[0] = b'g';
@@ -157,13 +155,13 @@ impl EngagementLog {
     ) -> Result<(), EngagementError> {
         for (key, (count, question)) in delta.gaps {
             let k = gap_key(&key);
-            let stored = self.rollups.get(k).map_err(storage)?;
+            let stored = self.rollups.get(k).map_err(EngagementError::Storage)?;
             let before = stored.and_then(|v| read_gap_value(&v)).map_or(0, |v| v.0);
             batch.insert(&k[..], gap_value(before.saturating_add(count), &question));
         }
         for ((member, entity), n) in delta.interactions {
             let k = interaction_key(member, &entity);
-            let stored = self.rollups.get(&k).map_err(storage)?;
+            let stored = self.rollups.get(&k).map_err(EngagementError::Storage)?;
             let before = stored.and_then(|v| read_count(&v)).unwrap_or(0);
             batch.insert(k, &before.saturating_add(n).to_le_bytes()[..]);
         }
@@ -179,7 +177,7 @@ impl EngagementLog {
         let gone = Asked::of(removed);
         for (key, (count, question)) in gone.gaps {
             let k = gap_key(&key);
-            let stored = self.rollups.get(k).map_err(storage)?;
+            let stored = self.rollups.get(k).map_err(EngagementError::Storage)?;
             let left = stored
                 .and_then(|v| read_gap_value(&v))
                 .map_or(0, |v| v.0.saturating_sub(count));
@@ -190,7 +188,7 @@ impl EngagementLog {
         }
         for ((member, entity), n) in gone.interactions {
             let k = interaction_key(member, &entity);
-            let stored = self.rollups.get(&k).map_err(storage)?;
+            let stored = self.rollups.get(&k).map_err(EngagementError::Storage)?;
             match stored
                 .and_then(|v| read_count(&v))
                 .map_or(0, |v| v.saturating_sub(n))
@@ -209,7 +207,7 @@ impl EngagementLog {
         let from = gap_key(&(since_ms, 0, 0));
         let mut out = Vec::new();
         for kv in self.rollups.range(from.to_vec()..vec![b'g' + 1]) {
-            let (k, v) = kv.map_err(storage)?;
+            let (k, v) = kv.map_err(EngagementError::Storage)?;
             if let (Some((at_ms, member, _)), Some((count, question))) =
                 (parse_gap_key(&k), read_gap_value(&v))
             {
@@ -230,7 +228,7 @@ impl EngagementLog {
         self.catch_up()?;
         let mut out = Vec::new();
         for kv in self.rollups.scan_prefix(b"i") {
-            let (k, _) = kv.map_err(storage)?;
+            let (k, _) = kv.map_err(EngagementError::Storage)?;
             let Some(member) = k.get(1..9).and_then(|b| b.try_into().ok()) else {
                 continue;
             };
@@ -249,7 +247,7 @@ impl EngagementLog {
     ) -> Result<(), EngagementError> {
         let end = gap_key(&(cutoff_ms, 0, 0));
         for kv in self.rollups.range(b"g".to_vec()..end.to_vec()) {
-            batch.remove(kv.map_err(storage)?.0);
+            batch.remove(kv.map_err(EngagementError::Storage)?.0);
         }
         Ok(())
     }

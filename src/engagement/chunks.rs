@@ -8,19 +8,16 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{EngagementError, Event};
+use super::error::EngagementError;
+use super::event::Event;
 
 /// Events per chunk: small enough that a chunk stays well under sled's blob threshold
 /// (a quarter of its segment) and that rewriting one (erasure) is cheap.
-pub const CHUNK_EVENTS: usize = 64;
+pub(super) const CHUNK_EVENTS: usize = 64;
 const CHUNK_BYTES: usize = 16 * 1024;
 /// The longest an appended event waits in memory before it is in sled (which itself
 /// writes to disk every 500 ms).
-pub const FLUSH_EVERY: Duration = Duration::from_millis(100);
-
-fn storage<E: std::fmt::Display>(e: E) -> EngagementError {
-    EngagementError::Storage(e.to_string())
-}
+pub(super) const FLUSH_EVERY: Duration = Duration::from_millis(100);
 
 #[derive(Default)]
 struct Pending {
@@ -29,7 +26,7 @@ struct Pending {
 }
 
 /// The events tree and the buffer in front of it.
-pub struct Chunks {
+pub(super) struct Chunks {
     db: sled::Db,
     tree: sled::Tree,
     pending: Mutex<Pending>,
@@ -38,7 +35,7 @@ pub struct Chunks {
 /// [`Chunks`] with the thread that writes its buffer. Dropping the last handle stops the
 /// thread and waits for it, so the database is closed when the drop returns (a thread that
 /// outlived the log would keep sled's file lock, and the next open would fail).
-pub struct BufferedChunks {
+pub(super) struct BufferedChunks {
     chunks: Arc<Chunks>,
     stop: Option<mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -64,10 +61,10 @@ impl Drop for BufferedChunks {
 
 impl Chunks {
     /// Open the tree and start the thread that writes the buffer.
-    pub fn open(db: &sled::Db) -> Result<BufferedChunks, EngagementError> {
+    pub(super) fn open(db: &sled::Db) -> Result<BufferedChunks, EngagementError> {
         let chunks = Arc::new(Chunks {
             db: db.clone(),
-            tree: db.open_tree("events").map_err(storage)?,
+            tree: db.open_tree("events").map_err(EngagementError::Storage)?,
             pending: Mutex::new(Pending::default()),
         });
         let (stop, stopped) = mpsc::channel::<()>();
@@ -77,11 +74,11 @@ impl Chunks {
             .spawn(move || {
                 while let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(FLUSH_EVERY) {
                     if let Err(e) = writer.write_pending() {
-                        tracing::error!(error = %e, "engagement log: buffered events not written");
+                        tracing::error!(error = %crate::text::chain(&e), "engagement log: buffered events not written");
                     }
                 }
             })
-            .map_err(storage)?;
+            .map_err(EngagementError::Writer)?;
         Ok(BufferedChunks {
             chunks,
             stop: Some(stop),
@@ -89,17 +86,13 @@ impl Chunks {
         })
     }
 
-    pub fn tree(&self) -> &sled::Tree {
-        &self.tree
-    }
-
     /// Buffer one event; a full buffer becomes a chunk at once.
-    pub fn push(&self, event: &Event) -> Result<(), EngagementError> {
+    pub(super) fn push(&self, event: &Event) -> Result<(), EngagementError> {
         let mut p = self.lock();
         let len = p.buf.len();
         if let Err(e) = serde_json::to_writer(&mut p.buf, event) {
             p.buf.truncate(len);
-            return Err(storage(e));
+            return Err(EngagementError::Encode(e));
         }
         p.buf.push(b'\n');
         p.events += 1;
@@ -110,7 +103,7 @@ impl Chunks {
     }
 
     /// Write what is buffered as a chunk (readers call this first, so they see every event).
-    pub fn write_pending(&self) -> Result<(), EngagementError> {
+    pub(super) fn write_pending(&self) -> Result<(), EngagementError> {
         let mut p = self.lock();
         self.write(&mut p)
     }
@@ -121,10 +114,10 @@ impl Chunks {
         if p.events == 0 {
             return Ok(());
         }
-        let id = self.db.generate_id().map_err(storage)?;
+        let id = self.db.generate_id().map_err(EngagementError::Storage)?;
         self.tree
             .insert(id.to_be_bytes(), p.buf.as_slice())
-            .map_err(storage)?;
+            .map_err(EngagementError::Storage)?;
         p.buf.clear();
         p.events = 0;
         Ok(())
@@ -137,7 +130,7 @@ impl Chunks {
     }
 
     /// Every stored chunk from `after` on (exclusive), as (key, value).
-    pub fn after(&self, after: Option<u64>) -> impl Iterator<Item = (u64, sled::IVec)> + '_ {
+    pub(super) fn after(&self, after: Option<u64>) -> impl Iterator<Item = (u64, sled::IVec)> + '_ {
         let iter = match after {
             Some(k) => match k.checked_add(1) {
                 Some(next) => self.tree.range(next.to_be_bytes()..),
@@ -149,9 +142,11 @@ impl Chunks {
     }
 
     /// Replace a chunk by the lines left of it (removed when none are).
-    pub fn rewrite(&self, key: u64, lines: &[&[u8]]) -> Result<(), EngagementError> {
+    pub(super) fn rewrite(&self, key: u64, lines: &[&[u8]]) -> Result<(), EngagementError> {
         if lines.is_empty() {
-            self.tree.remove(key.to_be_bytes()).map_err(storage)?;
+            self.tree
+                .remove(key.to_be_bytes())
+                .map_err(EngagementError::Storage)?;
             return Ok(());
         }
         let mut buf = Vec::new();
@@ -159,7 +154,9 @@ impl Chunks {
             buf.extend_from_slice(line);
             buf.push(b'\n');
         }
-        self.tree.insert(key.to_be_bytes(), buf).map_err(storage)?;
+        self.tree
+            .insert(key.to_be_bytes(), buf)
+            .map_err(EngagementError::Storage)?;
         Ok(())
     }
 }
@@ -167,7 +164,7 @@ impl Chunks {
 impl Drop for Chunks {
     fn drop(&mut self) {
         if let Err(e) = self.write_pending() {
-            tracing::error!(error = %e, "engagement log: buffered events lost at close");
+            tracing::error!(error = %crate::text::chain(&e), "engagement log: buffered events lost at close");
         }
     }
 }
@@ -181,7 +178,7 @@ fn key_of(k: &[u8]) -> u64 {
 
 /// The events of one chunk; a line that does not parse (a torn write, a future field
 /// type) is skipped and the rest still read.
-pub fn decode(chunk: &[u8]) -> impl Iterator<Item = Event> + '_ {
+pub(super) fn decode(chunk: &[u8]) -> impl Iterator<Item = Event> + '_ {
     chunk
         .split(|b| *b == b'\n')
         .filter(|line| !line.is_empty())

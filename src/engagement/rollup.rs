@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::{Event, EventKind, PostEngagement};
+use super::event::{Event, EventKind, PostEngagement};
 
 /// Milliseconds per bucket.
 pub const BUCKET_MS: u64 = 15 * 60_000;
@@ -165,7 +165,7 @@ impl Rollup {
             EventKind::Message { text, .. } => {
                 b.messages += 1;
                 b.members.push(member_bits(&e.member));
-                let s = crate::analytics::sentiment::compound(text);
+                let s = crate::text::sentiment::compound(text);
                 b.sentiment += s;
                 b.negative += (s <= -0.05) as u64;
             }
@@ -220,7 +220,7 @@ impl Rollup {
                         b.messages = b.messages.saturating_sub(1);
                         let bits = member_bits(&e.member);
                         b.members.retain(|m| *m != bits);
-                        let s = crate::analytics::sentiment::compound(text);
+                        let s = crate::text::sentiment::compound(text);
                         b.sentiment -= s;
                         b.negative = b.negative.saturating_sub((s <= -0.05) as u64);
                     }

@@ -11,20 +11,18 @@ use std::collections::HashMap;
 
 use super::asked::Asked;
 use super::chunks::decode;
+use super::error::EngagementError;
+use super::event::{Event, EventKind};
+use super::log::EngagementLog;
 use super::rollup::{bucket_of, codec, Bucket, BucketKey, PostRow, Rollup, BUCKET_MS};
-use super::{EngagementError, EngagementLog, Event};
 
 const FOLDED: &[u8] = b"mfolded";
 const SCHEMA_KEY: &[u8] = b"mschema";
 /// What the rows hold. Rollups written under another schema (or none: before gap and
 /// interaction rows) are dropped and folded again from the log, once.
-pub const SCHEMA: u32 = 2;
+pub(super) const SCHEMA: u32 = 2;
 /// Events folded before the rollups are written: bounds memory on a first fold of a big log.
 const SLICE_EVENTS: usize = 500_000;
-
-fn storage<E: std::fmt::Display>(e: E) -> EngagementError {
-    EngagementError::Storage(e.to_string())
-}
 
 fn bucket_key((bucket, platform, chat): &BucketKey) -> Vec<u8> {
     let mut k = Vec::with_capacity(6 + platform.len() + chat.len());
@@ -94,7 +92,10 @@ impl EngagementLog {
 
     /// Rollups from another schema are rebuilt: cleared here, folded again by the caller.
     fn check_schema(&self) -> Result<(), EngagementError> {
-        let stored = self.rollups.get(SCHEMA_KEY).map_err(storage)?;
+        let stored = self
+            .rollups
+            .get(SCHEMA_KEY)
+            .map_err(EngagementError::Storage)?;
         if stored.as_deref() == Some(&SCHEMA.to_be_bytes()[..]) {
             return Ok(());
         }
@@ -102,10 +103,10 @@ impl EngagementLog {
             tracing::info!("engagement log: rollups from an older version, folding the log again");
         }
         // Cleared before the schema is set: a crash in between clears again next time.
-        self.rollups.clear().map_err(storage)?;
+        self.rollups.clear().map_err(EngagementError::Storage)?;
         self.rollups
             .insert(SCHEMA_KEY, &SCHEMA.to_be_bytes()[..])
-            .map_err(storage)?;
+            .map_err(EngagementError::Storage)?;
         Ok(())
     }
 
@@ -113,7 +114,7 @@ impl EngagementLog {
         Ok(self
             .rollups
             .get(FOLDED)
-            .map_err(storage)?
+            .map_err(EngagementError::Storage)?
             .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes)))
     }
 
@@ -137,7 +138,7 @@ impl EngagementLog {
         for ((chat, message, member), r) in delta.reactions {
             let key = prefixed(b'r', &[&chat, &message, &member]);
             // Reactions count as last set: the stored set is replaced, not added to.
-            if let Some(old) = self.rollups.get(&key).map_err(storage)? {
+            if let Some(old) = self.rollups.get(&key).map_err(EngagementError::Storage)? {
                 if let Some(old) = codec::read_reaction(&old) {
                     let row = self.post_row(&mut posts, &old.post)?;
                     row.reactions = row.reactions.saturating_sub(old.count);
@@ -150,14 +151,16 @@ impl EngagementLog {
             batch.insert(prefixed(b'p', &[&id]), codec::post(&row));
         }
         batch.insert(FOLDED, &last.to_be_bytes());
-        self.rollups.apply_batch(batch).map_err(storage)
+        self.rollups
+            .apply_batch(batch)
+            .map_err(EngagementError::Storage)
     }
 
     fn stored_bucket(&self, key: &[u8]) -> Result<Option<Bucket>, EngagementError> {
         Ok(self
             .rollups
             .get(key)
-            .map_err(storage)?
+            .map_err(EngagementError::Storage)?
             .and_then(|v| codec::read_bucket(&v)))
     }
 
@@ -170,7 +173,7 @@ impl EngagementLog {
             let stored = self
                 .rollups
                 .get(prefixed(b'p', &[id]))
-                .map_err(storage)?
+                .map_err(EngagementError::Storage)?
                 .and_then(|v| codec::read_post(&v))
                 .unwrap_or_default();
             posts.insert(id.to_string(), stored);
@@ -186,13 +189,13 @@ impl EngagementLog {
         let from = bucket_key(&(bucket_of(from_ms), String::new(), String::new()));
         let to = bucket_key(&(bucket_of(to_ms), String::new(), String::new()));
         for kv in self.rollups.range(from[..5].to_vec()..to[..5].to_vec()) {
-            let (k, v) = kv.map_err(storage)?;
+            let (k, v) = kv.map_err(EngagementError::Storage)?;
             if let (Some(key), Some(b)) = (parse_bucket_key(&k), codec::read_bucket(&v)) {
                 out.buckets.insert(key, b);
             }
         }
         for kv in self.rollups.scan_prefix(b"p") {
-            let (k, v) = kv.map_err(storage)?;
+            let (k, v) = kv.map_err(EngagementError::Storage)?;
             if let (Ok(id), Some(row)) = (std::str::from_utf8(&k[1..]), codec::read_post(&v)) {
                 out.posts.insert(id.to_string(), row);
             }
@@ -215,9 +218,7 @@ impl EngagementLog {
                 let stored = self.stored_bucket(&bucket_key(slot.key()))?;
                 slot.insert(stored.unwrap_or_default());
             }
-            if let super::EventKind::PostReply { post, .. } | super::EventKind::Click { post, .. } =
-                &e.kind
-            {
+            if let EventKind::PostReply { post, .. } | EventKind::Click { post, .. } = &e.kind {
                 self.post_row(&mut r.posts, post)?;
             }
             r.unfold(e);
@@ -234,13 +235,13 @@ impl EngagementLog {
         }
         // A private chat's rows carry its pseudonym in the key: none may stay.
         for kv in self.rollups.scan_prefix(b"b") {
-            let (k, _) = kv.map_err(storage)?;
+            let (k, _) = kv.map_err(EngagementError::Storage)?;
             if parse_bucket_key(&k).is_some_and(|(_, _, chat)| private_chats.contains(&chat)) {
                 batch.remove(k);
             }
         }
         for kv in self.rollups.scan_prefix(b"r") {
-            let (k, v) = kv.map_err(storage)?;
+            let (k, v) = kv.map_err(EngagementError::Storage)?;
             let mut parts = k[1..].split(|b| *b == 0);
             let chat = parts.next().unwrap_or_default();
             let who = parts.nth(1).unwrap_or_default();
@@ -255,7 +256,9 @@ impl EngagementLog {
         for (id, row) in &r.posts {
             batch.insert(prefixed(b'p', &[id]), codec::post(row));
         }
-        self.rollups.apply_batch(batch).map_err(storage)
+        self.rollups
+            .apply_batch(batch)
+            .map_err(EngagementError::Storage)
     }
 
     /// Retention: drop quarter hours before `cutoff_ms` (a quarter-hour boundary), reaction
@@ -271,11 +274,11 @@ impl EngagementLog {
         self.purge_gap_rows(&mut batch, cutoff_ms)?;
         let end = bucket_key(&(bucket_of(cutoff_ms), String::new(), String::new()));
         for kv in self.rollups.range(b"b".to_vec()..end[..5].to_vec()) {
-            batch.remove(kv.map_err(storage)?.0);
+            batch.remove(kv.map_err(EngagementError::Storage)?.0);
         }
         let mut r = Rollup::default();
         for kv in self.rollups.scan_prefix(b"r") {
-            let (k, v) = kv.map_err(storage)?;
+            let (k, v) = kv.map_err(EngagementError::Storage)?;
             if let Some(old) = codec::read_reaction(&v).filter(|o| o.at_ms < cutoff_ms) {
                 let row = self.post_row(&mut r.posts, &old.post)?;
                 row.reactions = row.reactions.saturating_sub(old.count);
@@ -283,15 +286,13 @@ impl EngagementLog {
             }
         }
         for e in removed {
-            if let super::EventKind::PostReply { post, .. } | super::EventKind::Click { post, .. } =
-                &e.kind
-            {
+            if let EventKind::PostReply { post, .. } | EventKind::Click { post, .. } = &e.kind {
                 self.post_row(&mut r.posts, post)?;
                 r.unfold(e);
             }
         }
         for kv in self.rollups.scan_prefix(b"p") {
-            let (k, v) = kv.map_err(storage)?;
+            let (k, v) = kv.map_err(EngagementError::Storage)?;
             let Ok(id) = std::str::from_utf8(&k[1..]) else {
                 continue;
             };
@@ -306,6 +307,8 @@ impl EngagementLog {
                 batch.insert(prefixed(b'p', &[id]), codec::post(row));
             }
         }
-        self.rollups.apply_batch(batch).map_err(storage)
+        self.rollups
+            .apply_batch(batch)
+            .map_err(EngagementError::Storage)
     }
 }

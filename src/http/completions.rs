@@ -15,8 +15,10 @@ use serde_json::{json, Value};
 
 use herald_platform::{ChatRef, Incoming, PlatformKind};
 
-use super::{authorize, unix_now, ApiError, HttpState};
+use super::error::ApiError;
+use super::state::{authorize, HttpState};
 use crate::bot::Reply;
+use crate::clock::now_secs;
 
 #[derive(Debug, Deserialize)]
 struct ChatRequest {
@@ -56,7 +58,7 @@ fn bad_request(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::BAD_REQUEST, "invalid_request_error", message)
 }
 
-pub async fn create(
+pub(super) async fn create(
     State(s): State<HttpState>,
     headers: HeaderMap,
     body: String,
@@ -97,7 +99,7 @@ pub async fn create(
         manager: false,
         reply_to: None,
     };
-    let reply = s.bot.handle(&msg).await.ok_or_else(|| {
+    let reply = s.parts.bot.handle(&msg).await.ok_or_else(|| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "server_error",
@@ -112,7 +114,7 @@ pub async fn create(
     Ok(Json(json!({
         "id": id,
         "object": "chat.completion",
-        "created": unix_now(),
+        "created": now_secs(),
         "model": model,
         "choices": [{
             "index": 0,
@@ -144,7 +146,7 @@ fn stream(
     model: String,
     reply: Reply,
 ) -> Sse<impl futures_core::Stream<Item = Result<Event, Infallible>>> {
-    let created = unix_now();
+    let created = now_secs();
     let chunk = |delta: Value, finish: Option<&str>, extra: Option<Value>| {
         let mut c = json!({
             "id": id, "object": "chat.completion.chunk", "created": created, "model": model,

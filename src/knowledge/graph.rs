@@ -202,7 +202,9 @@ impl Graph {
 
     /// Lexical hits over summaries and passages, best first.
     pub fn search(&self, terms: &[String], k: usize) -> Vec<(Fact, Hit)> {
-        lexical::search(&self.lexical, &self.segments, terms, k)
+        let postings: Vec<&lexical::LexicalSegment> =
+            self.segments.iter().map(|s| &s.lexical).collect();
+        lexical::search(&self.lexical, &postings, terms, k)
             .into_iter()
             .filter_map(|(seg, doc, hit)| {
                 let seg = &self.segments[seg as usize];

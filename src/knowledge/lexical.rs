@@ -3,18 +3,16 @@
 //! query time, so a segment never needs rebuilding when another file changes.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::sync::Arc;
 
 use super::model::{Entity, Passage};
-use super::segment::Segment;
-use super::text::{normalize, terms};
+use crate::text::{normalize, terms};
 
 const K1: f32 = 1.2;
 const B: f32 = 0.75;
 
 /// A document of a segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Doc {
+pub(super) enum Doc {
     /// An entity's summary (local entity index).
     Summary(u32),
     /// A passage (local passage index).
@@ -30,13 +28,13 @@ pub struct LexicalSegment {
 
 /// Pack-wide statistics, summed over segments when a graph is built.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct LexicalStats {
+pub(super) struct LexicalStats {
     n_docs: usize,
     avg_len: f32,
 }
 
 impl LexicalStats {
-    pub fn of<'a>(segments: impl Iterator<Item = &'a LexicalSegment>) -> LexicalStats {
+    pub(super) fn of<'a>(segments: impl Iterator<Item = &'a LexicalSegment>) -> LexicalStats {
         let (mut n, mut total) = (0usize, 0u64);
         for s in segments {
             n += s.docs.len();
@@ -91,10 +89,11 @@ impl LexicalSegment {
     }
 }
 
-/// The best `k` documents of all segments for the question's terms.
-pub fn search(
+/// The best `k` documents of all segments' postings (in the graph's segment order) for
+/// the question's terms.
+pub(super) fn search(
     stats: &LexicalStats,
-    segments: &[Arc<Segment>],
+    segments: &[&LexicalSegment],
     query_terms: &[String],
     k: usize,
 ) -> Vec<(u32, Doc, Hit)> {
@@ -110,7 +109,7 @@ pub fn search(
         .map(|t| {
             segments
                 .iter()
-                .map(|s| s.lexical.postings.get(*t).map_or(0, Vec::len))
+                .map(|s| s.postings.get(*t).map_or(0, Vec::len))
                 .sum()
         })
         .collect();
@@ -127,11 +126,11 @@ pub fn search(
             continue;
         }
         for (si, seg) in segments.iter().enumerate() {
-            let Some(list) = seg.lexical.postings.get(*t) else {
+            let Some(list) = seg.postings.get(*t) else {
                 continue;
             };
             for &(doc, tf) in list {
-                let len = seg.lexical.docs[doc as usize].1 as f32;
+                let len = seg.docs[doc as usize].1 as f32;
                 let tf = tf as f32;
                 let s = idf[ti] * tf * (K1 + 1.0) / (tf + K1 * (1.0 - B + B * len / stats.avg_len));
                 let e = acc.entry((si as u32, doc)).or_default();
@@ -160,12 +159,6 @@ pub fn search(
     });
     hits.truncate(k);
     hits.into_iter()
-        .map(|(seg, doc, hit)| {
-            (
-                seg,
-                segments[seg as usize].lexical.docs[doc as usize].0,
-                hit,
-            )
-        })
+        .map(|(seg, doc, hit)| (seg, segments[seg as usize].docs[doc as usize].0, hit))
         .collect()
 }

@@ -5,7 +5,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::model::Entity;
-use super::text::{is_cjk, normalize};
+use crate::text::{is_cjk, normalize};
 
 #[derive(Debug, Default)]
 pub struct Linker {
@@ -92,7 +92,7 @@ impl Linker {
 
 /// Leftmost-longest matches across several linkers (one per segment): a longer name found
 /// in one file beats a shorter one inside it found in another.
-pub fn merge<'a>(
+pub(super) fn merge<'a>(
     linkers: impl Iterator<Item = (&'a Linker, &'a [Entity])>,
     normalized: &str,
 ) -> Vec<Link> {

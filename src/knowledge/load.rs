@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use super::error::KnowledgeError;
 use super::graph::{Graph, PackStats};
 use super::model::{FileKnowledge, Problem};
 use super::parse::parse_file;
 use super::segment::Segment;
-use super::KnowledgeError;
 
 /// A file's content hash, so unchanged files are not parsed again.
-pub type ContentHash = [u8; 32];
+pub(super) type ContentHash = [u8; 32];
 
 /// What a load did.
 #[derive(Clone, Debug, Default, PartialEq)]

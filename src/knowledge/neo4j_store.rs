@@ -14,12 +14,13 @@ use std::time::Duration;
 
 use tokio::runtime::{Handle, RuntimeFlavor};
 
+use super::error::KnowledgeError;
 use super::graph::Graph;
 use super::load::LoadReport;
 use super::neo4j_sync::{Neo4jOptions, Neo4jSync, SyncSummary};
 use super::retrieve::{retrieve, retrieve_with, subjects, Retrieval, RetrieveOptions};
 use super::sled_store::{PackFiles, SledKnowledge};
-use super::{KnowledgeError, KnowledgeStore};
+use super::store::KnowledgeStore;
 
 /// The store; cheap to share (the retry task holds a weak handle to the same state).
 pub struct Neo4jKnowledge {
@@ -120,7 +121,7 @@ impl Inner {
             Ok(Err(e)) => {
                 self.reachable.store(false, Ordering::Relaxed);
                 self.pending.store(true, Ordering::Relaxed);
-                tracing::warn!(error = %e, "graph database sync failed; serving the local copy, will retry on the next reload");
+                tracing::warn!(error = %crate::text::chain(&e), "graph database sync failed; serving the local copy, will retry on the next reload");
                 None
             }
             Err(_) => {

@@ -15,9 +15,9 @@ use std::sync::Arc;
 
 use neo4rs::{query, BoltType, ConfigBuilder, Graph as Bolt, Query, Txn};
 
+use super::error::KnowledgeError;
 use super::load::ContentHash;
 use super::model::{Attr, FileKnowledge};
-use super::KnowledgeError;
 
 /// How long the first query may take before the server counts as unreachable.
 const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
@@ -48,8 +48,12 @@ pub struct SyncSummary {
     pub writes: usize,
 }
 
-fn storage(e: impl std::fmt::Display) -> KnowledgeError {
-    KnowledgeError::Storage(format!("graph database: {e}"))
+/// A failed call to the graph database, with its cause.
+fn storage(e: impl std::error::Error + Send + Sync + 'static) -> KnowledgeError {
+    KnowledgeError::GraphDb {
+        doing: "a query failed".into(),
+        source: Box::new(e),
+    }
 }
 
 /// A label or relation type Cypher can carry unquoted. Pack ids and kinds already follow
@@ -98,12 +102,15 @@ impl Neo4jSync {
             config = config.db(opts.database.as_str());
         }
         let config = config.build().map_err(storage)?;
-        let bolt = Bolt::connect(config).await.map_err(|e| {
-            KnowledgeError::Storage(format!(
-                "cannot reach the graph database at {} as {:?}: {e}",
-                opts.uri, opts.user
-            ))
-        })?;
+        let bolt = Bolt::connect(config)
+            .await
+            .map_err(|e| KnowledgeError::GraphDb {
+                doing: format!(
+                    "cannot reach the graph database at {} as {:?}",
+                    opts.uri, opts.user
+                ),
+                source: Box::new(e),
+            })?;
         Ok(Neo4jSync { bolt })
     }
 
@@ -119,11 +126,11 @@ impl Neo4jSync {
         .await
         {
             Ok(Ok(_)) => Ok(sync),
-            Ok(Err(e)) => Err(KnowledgeError::Storage(format!(
-                "the graph database at {} refused or failed: {e}",
-                opts.uri
-            ))),
-            Err(_) => Err(KnowledgeError::Storage(format!(
+            Ok(Err(e)) => Err(KnowledgeError::GraphDb {
+                doing: format!("the graph database at {} refused or failed", opts.uri),
+                source: Box::new(e),
+            }),
+            Err(_) => Err(KnowledgeError::Graph(format!(
                 "no answer from the graph database at {} within {} s (is it running? check [neo4j] uri)",
                 opts.uri,
                 PROBE_TIMEOUT.as_secs()
@@ -342,7 +349,7 @@ async fn write_relations_and_passages(
     let mut by_type: BTreeMap<String, Vec<HashMap<String, BoltType>>> = BTreeMap::new();
     for r in &k.relations {
         let Some(t) = cypher_name(&r.rel) else {
-            return Err(KnowledgeError::Storage(format!(
+            return Err(KnowledgeError::Graph(format!(
                 "{}: relation type {:?} cannot be a graph relationship type",
                 r.source, r.rel
             )));

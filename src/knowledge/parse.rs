@@ -91,7 +91,7 @@ struct RawIntent {
 }
 
 /// An id is `[a-z0-9][a-z0-9_-/]*`.
-pub fn valid_id(id: &str) -> bool {
+pub(super) fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "_-/".contains(c))

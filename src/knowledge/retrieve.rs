@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::graph::{Fact, FactKind, Graph};
 use super::link::Link;
-use super::text::{normalize, terms};
+use crate::text::{normalize, terms};
 
 /// How much to retrieve.
 #[derive(Clone, Debug)]
@@ -145,7 +145,7 @@ fn attr_match(key: &str, raw_words: &[&str], question_terms: &[String]) -> f32 {
         let asked = asks.iter().any(|a| {
             raw_words.contains(a)
                 || question_terms.iter().any(|t| t == a)
-                || (a.chars().any(super::text::is_cjk) && raw_words.iter().any(|w| w.contains(a)))
+                || (a.chars().any(crate::text::is_cjk) && raw_words.iter().any(|w| w.contains(a)))
         });
         if asked && keys.iter().any(|k| key_norm == *k || key_norm.contains(k)) {
             return 1.0;

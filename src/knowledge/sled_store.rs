@@ -5,10 +5,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
+use super::error::KnowledgeError;
 use super::graph::Graph;
 use super::load::{ContentHash, LoadReport, PackLoader};
 use super::model::FileKnowledge;
-use super::{KnowledgeError, KnowledgeStore};
+use super::store::KnowledgeStore;
 
 pub struct SledKnowledge {
     dir: PathBuf,
@@ -23,9 +24,7 @@ impl SledKnowledge {
         db: &sled::Db,
         dir: PathBuf,
     ) -> Result<(SledKnowledge, LoadReport), KnowledgeError> {
-        let tree = db
-            .open_tree("kb_files")
-            .map_err(|e| KnowledgeError::Storage(e.to_string()))?;
+        let tree = db.open_tree("kb_files")?;
         let mut cache = HashMap::new();
         for item in tree.iter().flatten() {
             let (key, value) = item;
@@ -73,18 +72,14 @@ impl SledKnowledge {
         let mut loader = self.loader.lock().unwrap_or_else(|p| p.into_inner());
         let loaded = loader.load(&self.dir)?;
         // Persist what changed, then forget files that are gone.
-        let storage = |e: sled::Error| KnowledgeError::Storage(e.to_string());
         let mut batch = sled::Batch::default();
         for (path, (hash, k)) in &loaded.files {
-            let stored = self.tree.get(path.as_bytes()).map_err(storage)?;
+            let stored = self.tree.get(path.as_bytes())?;
             if stored.as_ref().map(|v| &v[..32.min(v.len())]) == Some(&hash[..]) {
                 continue;
             }
             let mut value = hash.to_vec();
-            value.extend(
-                serde_json::to_vec(k.as_ref())
-                    .map_err(|e| KnowledgeError::Storage(e.to_string()))?,
-            );
+            value.extend(serde_json::to_vec(k.as_ref())?);
             batch.insert(path.as_bytes(), value);
         }
         for key in self.tree.iter().keys().flatten() {
@@ -95,7 +90,7 @@ impl SledKnowledge {
                 batch.remove(key);
             }
         }
-        self.tree.apply_batch(batch).map_err(storage)?;
+        self.tree.apply_batch(batch)?;
         let report = loaded.report.clone();
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = loaded.graph;
         Ok((report, loaded.files))

@@ -310,7 +310,7 @@ fn rand_seed() -> u32 {
 }
 
 /// Is there a GGUF file at `path` (checks the magic, not the whole file)?
-pub fn looks_like_gguf(path: &Path) -> bool {
+pub(super) fn looks_like_gguf(path: &Path) -> bool {
     use std::io::Read;
     let mut magic = [0u8; 4];
     std::fs::File::open(path)

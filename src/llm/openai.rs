@@ -258,7 +258,7 @@ impl LlmBackend for FallbackChain {
                 }
                 Err(LlmError::Exhausted(inner)) => failures.extend(inner),
                 Err(e) => {
-                    tracing::warn!(backend = b.name(), error = %e, "LLM backend failed; trying the next");
+                    tracing::warn!(backend = b.name(), error = %crate::text::chain(&e), "LLM backend failed; trying the next");
                     failures.push((b.name().to_string(), e.to_string()));
                 }
             }

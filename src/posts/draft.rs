@@ -5,9 +5,9 @@
 
 use crate::dialogue::guard::{self, GuardInput};
 use crate::dialogue::Prompts;
-use crate::knowledge::text::normalize;
 use crate::knowledge::{FactKind, Graph, LinkedEntity, Retrieval, ScoredFact};
 use crate::llm::{ChatMessage, GenerateRequest, LlmBackend, Role};
+use crate::text::normalize;
 
 use super::judge::{reasons, Features, Judge};
 use super::store::Variant;
@@ -114,7 +114,7 @@ pub async fn draft(input: DraftInput<'_>) -> Vec<Variant> {
         let text = match input.llm.generate(req).await {
             Ok(g) => clean(&g.text),
             Err(e) => {
-                tracing::warn!(error = %e, "post variant not generated");
+                tracing::warn!(error = %crate::text::chain(&e), "post variant not generated");
                 continue;
             }
         };

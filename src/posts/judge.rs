@@ -2,80 +2,9 @@
 //! Trained by ridge regression on this community's own measured posts; below a minimum it
 //! uses the documented heuristic prior. Also says *why* a text scores as it does.
 
-use chrono::{DateTime, Datelike, Timelike, Utc};
-use chrono_tz::Tz;
 use serde::Serialize;
 
-/// What the judge looks at in one post.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Features {
-    pub chars: usize,
-    pub question: bool,
-    pub emoji: usize,
-    pub links: usize,
-    pub hashtags: usize,
-    pub entities: usize,
-    /// -1 (negative) .. 1 (positive), from the English + Chinese lexicon analyser.
-    pub sentiment: f64,
-    /// Local hour of day, 0..24.
-    pub hour: u32,
-    pub weekend: bool,
-}
-
-impl Features {
-    /// `entities` is how many knowledge-graph entities the text names (the caller links).
-    pub fn of(text: &str, entities: usize, at: DateTime<Utc>, tz: Tz) -> Features {
-        let local = at.with_timezone(&tz);
-        let mut f = Features::text_only(text, entities);
-        f.hour = local.hour();
-        f.weekend = local.weekday().num_days_from_monday() >= 5;
-        f
-    }
-
-    pub fn text_only(text: &str, entities: usize) -> Features {
-        let lower = text.to_lowercase();
-        Features {
-            chars: text.chars().count(),
-            question: text.contains('?') || text.contains('？'),
-            emoji: text.chars().filter(|c| is_emoji(*c)).count(),
-            links: lower.matches("http://").count() + lower.matches("https://").count(),
-            hashtags: text
-                .split_whitespace()
-                .filter(|w| w.len() > 1 && w.starts_with('#'))
-                .count(),
-            entities,
-            sentiment: sentiment(text),
-            hour: 12,
-            weekend: false,
-        }
-    }
-
-    /// The regression's inputs: bias, length bands, question, emoji, links, hashtags,
-    /// entities, sentiment, weekend, then one column per hour of day.
-    fn vector(&self) -> Vec<f64> {
-        let mut v = vec![
-            1.0,
-            (self.chars < 80) as u8 as f64,
-            (self.chars > 400) as u8 as f64,
-            self.question as u8 as f64,
-            self.emoji.min(3) as f64 / 3.0,
-            (self.links > 0) as u8 as f64,
-            (self.hashtags > 0) as u8 as f64,
-            self.entities.min(3) as f64 / 3.0,
-            self.sentiment,
-            self.weekend as u8 as f64,
-        ];
-        v.extend((0..24).map(|h| (h == self.hour) as u8 as f64));
-        v
-    }
-}
-
-fn is_emoji(c: char) -> bool {
-    matches!(c as u32, 0x1F300..=0x1FAFF | 0x2600..=0x27BF | 0x1F000..=0x1F2FF)
-}
-
-/// The member-message analyser, −1..1 (see [`crate::analytics::sentiment`]).
-pub use crate::analytics::sentiment::compound as sentiment;
+pub use crate::analytics::features::{Example, Features};
 
 /// The heuristic prior, used until enough posts are measured. Engagement per post, from
 /// what community managers commonly report: a base of 2, +1.5 for a question, +0.5 per emoji
@@ -102,13 +31,6 @@ pub fn prior(f: &Features) -> f64 {
         _ => {}
     }
     s.max(0.0)
-}
-
-/// One measured post: its features and the engagement it got.
-#[derive(Clone, Debug)]
-pub struct Example {
-    pub features: Features,
-    pub engagement: f64,
 }
 
 /// How well a model orders held-out posts.
@@ -182,8 +104,27 @@ impl Judge {
     }
 }
 
+/// The regression's inputs: bias, length bands, question, emoji, links, hashtags,
+/// entities, sentiment, weekend, then one column per hour of day.
+fn inputs(f: &Features) -> Vec<f64> {
+    let mut v = vec![
+        1.0,
+        (f.chars < 80) as u8 as f64,
+        (f.chars > 400) as u8 as f64,
+        f.question as u8 as f64,
+        f.emoji.min(3) as f64 / 3.0,
+        (f.links > 0) as u8 as f64,
+        (f.hashtags > 0) as u8 as f64,
+        f.entities.min(3) as f64 / 3.0,
+        f.sentiment,
+        f.weekend as u8 as f64,
+    ];
+    v.extend((0..24).map(|h| (h == f.hour) as u8 as f64));
+    v
+}
+
 fn predict(w: &[f64], f: &Features) -> f64 {
-    let x = f.vector();
+    let x = inputs(f);
     let y: f64 = w.iter().zip(&x).map(|(a, b)| a * b).sum();
     y.exp_m1().max(0.0)
 }
@@ -191,11 +132,11 @@ fn predict(w: &[f64], f: &Features) -> f64 {
 /// Ridge regression (λ = 1, bias not penalised) by the normal equations.
 fn fit(examples: &[Example]) -> Option<Vec<f64>> {
     let first = examples.first()?;
-    let d = first.features.vector().len();
+    let d = inputs(&first.features).len();
     let mut a = vec![vec![0.0; d]; d];
     let mut b = vec![0.0; d];
     for e in examples {
-        let x = e.features.vector();
+        let x = inputs(&e.features);
         let y = e.engagement.max(0.0).ln_1p();
         for i in 0..d {
             b[i] += x[i] * y;

@@ -1,4 +1,6 @@
 use super::*;
+use crate::text::sentiment::compound as sentiment;
+use chrono::{DateTime, Utc};
 
 /// A small deterministic generator, so the synthetic history is the same every run.
 struct Lcg(u64);

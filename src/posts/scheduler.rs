@@ -5,16 +5,15 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
-use std::time::Duration;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use regex::Regex;
-use tokio::sync::watch;
 
 use herald_platform::{ChatRef, Outgoing, Platform, PlatformKind};
 
+use super::setup::{target_ref, PostsSetup};
 use super::store::{Delivery, Link, Post, PostStore, StoreError};
-use super::{target_ref, PostsSetup};
+use crate::clock::ms_to_utc;
 use crate::engagement::{EngagementLog, EventKind, SentInfo};
 
 /// What one tick did, for logs, tests and the managers' reports.
@@ -242,7 +241,7 @@ impl Scheduler {
                     slot,
                     &Delivery::Published {
                         message_ids: sent.message_ids.clone(),
-                        at_ms: crate::engagement::now_ms().max(now),
+                        at_ms: crate::clock::now_ms().max(now),
                         attempts: attempt,
                     },
                 )?;
@@ -252,15 +251,15 @@ impl Scheduler {
                     ..SentInfo::default()
                 };
                 if let Err(e) = self.log.remember_sent(&chat, &sent.message_ids, &info) {
-                    tracing::error!(error = %e, "could not write the engagement log");
+                    tracing::error!(error = %crate::text::chain(&e), "could not write the engagement log");
                 }
                 let event = EventKind::Published {
                     post: id.to_string(),
                     target: target.to_string(),
                     message_ids: sent.message_ids,
                 };
-                if let Err(e) = self.log.record(&chat, "herald", event) {
-                    tracing::error!(error = %e, "could not write the engagement log");
+                if let Err(e) = self.log.record(&self.log.speaker(&chat, "herald"), event) {
+                    tracing::error!(error = %crate::text::chain(&e), "could not write the engagement log");
                 }
                 tracing::info!(post = id, target, "post published");
                 report.published.push((id.to_string(), target.to_string()));
@@ -348,7 +347,7 @@ impl Scheduler {
     }
 
     fn show(&self, ms: u64) -> String {
-        super::when::show(ms_to_utc(ms), self.setup.tz)
+        crate::clock::show(ms_to_utc(ms), self.setup.tz)
     }
 
     /// Tell the managers: the report target when configured, the log always.
@@ -363,25 +362,10 @@ impl Scheduler {
             Ok((adapter, chat)) => {
                 let text = problems.join("\n");
                 if let Err(e) = adapter.send(Outgoing::text(chat, text)).await {
-                    tracing::error!(error = %e, "could not report to the managers");
+                    tracing::error!(error = %crate::text::chain(&e), "could not report to the managers");
                 }
             }
             Err(e) => tracing::error!(error = %e, "report target unusable"),
-        }
-    }
-
-    /// Tick every `every` until shutdown; the first tick runs at once, so start-up
-    /// reconciles interrupted sends before anything new goes out.
-    pub async fn run(self, every: Duration, mut shutdown: watch::Receiver<bool>) {
-        loop {
-            match self.tick(Utc::now()).await {
-                Ok(report) => self.report(&report.problems).await,
-                Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(every) => {}
-                _ = shutdown.wait_for(|s| *s) => return,
-            }
         }
     }
 }
@@ -389,10 +373,4 @@ impl Scheduler {
 /// The same post, target and slot always get the same key.
 pub fn idempotency_key(post: &str, target: &str, slot: u64) -> String {
     blake3::hash(format!("{post}\0{target}\0{slot}").as_bytes()).to_hex()[..16].to_string()
-}
-
-pub fn ms_to_utc(ms: u64) -> DateTime<Utc> {
-    Utc.timestamp_millis_opt(ms as i64)
-        .single()
-        .unwrap_or_default()
 }

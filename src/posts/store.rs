@@ -5,20 +5,10 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("posts store: {0}")]
-    Storage(String),
-}
-
-impl From<sled::Error> for StoreError {
-    fn from(e: sled::Error) -> Self {
-        StoreError::Storage(e.to_string())
-    }
-}
-
-impl From<serde_json::Error> for StoreError {
-    fn from(e: serde_json::Error) -> Self {
-        StoreError::Storage(e.to_string())
-    }
+    #[error("posts store: the data folder could not be read or written")]
+    Storage(#[from] sled::Error),
+    #[error("posts store: a record could not be encoded or read back")]
+    Encode(#[from] serde_json::Error),
 }
 
 /// One candidate text with the judge's verdict.

@@ -3,10 +3,11 @@
 //! slot of a recurrence across DST changes, and quiet hours.
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset,
-    TimeZone, Timelike, Utc, Weekday,
+    DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc, Weekday,
 };
 use chrono_tz::Tz;
+
+use crate::clock::resolve_local;
 
 /// A parsed `when`.
 #[derive(Clone, Debug, PartialEq)]
@@ -52,7 +53,7 @@ pub fn parse_when(text: &str, now: DateTime<Utc>, tz: Tz) -> Result<When, WhenEr
         _ => {
             let local =
                 once(&words, now.with_timezone(&tz).naive_local()).ok_or_else(unreadable)?;
-            let at = resolve(tz, local);
+            let at = resolve_local(tz, local);
             if at + Duration::minutes(1) < now {
                 return Err(WhenError::Past(text.trim().to_string()));
             }
@@ -183,25 +184,6 @@ fn every(words: &[&str]) -> Option<String> {
     }
 }
 
-/// A local wall-clock time as an instant. In a DST gap (02:30 on spring-forward day) the
-/// time moves forward by the gap; in the repeated hour the earlier instant is taken, so a
-/// slot exists exactly once either way.
-pub fn resolve(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
-    match tz.from_local_datetime(&local) {
-        LocalResult::Single(t) => t.with_timezone(&Utc),
-        LocalResult::Ambiguous(a, _) => a.with_timezone(&Utc),
-        LocalResult::None => {
-            // Read the wall time with the offset in force before the gap: 02:30 CET is
-            // 03:30 CEST, the same distance past the change.
-            let offset = tz
-                .from_local_datetime(&(local - Duration::hours(3)))
-                .earliest()
-                .map_or(0, |t| t.offset().fix().local_minus_utc());
-            Utc.from_utc_datetime(&(local - Duration::seconds(offset.into())))
-        }
-    }
-}
-
 /// A five-field cron expression (minute hour day-of-month month day-of-week) with `*`,
 /// lists, ranges and steps; day-of-week 0 or 7 is Sunday. As in cron, when both day fields
 /// are restricted a day matching either one fires.
@@ -282,7 +264,7 @@ impl Cron {
                         if self.minutes & (1 << m) == 0 {
                             continue;
                         }
-                        let at = resolve(tz, date.and_hms_opt(h, m, 0)?);
+                        let at = resolve_local(tz, date.and_hms_opt(h, m, 0)?);
                         if at > after {
                             return Some(at);
                         }
@@ -378,7 +360,7 @@ impl QuietHours {
         if self.start > self.end && local.time() >= self.start {
             date = date.succ_opt().unwrap_or(date);
         }
-        resolve(tz, date.and_time(self.end))
+        resolve_local(tz, date.and_time(self.end))
     }
 }
 
@@ -391,13 +373,6 @@ impl std::fmt::Display for QuietHours {
             self.end.format("%H:%M")
         )
     }
-}
-
-/// "Tue 2026-12-01 18:00 CET": how a time is shown to managers.
-pub fn show(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz)
-        .format("%a %Y-%m-%d %H:%M %Z")
-        .to_string()
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use crate::knowledge::text::normalize;
 use crate::knowledge::{Intent, Route};
+use crate::text::normalize;
 
 #[derive(Debug, Default)]
 pub struct IntentClassifier {
@@ -36,10 +36,7 @@ fn ngrams(text: &str) -> HashMap<String, f32> {
         }
     }
     // Single CJK characters carry meaning on their own.
-    for c in padded
-        .iter()
-        .filter(|c| crate::knowledge::text::is_cjk(**c))
-    {
+    for c in padded.iter().filter(|c| crate::text::is_cjk(**c)) {
         *out.entry(c.to_string()).or_default() += 1.0;
     }
     out

@@ -1,154 +1,34 @@
-//! Commands: `/name args` (also `/name@bot args`), parsed into one enum-like value and
-//! described by one table that help text and platform menus are generated from.
+//! Slash commands: `/name args` (also `/name@bot args`) split into a [`CommandLine`], not
+//! interpreted here: the bot knows the members' commands and `crate::manage` the managers'.
+//! [`CommandSpec`] is one line of the tables that help text and platform menus come from.
 
 /// A command the bot knows, for `/help` and platform menus.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CommandSpec {
     pub name: &'static str,
     pub args: &'static str,
     pub description: &'static str,
 }
 
-/// The command table. Adapters register menus from it, `/help` prints it.
-pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec {
-        name: "start",
-        args: "",
-        description: "say hello and see what I can do",
-    },
-    CommandSpec {
-        name: "help",
-        args: "",
-        description: "list the commands",
-    },
-    CommandSpec {
-        name: "ask",
-        args: "<question>",
-        description: "ask a question about the community",
-    },
-    CommandSpec {
-        name: "human",
-        args: "[message]",
-        description: "ask for a person from the team",
-    },
-    CommandSpec {
-        name: "recommend",
-        args: "[topic]",
-        description: "get a recommendation",
-    },
-    CommandSpec {
-        name: "forget",
-        args: "",
-        description: "clear our conversation memory",
-    },
-    CommandSpec {
-        name: "forgetme",
-        args: "",
-        description: "erase everything I stored about you",
-    },
-    CommandSpec {
-        name: "draft",
-        args: "<brief>",
-        description: "managers: draft a post with AI",
-    },
-    CommandSpec {
-        name: "edit",
-        args: "<id> <text>",
-        description: "managers: replace a draft's text",
-    },
-    CommandSpec {
-        name: "approve",
-        args: "<id> [variant]",
-        description: "managers: approve a draft",
-    },
-    CommandSpec {
-        name: "schedule",
-        args: "<id> <when> [targets]",
-        description: "managers: schedule an approved post",
-    },
-    CommandSpec {
-        name: "queue",
-        args: "",
-        description: "managers: list scheduled posts",
-    },
-    CommandSpec {
-        name: "cancel",
-        args: "<id>",
-        description: "managers: cancel a scheduled post",
-    },
-    CommandSpec {
-        name: "posted",
-        args: "[n]",
-        description: "managers: recent posts and their engagement",
-    },
-    CommandSpec {
-        name: "report",
-        args: "[period]",
-        description: "managers: activity, answers, feedback and posts (period 7d, 30d or 90d)",
-    },
-    CommandSpec {
-        name: "gaps",
-        args: "[period]",
-        description: "managers: unanswered questions, most asked first (period 7d, 30d or 90d)",
-    },
-    CommandSpec {
-        name: "besttime",
-        args: "",
-        description: "managers: the hours of the week posts do best",
-    },
-];
-
-/// The managers' commands: posts and what the log says (arguments as typed).
+/// A slash command addressed to this bot: its name (lower case) and the rest of the text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ManagerCommand {
-    Draft(String),
-    Edit(String),
-    Approve(String),
-    Schedule(String),
-    Queue,
-    Cancel(String),
-    Posted(String),
-    Report(String),
-    Gaps(String),
-    BestTime,
+pub struct CommandLine {
+    pub name: String,
+    pub args: String,
 }
 
-impl ManagerCommand {
-    pub fn name(&self) -> &'static str {
-        match self {
-            ManagerCommand::Draft(_) => "draft",
-            ManagerCommand::Edit(_) => "edit",
-            ManagerCommand::Approve(_) => "approve",
-            ManagerCommand::Schedule(_) => "schedule",
-            ManagerCommand::Queue => "queue",
-            ManagerCommand::Cancel(_) => "cancel",
-            ManagerCommand::Posted(_) => "posted",
-            ManagerCommand::Report(_) => "report",
-            ManagerCommand::Gaps(_) => "gaps",
-            ManagerCommand::BestTime => "besttime",
+impl CommandLine {
+    fn new(name: &str, args: &str) -> CommandLine {
+        CommandLine {
+            name: name.to_ascii_lowercase(),
+            args: args.to_string(),
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Command {
-    Start,
-    Help,
-    Ask(String),
-    Human(String),
-    Recommend(String),
-    Forget,
-    /// Erase everything stored about the member.
-    ForgetMe,
-    /// A manager command; members are refused.
-    Manager(ManagerCommand),
-    /// A command this bot does not have; the reply says so and points at /help.
-    Unknown(String),
-}
-
 /// Parse `/name[@bot] args`. Returns `None` for text that is not a command, and for a
 /// command addressed to another bot (`/help@otherbot`).
-pub fn parse_command(text: &str, bot_names: &[String]) -> Option<Command> {
+pub fn parse_command(text: &str, bot_names: &[String]) -> Option<CommandLine> {
     let rest = text.strip_prefix('/')?;
     let (head, args) = match rest.find(char::is_whitespace) {
         Some(i) => (&rest[..i], rest[i..].trim()),
@@ -166,33 +46,13 @@ pub fn parse_command(text: &str, bot_names: &[String]) -> Option<Command> {
             return None;
         }
     }
-    let args = args.to_string();
-    Some(match name.to_ascii_lowercase().as_str() {
-        "start" => Command::Start,
-        "help" => Command::Help,
-        "ask" => Command::Ask(args),
-        "human" => Command::Human(args),
-        "recommend" => Command::Recommend(args),
-        "forget" => Command::Forget,
-        "forgetme" => Command::ForgetMe,
-        "draft" => Command::Manager(ManagerCommand::Draft(args)),
-        "edit" => Command::Manager(ManagerCommand::Edit(args)),
-        "approve" => Command::Manager(ManagerCommand::Approve(args)),
-        "schedule" => Command::Manager(ManagerCommand::Schedule(args)),
-        "queue" => Command::Manager(ManagerCommand::Queue),
-        "cancel" => Command::Manager(ManagerCommand::Cancel(args)),
-        "posted" => Command::Manager(ManagerCommand::Posted(args)),
-        "report" => Command::Manager(ManagerCommand::Report(args)),
-        "gaps" => Command::Manager(ManagerCommand::Gaps(args)),
-        "besttime" => Command::Manager(ManagerCommand::BestTime),
-        other => Command::Unknown(other.to_string()),
-    })
+    Some(CommandLine::new(name, args))
 }
 
-/// `/help` text, generated from [`COMMANDS`].
-pub fn help_text(bot_name: &str) -> String {
+/// `/help` text, generated from the command tables in order.
+pub fn help_text(bot_name: &str, tables: &[&[CommandSpec]]) -> String {
     let mut out = format!("I'm {bot_name}. Ask me anything about us, or use a command:\n");
-    for c in COMMANDS {
+    for c in tables.iter().flat_map(|t| t.iter()) {
         let args = if c.args.is_empty() {
             String::new()
         } else {
@@ -211,21 +71,19 @@ mod tests {
         vec!["herald_bot".into()]
     }
 
+    fn line(name: &str, args: &str) -> Option<CommandLine> {
+        Some(CommandLine::new(name, args))
+    }
+
     #[test]
     fn parses_commands_with_and_without_bot_name() {
-        assert_eq!(parse_command("/help", &bots()), Some(Command::Help));
+        assert_eq!(parse_command("/help", &bots()), line("help", ""));
+        assert_eq!(parse_command("/HELP@Herald_Bot", &bots()), line("help", ""));
         assert_eq!(
-            parse_command("/HELP@Herald_Bot", &bots()),
-            Some(Command::Help)
+            parse_command("/ask@herald_bot  how much is the tea ", &bots()),
+            line("ask", "how much is the tea")
         );
-        assert_eq!(
-            parse_command("/ask@herald_bot  how much is the huila ", &bots()),
-            Some(Command::Ask("how much is the huila".into()))
-        );
-        assert_eq!(
-            parse_command("/dance", &bots()),
-            Some(Command::Unknown("dance".into()))
-        );
+        assert_eq!(parse_command("/dance", &bots()), line("dance", ""));
     }
 
     #[test]
@@ -237,10 +95,19 @@ mod tests {
     }
 
     #[test]
-    fn help_lists_every_command() {
-        let help = help_text("Bean");
-        for c in COMMANDS {
-            assert!(help.contains(&format!("/{}", c.name)));
-        }
+    fn help_lists_every_command_of_every_table() {
+        const A: &[CommandSpec] = &[CommandSpec {
+            name: "one",
+            args: "<x>",
+            description: "first",
+        }];
+        const B: &[CommandSpec] = &[CommandSpec {
+            name: "two",
+            args: "",
+            description: "second",
+        }];
+        let help = help_text("Bean", &[A, B]);
+        assert!(help.starts_with("I'm Bean."), "{help}");
+        assert!(help.contains("/one <x> — first\n/two — second"), "{help}");
     }
 }

@@ -5,14 +5,15 @@ mod classifier;
 mod command;
 
 pub use classifier::{Classification, IntentClassifier};
-pub use command::{help_text, parse_command, Command, CommandSpec, ManagerCommand, COMMANDS};
+pub use command::{help_text, parse_command, CommandLine, CommandSpec};
 
 use crate::knowledge::Route;
 
 /// What a message is, before any knowledge is looked at.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Routed {
-    Command(Command),
+    /// A slash command addressed to this bot, not yet interpreted.
+    Command(CommandLine),
     /// Free text: the classifier's best intent, when confident enough.
     Text {
         intent: Option<String>,

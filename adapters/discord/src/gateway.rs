@@ -176,7 +176,7 @@ async fn pause(d: Duration, shutdown: &mut watch::Receiver<bool>) -> bool {
 
 /// A slash command from a menu entry: `<arg>` is a required string option, `[arg]` an
 /// optional one. Discord wants lowercase names and descriptions of 1–100 characters.
-pub fn slash_command(c: &MenuCommand) -> CreateCommand {
+pub(crate) fn slash_command(c: &MenuCommand) -> CreateCommand {
     let description: String = c.description.chars().take(100).collect();
     let mut cmd = CreateCommand::new(c.name.to_lowercase()).description(description.clone());
     for (name, required) in slash_options(&c.args) {
@@ -190,7 +190,7 @@ pub fn slash_command(c: &MenuCommand) -> CreateCommand {
 
 /// `<id> <when> [targets]` → (`id`, required), (`when`, required), (`targets`, optional),
 /// as Discord wants option names: lower case, letters, digits, `-` and `_`, 1–32 characters.
-pub fn slash_options(args: &str) -> Vec<(String, bool)> {
+pub(crate) fn slash_options(args: &str) -> Vec<(String, bool)> {
     args.split_whitespace()
         .filter_map(|a| {
             let (inner, required) = match (a.strip_prefix('<'), a.strip_prefix('[')) {

@@ -34,7 +34,7 @@ pub fn classify(e: &serenity::Error) -> Next {
 }
 
 /// Whether the error says the token was refused (401): a config problem, not a fault.
-pub fn unauthorized(e: &serenity::Error) -> bool {
+pub(crate) fn unauthorized(e: &serenity::Error) -> bool {
     matches!(e, serenity::Error::Http(HttpError::UnsuccessfulRequest(r)) if r.status_code.as_u16() == 401)
 }
 

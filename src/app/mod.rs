@@ -1,0 +1,244 @@
+//! Wiring: the components built from the config — the data folder, the knowledge store,
+//! the model backend, the engagement log, the posts, the metrics and the bot — once, and
+//! handed to whatever runs them (the engine, the HTTP server, the jobs). The adapters the
+//! config enables are built in [`platforms`]. The only module that reads the whole
+//! [`Config`]; every component gets its own options.
+
+pub mod platforms;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::bot::{Bot, BotOptions, Parts};
+use crate::config::{Config, LlmConfig, Neo4jConfig};
+use crate::data::{open_data, DataError};
+use crate::dialogue::{Memory, PromptError, Prompts};
+use crate::engagement::{EngagementError, EngagementLog};
+use crate::http::HttpParts;
+use crate::knowledge::{
+    KnowledgeError, KnowledgeStore, Neo4jOptions, RetrieveOptions, SledKnowledge,
+};
+use crate::llm::{
+    FallbackChain, LlamaBackend, LlamaOptions, LlmBackend, OpenAiBackend, OpenAiOptions,
+};
+use crate::manage;
+use crate::metrics::{Metered, Metrics};
+use crate::posts::{PostStore, PostsError, PostsSetup};
+
+/// What can stop the components from being put together (the knowledge and the model are
+/// already loaded by then).
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    #[error("prompts: {0}")]
+    Prompts(#[from] PromptError),
+    #[error("conversation memory")]
+    Memory(#[source] sled::Error),
+    #[error(transparent)]
+    Log(#[from] EngagementError),
+    #[error(transparent)]
+    Posts(#[from] PostsError),
+}
+
+/// Every component, built once. Clone what a task needs; nothing reaches through the bot.
+pub struct App {
+    pub db: sled::Db,
+    pub knowledge: Arc<dyn KnowledgeStore>,
+    /// The model backend as the bot uses it (counted for `/metrics`).
+    pub llm: Arc<dyn LlmBackend>,
+    pub log: EngagementLog,
+    pub posts: PostStore,
+    pub posts_setup: PostsSetup,
+    pub metrics: Arc<Metrics>,
+    pub bot: Arc<Bot>,
+}
+
+impl App {
+    /// Open the data folder, load the knowledge and the model, and build the rest.
+    pub fn start(config: &Config) -> anyhow::Result<App> {
+        let db = open_data(&config.data.dir)?;
+        let knowledge = open_knowledge(config, &db)?;
+        let llm = llm_backend(&config.llm)?;
+        App::assemble(config, db, knowledge, llm).context("starting the bot")
+    }
+
+    /// Build the components around a data folder, a knowledge store and a model backend
+    /// that the caller made (tests build them on temporary folders).
+    pub fn assemble(
+        config: &Config,
+        db: sled::Db,
+        knowledge: Arc<dyn KnowledgeStore>,
+        llm: Arc<dyn LlmBackend>,
+    ) -> Result<App, AppError> {
+        let prompts = Arc::new(Prompts::load(&config.dialogue.prompts)?);
+        let memory = Memory::open(&db, config.dialogue.memory_turns).map_err(AppError::Memory)?;
+        let log = EngagementLog::open(&db, &config.engagement.member_key)?;
+        let posts = PostStore::open(&db).map_err(PostsError::from)?;
+        let posts_setup = PostsSetup::from_config(&config.posts)?;
+        let metrics = Arc::new(Metrics::default());
+        let llm: Arc<dyn LlmBackend> = Arc::new(Metered::new(llm, metrics.clone()));
+        let manage = manage::Context {
+            posts: posts.clone(),
+            setup: posts_setup.clone(),
+            log: log.clone(),
+            llm: llm.clone(),
+            prompts: prompts.clone(),
+            bot_name: config.dialogue.bot_name.clone(),
+        };
+        let bot = Bot::new(
+            Parts {
+                knowledge: knowledge.clone(),
+                llm: llm.clone(),
+                prompts,
+                memory,
+                log: log.clone(),
+                manage,
+                metrics: metrics.clone(),
+            },
+            bot_options(config),
+        );
+        Ok(App {
+            db,
+            knowledge,
+            llm,
+            log,
+            posts,
+            posts_setup,
+            metrics,
+            bot: Arc::new(bot),
+        })
+    }
+
+    /// What the HTTP server's handlers use.
+    pub fn http_parts(&self) -> HttpParts {
+        HttpParts {
+            bot: self.bot.clone(),
+            log: self.log.clone(),
+            posts: self.posts.clone(),
+            metrics: self.metrics.clone(),
+            knowledge: self.knowledge.clone(),
+            llm_name: self.llm.name().to_string(),
+        }
+    }
+}
+
+/// The bot's options from the `[dialogue]`, `[router]`, `[knowledge]` and `[llm]` sections.
+pub fn bot_options(config: &Config) -> BotOptions {
+    let d = &config.dialogue;
+    BotOptions {
+        bot_name: d.bot_name.clone(),
+        max_message_chars: d.max_message_chars,
+        support_entity: d.support_entity.clone(),
+        recommend_kinds: d.recommend_kinds.clone(),
+        intent_threshold: config.router.threshold,
+        retrieve: retrieve_options(config),
+        max_tokens: config.llm.max_tokens,
+    }
+}
+
+/// The retrieval budget of `[knowledge]`.
+pub fn retrieve_options(config: &Config) -> RetrieveOptions {
+    let k = &config.knowledge;
+    RetrieveOptions {
+        max_facts: k.max_facts,
+        max_chars: k.max_fact_chars,
+        min_coverage: k.min_coverage,
+    }
+}
+
+/// The knowledge store `[knowledge] backend` names, loaded from the knowledge folder.
+fn open_knowledge(config: &Config, db: &sled::Db) -> anyhow::Result<Arc<dyn KnowledgeStore>> {
+    let dir = config.knowledge.dir.clone();
+    let opened = match config.knowledge.backend.as_str() {
+        "sled" => {
+            SledKnowledge::open(db, dir).map(|(s, r)| (Arc::new(s) as Arc<dyn KnowledgeStore>, r))
+        }
+        "neo4j" => {
+            let n = config.neo4j.as_ref().context(
+                "knowledge.backend = \"neo4j\" needs a [neo4j] section (uri, user, password or HERALD_NEO4J_PASSWORD)",
+            )?;
+            let opts = neo4j_options(n);
+            let open = crate::knowledge::Neo4jKnowledge::open(
+                db,
+                dir,
+                &opts,
+                Duration::from_millis(n.query_timeout_ms.max(1)),
+                Duration::from_millis(n.retry_sync_ms.max(100)),
+            );
+            tokio::task::block_in_place(|| tokio::runtime::Handle::current().block_on(open))
+                .map(|(s, r)| (Arc::new(s) as Arc<dyn KnowledgeStore>, r))
+        }
+        other => anyhow::bail!(
+            "knowledge.backend {other:?} is not supported (expected \"sled\" or \"neo4j\")"
+        ),
+    };
+    let (store, report) = match opened {
+        Ok(x) => x,
+        Err(KnowledgeError::Invalid(problems)) => {
+            let lines: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
+            anyhow::bail!("the knowledge folder has problems:\n{}", lines.join("\n"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tracing::info!(
+        entities = report.stats.entities,
+        relations = report.stats.relations,
+        passages = report.stats.passages,
+        intents = report.stats.intents,
+        ms = report.millis,
+        "knowledge loaded"
+    );
+    Ok(store)
+}
+
+/// The connection options of `[neo4j]`.
+pub fn neo4j_options(n: &Neo4jConfig) -> Neo4jOptions {
+    Neo4jOptions {
+        uri: n.uri.clone(),
+        user: n.user.clone(),
+        password: n.password.clone(),
+        database: n.database.clone(),
+        pool_size: n.pool_size,
+    }
+}
+
+/// The model backend `[llm]` asks for (with its fallback).
+pub fn llm_backend(c: &LlmConfig) -> anyhow::Result<Arc<dyn LlmBackend>> {
+    let local = || -> anyhow::Result<Arc<dyn LlmBackend>> {
+        Ok(Arc::new(LlamaBackend::load(LlamaOptions {
+            model: c.model.clone(),
+            threads: c.threads,
+            context: c.context,
+            temperature: c.temperature,
+            prompt_cache: c.prompt_cache,
+        })?))
+    };
+    match c.backend.as_str() {
+        "llama" => local(),
+        "openai" => {
+            let server: Arc<dyn LlmBackend> = Arc::new(OpenAiBackend::new(OpenAiOptions {
+                base_url: c.base_url.clone(),
+                model: c.api_model.clone(),
+                api_key: c.api_key.clone(),
+                timeout: Duration::from_millis(c.timeout_ms.max(1)),
+                retries: c.retries,
+                temperature: c.temperature,
+                stream: c.stream,
+                ..OpenAiOptions::default()
+            }));
+            match c.fallback.as_str() {
+                "" => Ok(server),
+                "llama" => Ok(Arc::new(FallbackChain::new(vec![server, local()?]))),
+                other => anyhow::bail!(
+                    "llm.fallback {other:?} is not supported (expected \"llama\" or \"\")"
+                ),
+            }
+        }
+        other => anyhow::bail!(
+            "llm.backend {other:?} is not supported (expected \"llama\" or \"openai\")"
+        ),
+    }
+}

@@ -1,0 +1,137 @@
+//! The bot's parts and options, and the little every route shares: the classifier for
+//! the graph being served, recording events, the retrieval budget.
+
+use std::sync::{Arc, RwLock};
+
+use crate::dialogue::{Memory, Prompts};
+use crate::engagement::{EngagementLog, EventKind, Speaker};
+use crate::knowledge::{Graph, KnowledgeStore, RetrieveOptions};
+use crate::llm::LlmBackend;
+use crate::manage;
+use crate::metrics::Metrics;
+use crate::router::IntentClassifier;
+
+/// How the bot behaves: the `[dialogue]`, `[router]` and retrieval settings it needs.
+#[derive(Clone, Debug)]
+pub struct BotOptions {
+    /// The bot's name, used in prompts and replies, and (with `_bot`) stripped from
+    /// mentions and commands.
+    pub bot_name: String,
+    /// Longer messages are cut to this many characters (with a note in the reply).
+    pub max_message_chars: usize,
+    /// Entity id of the support contact named in complaint replies; empty: the first
+    /// entity of kind `support`.
+    pub support_entity: String,
+    /// Entity kinds offered as recommendations.
+    pub recommend_kinds: Vec<String>,
+    /// Classifier confidence below which the intent is not trusted.
+    pub intent_threshold: f32,
+    pub retrieve: RetrieveOptions,
+    /// Tokens generated per answer at most.
+    pub max_tokens: u32,
+}
+
+impl Default for BotOptions {
+    fn default() -> Self {
+        BotOptions {
+            bot_name: "Herald".into(),
+            max_message_chars: 2000,
+            support_entity: String::new(),
+            recommend_kinds: vec!["product".into()],
+            intent_threshold: 0.35,
+            retrieve: RetrieveOptions::default(),
+            max_tokens: 96,
+        }
+    }
+}
+
+/// The components the bot works with, built by the caller (`crate::app` from the config,
+/// tests on temporary folders).
+pub struct Parts {
+    pub knowledge: Arc<dyn KnowledgeStore>,
+    /// The model, already wrapped in whatever counts its calls.
+    pub llm: Arc<dyn LlmBackend>,
+    pub prompts: Arc<Prompts>,
+    pub memory: Memory,
+    pub log: EngagementLog,
+    /// What the managers' commands work with.
+    pub manage: manage::Context,
+    pub metrics: Arc<Metrics>,
+}
+
+/// One message in, one reply out. See the module docs.
+pub struct Bot {
+    pub(super) opts: BotOptions,
+    pub(super) knowledge: Arc<dyn KnowledgeStore>,
+    pub(super) llm: Arc<dyn LlmBackend>,
+    pub(super) prompts: Arc<Prompts>,
+    pub(super) memory: Memory,
+    pub(super) log: EngagementLog,
+    pub(super) manage: manage::Context,
+    pub(super) metrics: Arc<Metrics>,
+    /// The classifier trained on the graph it belongs to; retrained after a reload.
+    classifier: RwLock<(Arc<Graph>, Arc<IntentClassifier>)>,
+    pub(super) bot_names: Vec<String>,
+}
+
+impl Bot {
+    pub fn new(parts: Parts, opts: BotOptions) -> Bot {
+        let graph = parts.knowledge.snapshot();
+        let classifier = Arc::new(IntentClassifier::train(&graph.intents));
+        let bot_names = vec![opts.bot_name.clone(), format!("{}_bot", opts.bot_name)];
+        Bot {
+            opts,
+            knowledge: parts.knowledge,
+            llm: parts.llm,
+            prompts: parts.prompts,
+            memory: parts.memory,
+            log: parts.log,
+            manage: parts.manage,
+            metrics: parts.metrics,
+            classifier: RwLock::new((graph, classifier)),
+            bot_names,
+        }
+    }
+
+    /// Forget the conversation `who` is in (`/forget`, and one-shot `herald ask`).
+    pub fn forget_conversation(&self, who: &Speaker) {
+        if let Err(e) = self.memory.forget(&who.conversation()) {
+            tracing::error!(error = %crate::text::chain(&e), "could not clear conversation memory");
+        }
+    }
+
+    /// The classifier for the graph being served now.
+    pub(super) fn classifier(&self, graph: &Arc<Graph>) -> Arc<IntentClassifier> {
+        if let Ok(cached) = self.classifier.read() {
+            if Arc::ptr_eq(&cached.0, graph) {
+                return cached.1.clone();
+            }
+        }
+        let fresh = Arc::new(IntentClassifier::train(&graph.intents));
+        if let Ok(mut cached) = self.classifier.write() {
+            *cached = (graph.clone(), fresh.clone());
+        }
+        fresh
+    }
+
+    /// Log an event; a failing log is reported, never the member's problem.
+    pub(super) fn record(&self, who: &Speaker, kind: EventKind) {
+        if let Err(e) = self.log.record(who, kind) {
+            tracing::error!(error = %crate::text::chain(&e), "could not write the engagement log");
+        }
+    }
+
+    /// A strongly negative message (sentiment ≤ −0.5) that was not already flagged as a
+    /// complaint is flagged `negative` for the team, whatever it was routed to.
+    pub(super) fn flag_if_negative(&self, who: &Speaker, text: &str) {
+        if crate::text::sentiment::compound(text) <= -0.5 {
+            self.record(
+                who,
+                EventKind::Flag {
+                    reason: "negative".into(),
+                    text: text.to_string(),
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,174 @@
+//! [`Bot::handle`]: one message in, one reply out. Who is speaking is worked out here,
+//! once; the message is logged, routed (command or free text) and handed to its route.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use minijinja::context;
+
+use herald_platform::Incoming;
+
+use crate::dialogue::Fallback;
+use crate::engagement::{EventKind, Speaker};
+use crate::knowledge::{Graph, Route};
+use crate::router::{self, Routed};
+use crate::text::{has_cjk, normalize};
+
+use super::answer::looks_like_question;
+use super::core::Bot;
+use super::reply::{Reply, PRIVACY_ROUTE};
+
+impl Bot {
+    /// Handle one message. Returns `None` when the bot should stay silent (a group message
+    /// that does not address it): such messages are only logged.
+    pub async fn handle(&self, msg: &Incoming) -> Option<Reply> {
+        let started = Instant::now();
+        let who = self.log.speaker(&msg.chat, &msg.user);
+        let limit = self.opts.max_message_chars.max(1);
+        let kept = || msg.text.chars().filter(|c| !c.is_control() || *c == '\n');
+        let truncated = kept().count() > limit;
+        let text = kept().take(limit).collect::<String>().trim().to_string();
+        self.record(
+            &who,
+            EventKind::Message {
+                message_id: msg.message_id.clone(),
+                text: text.clone(),
+                addressed: msg.addressed,
+            },
+        );
+        if let Some(post) = msg
+            .reply_to
+            .as_ref()
+            .and_then(|r| self.log.sent_info(&msg.chat, r))
+            .and_then(|info| info.post)
+        {
+            self.record(
+                &who,
+                EventKind::PostReply {
+                    post,
+                    message_id: msg.message_id.clone(),
+                },
+            );
+        }
+        if !msg.addressed {
+            self.flag_if_negative(&who, &text);
+            self.metrics.unaddressed();
+            return None;
+        }
+        let zh = has_cjk(&text);
+        let graph = self.knowledge.snapshot();
+        let mut reply = if text.is_empty() {
+            self.fixed(None, Route::Smalltalk, 0.0, "empty", zh)
+        } else {
+            let classifier = self.classifier(&graph);
+            let t = Instant::now();
+            let routed = router::route(
+                &text,
+                &classifier,
+                self.opts.intent_threshold,
+                &self.bot_names,
+            );
+            let route_ms = t.elapsed().as_secs_f64() * 1000.0;
+            let mut r = match routed {
+                Routed::Command(line) => self.command(line, &who, msg.manager, &graph, zh).await,
+                Routed::Text {
+                    intent,
+                    route,
+                    confidence,
+                } => {
+                    self.text(&text, intent, route, confidence, &who, &graph)
+                        .await
+                }
+            };
+            r.timings_ms.route = route_ms;
+            r
+        };
+        if truncated {
+            let note = self.prompts.reply("truncated", zh, context! { limit });
+            reply.reply = format!("{}\n\n{note}", reply.reply);
+        }
+        reply.timings_ms.total = started.elapsed().as_secs_f64() * 1000.0;
+        self.metrics.reply(
+            msg.chat.platform.as_str(),
+            &reply.route,
+            reply.timings_ms.total / 1000.0,
+            reply.fallback == Fallback::Extractive,
+            reply.fallback == Fallback::Unknown,
+        );
+        if reply.route == PRIVACY_ROUTE {
+            // The member was just erased; logging the confirmation would store them again.
+            return Some(reply);
+        }
+        if reply.flagged.is_none() {
+            self.flag_if_negative(&who, &text);
+        }
+        self.record(
+            &who,
+            EventKind::Reply {
+                in_reply_to: msg.message_id.clone(),
+                intent: reply.intent.clone(),
+                route: reply.route.clone(),
+                answered: reply.answered,
+                grounded: reply.grounded,
+                fallback: reply.fallback.as_str().to_string(),
+                latency_ms: reply.timings_ms.total,
+                sources: reply.citations.iter().map(|c| c.source.clone()).collect(),
+                entities: reply.entities.clone(),
+            },
+        );
+        Some(reply)
+    }
+
+    /// Free text: the classifier's route, corrected by what the text names and asks.
+    async fn text(
+        &self,
+        text: &str,
+        intent: Option<String>,
+        route: Option<Route>,
+        confidence: f32,
+        who: &Speaker,
+        graph: &Arc<Graph>,
+    ) -> Reply {
+        let zh = has_cjk(text);
+        let names_entity = !graph.link(&normalize(text)).is_empty();
+        let route = match route {
+            // A greeting with a question about something named ("hi, how much is X?") is a
+            // question, whatever its greeting says.
+            Some(Route::Smalltalk | Route::Feedback)
+                if names_entity && looks_like_question(text) =>
+            {
+                Route::Answer
+            }
+            Some(r) => r,
+            None if names_entity || looks_like_question(text) => Route::Answer,
+            None => {
+                let found = self
+                    .knowledge
+                    .retrieve(text, &[], &self.opts.retrieve)
+                    .map(|r| r.found());
+                if found.unwrap_or(false) {
+                    Route::Answer
+                } else {
+                    Route::Smalltalk
+                }
+            }
+        };
+        match route {
+            Route::Answer => self.question(text, intent, confidence, who, graph).await,
+            Route::Smalltalk => self.smalltalk(intent, confidence, zh),
+            Route::Complaint | Route::Handoff => {
+                self.flag(who, route, intent, confidence, text, zh)
+            }
+            Route::Recommend => self.recommend(text, intent, confidence, graph, zh, who),
+            Route::Feedback => {
+                self.record(
+                    who,
+                    EventKind::Feedback {
+                        text: text.to_string(),
+                    },
+                );
+                self.fixed(intent, Route::Feedback, confidence, "feedback", zh)
+            }
+        }
+    }
+}

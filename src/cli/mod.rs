@@ -1,0 +1,142 @@
+//! The command line (the contract in DESIGN.md): one file per subcommand — [`run`],
+//! [`chat`], [`ask`], [`kb`] (check, query, sync, gaps), [`report`] and [`export`]. Each
+//! builds what it needs (often only the data folder) and returns the exit code.
+
+mod ask;
+mod chat;
+mod export;
+mod kb;
+mod report;
+mod run;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Config;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "herald",
+    version,
+    about = "A community bot that answers from your knowledge files, with citations"
+)]
+pub struct Cli {
+    /// Config file (default: ./config.toml when it exists, else built-in defaults).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Knowledge folder (overrides knowledge.dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+    /// Data folder for sled (overrides data.dir).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// GGUF model file (overrides llm.model).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub model: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run every enabled adapter until SIGINT/SIGTERM.
+    Run,
+    /// Talk to the bot in the terminal (one reply per line when piped).
+    Chat,
+    /// One message in, one reply out.
+    Ask {
+        /// Print the reply as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// The message.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+    /// Check and debug the knowledge folder.
+    #[command(subcommand)]
+    Kb(KbCommand),
+    /// The period report from the engagement log: a text summary, and with --out its charts
+    /// (PNG) and numbers (JSON).
+    Report {
+        /// The period: 7d, 30d, 90d.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// Write report.txt, report.json, activity.png and hours.png into this folder.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Print everything stored about one member as JSON (for a data request).
+    ExportUser {
+        /// telegram, discord or console.
+        platform: String,
+        /// The member's user id on that platform.
+        user: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum KbCommand {
+    /// Validate a knowledge folder; exit 1 with `path:line: message` for every problem.
+    Check {
+        /// The folder (default: knowledge.dir).
+        dir: Option<PathBuf>,
+    },
+    /// Push the knowledge folder into the graph database of `[neo4j]`: only changed files
+    /// are rewritten, removed files' nodes are deleted, all in one transaction.
+    Sync {
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The questions the bot could not answer, grouped by similarity, most asked first.
+    Gaps {
+        #[arg(long)]
+        json: bool,
+        /// How far back: 7d, 30d, 90d.
+        #[arg(long, default_value = "30d")]
+        since: String,
+    },
+    /// Show what the bot would link and retrieve for a question, with scores and sources.
+    Query {
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+    },
+}
+
+impl Cli {
+    /// The config with the command line's overrides applied.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let mut c = Config::load(self.config.as_deref())?;
+        if let Some(k) = &self.knowledge {
+            c.knowledge.dir = k.clone();
+        }
+        if let Some(d) = &self.data {
+            c.data.dir = d.clone();
+        }
+        if let Some(m) = &self.model {
+            c.llm.model = m.clone();
+        }
+        Ok(c)
+    }
+}
+
+/// Run the parsed command; returns the process exit code.
+pub async fn main(cli: Cli) -> anyhow::Result<i32> {
+    let config = cli.config()?;
+    match cli.command {
+        Command::Run => run::run(config).await,
+        Command::Chat => chat::chat(config).await,
+        Command::Ask { json, text } => ask::ask(config, &text.join(" "), json).await,
+        Command::Kb(KbCommand::Check { dir }) => {
+            Ok(kb::check(dir.as_deref().unwrap_or(&config.knowledge.dir)))
+        }
+        Command::Kb(KbCommand::Sync { json }) => kb::sync(&config, json).await,
+        Command::Kb(KbCommand::Query { json, text }) => kb::query(&config, &text.join(" "), json),
+        Command::Kb(KbCommand::Gaps { json, since }) => kb::gaps(&config, json, &since),
+        Command::Report { since, out } => report::report(&config, &since, out.as_deref()),
+        Command::ExportUser { platform, user } => export::export_user(&config, &platform, &user),
+    }
+}

@@ -1,0 +1,171 @@
+//! `herald run`: every enabled adapter, the HTTP server and the jobs, until SIGINT/SIGTERM.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+
+use herald_platform::Platform;
+
+use crate::app::{platforms, App};
+use crate::config::{Config, HttpConfig};
+use crate::engine::{self, EngineOptions};
+use crate::http::{self, HttpState};
+use crate::jobs;
+use crate::posts::Scheduler;
+
+pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
+    let app = App::start(&config)?;
+    let adapters = platforms::enabled(&config, &app.db)?;
+    if adapters.is_empty() && config.http.is_none() {
+        anyhow::bail!("no adapter is enabled: add a [console], [telegram], [discord] or [http] section to the config (see config.example.toml)");
+    }
+    let (stop_tx, stop) = watch::channel(false);
+    let stop = shutdown_on_signal(stop, stop_tx);
+    let server = match &config.http {
+        Some(h) => Some(start_http(&app, h, adapters.clone(), stop.clone()).await?),
+        None => None,
+    };
+    spawn_jobs(&config, &app, &adapters, &stop);
+    tracing::info!(
+        adapters = adapters.len(),
+        "herald is running; stop it with Ctrl-C or SIGTERM"
+    );
+    let result = engine::run(
+        app.bot.clone(),
+        app.log.clone(),
+        adapters,
+        engine_options(&config),
+        stop,
+    )
+    .await;
+    if let Some(server) = server {
+        let _ = server.await;
+    }
+    tracing::info!("herald stopped");
+    result?;
+    Ok(0)
+}
+
+/// The loops beside the engine: upkeep and reload always, alerts and the scheduler when
+/// the config gives them somewhere to send.
+fn spawn_jobs(
+    config: &Config,
+    app: &App,
+    adapters: &[Arc<dyn Platform>],
+    stop: &watch::Receiver<bool>,
+) {
+    let retention = (config.engagement.retention_days > 0)
+        .then(|| Duration::from_secs(config.engagement.retention_days * 86_400));
+    tokio::spawn(jobs::upkeep::run(app.log.clone(), retention, stop.clone()));
+    spawn_reload(config, app, stop);
+    let scheduler = || {
+        Scheduler::new(
+            app.posts.clone(),
+            app.log.clone(),
+            app.posts_setup.clone(),
+            adapters,
+        )
+    };
+    if !config.posts.report_target.is_empty() {
+        tokio::spawn(jobs::alerts::run(
+            app.posts.clone(),
+            app.log.clone(),
+            scheduler(),
+            app.posts_setup.tz,
+            stop.clone(),
+        ));
+    }
+    if !config.posts.targets.is_empty() {
+        let every = Duration::from_millis(config.posts.tick_ms.max(50));
+        tokio::spawn(jobs::publish::run(scheduler(), every, stop.clone()));
+    }
+}
+
+/// Watch the knowledge folder when `[knowledge] reload` is on (`herald run` and `chat`).
+pub(super) fn spawn_reload(config: &Config, app: &App, stop: &watch::Receiver<bool>) {
+    if config.knowledge.reload {
+        let every = Duration::from_millis(config.knowledge.reload_interval_ms.max(50));
+        tokio::spawn(jobs::reload::watch(
+            app.knowledge.clone(),
+            config.knowledge.dir.clone(),
+            every,
+            stop.clone(),
+        ));
+    }
+}
+
+pub(super) fn engine_options(config: &Config) -> EngineOptions {
+    EngineOptions {
+        concurrency: config.engine.concurrency,
+        queue: config.engine.queue,
+        stop_when_sources_end: false,
+        typing_after: Duration::from_millis(config.engine.typing_after_ms),
+    }
+}
+
+/// Turn SIGINT/SIGTERM into the shutdown signal.
+pub(super) fn shutdown_on_signal(
+    stop: watch::Receiver<bool>,
+    tx: watch::Sender<bool>,
+) -> watch::Receiver<bool> {
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        {
+            let mut term = match tokio::signal::unix::signal(
+                tokio::signal::unix::SignalKind::terminate(),
+            ) {
+                Ok(t) => t,
+                Err(e) => {
+                    tracing::warn!(error = %crate::text::chain(&e), "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    let _ = tx.send(true);
+                    return;
+                }
+            };
+            tokio::select! {
+                _ = ctrl_c => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = ctrl_c.await;
+        tracing::info!("shutting down");
+        let _ = tx.send(true);
+    });
+    stop
+}
+
+/// Bind and serve the HTTP API until `stop`. Refuses to serve without keys off loopback.
+async fn start_http(
+    app: &App,
+    h: &HttpConfig,
+    adapters: Vec<Arc<dyn Platform>>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let addr: std::net::SocketAddr = h.listen.parse().with_context(|| {
+        format!(
+            "http.listen {:?} is not an address like 127.0.0.1:8787",
+            h.listen
+        )
+    })?;
+    if h.keys.is_empty() && !addr.ip().is_loopback() {
+        anyhow::bail!("http.listen {addr} is not loopback and http.keys is empty: set keys (or HERALD_HTTP_KEYS) before exposing the API");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr} (http.listen)"))?;
+    let local = listener.local_addr()?;
+    let router = http::router(
+        HttpState::new(app.http_parts(), h).with_adapters(adapters),
+        h.max_body_bytes,
+    );
+    tracing::info!(%local, "HTTP API listening");
+    Ok(tokio::spawn(async move {
+        if let Err(e) = http::serve(listener, router, stop).await {
+            tracing::error!(error = %crate::text::chain(&e), "HTTP API stopped");
+        }
+    }))
+}

@@ -1,0 +1,54 @@
+//! The engagement log's upkeep: new events folded into the rollups every minute, events
+//! past retention deleted hourly.
+
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::clock::now_ms;
+use crate::engagement::EngagementLog;
+
+/// How often `herald run` folds new events: a report or `/gaps` then folds at most this
+/// much in the handler that asked.
+const FOLD_EVERY: Duration = Duration::from_secs(60);
+/// Retention runs every this many folds (hourly).
+const PURGE_EVERY_FOLDS: u32 = 60;
+
+/// The log's upkeep under `herald run`, now and until shutdown: every minute fold new events
+/// into the rollups (so a report, `/gaps` or `/recommend` has little left to do) and, with
+/// a retention, hourly delete events older than it. Off the async workers: both read and
+/// write sled.
+pub async fn run(
+    log: EngagementLog,
+    retention: Option<Duration>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    for round in 0u32.. {
+        let log = log.clone();
+        let purge = retention.filter(|_| round.is_multiple_of(PURGE_EVERY_FOLDS));
+        let done = tokio::task::spawn_blocking(move || {
+            if let Some(keep) = purge {
+                let cutoff = now_ms().saturating_sub(keep.as_millis() as u64);
+                match log.purge_before(cutoff) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "events past retention deleted"),
+                    Err(e) => tracing::error!(error = %crate::text::chain(&e), "retention: could not delete old events"),
+                }
+            }
+            // Retention folds first; without it, this is the fold.
+            match log.catch_up() {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(folded = n, "events folded into the rollups"),
+                Err(e) => tracing::error!(error = %crate::text::chain(&e), "rollups: new events not folded"),
+            }
+        })
+        .await;
+        if let Err(e) = done {
+            tracing::error!(error = %crate::text::chain(&e), "engagement log upkeep failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(FOLD_EVERY) => {}
+            _ = shutdown.wait_for(|s| *s) => return,
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The managers' commands as one enum and one table: names, argument shapes, help and
+//! menu entries; parsing picks the command's own parser, applying its own file.
+
+use crate::router::CommandSpec;
+
+use super::context::{Call, Context, Done};
+use super::error::CommandError;
+use super::{approve, besttime, cancel, draft, edit, gaps, posted, queue, report, schedule};
+
+/// The managers' commands, for `/help` and platform menus (after the members' ones).
+pub const MANAGER_COMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "draft",
+        args: "<brief>",
+        description: "managers: draft a post with AI",
+    },
+    CommandSpec {
+        name: "edit",
+        args: "<id> <text>",
+        description: "managers: replace a draft's text",
+    },
+    CommandSpec {
+        name: "approve",
+        args: "<id> [variant]",
+        description: "managers: approve a draft",
+    },
+    CommandSpec {
+        name: "schedule",
+        args: "<id> <when> [targets]",
+        description: "managers: schedule an approved post",
+    },
+    CommandSpec {
+        name: "queue",
+        args: "",
+        description: "managers: list scheduled posts",
+    },
+    CommandSpec {
+        name: "cancel",
+        args: "<id>",
+        description: "managers: cancel a scheduled post",
+    },
+    CommandSpec {
+        name: "posted",
+        args: "[n]",
+        description: "managers: recent posts and their engagement",
+    },
+    CommandSpec {
+        name: "report",
+        args: "[period]",
+        description: "managers: activity, answers, feedback and posts (period 7d, 30d or 90d)",
+    },
+    CommandSpec {
+        name: "gaps",
+        args: "[period]",
+        description: "managers: unanswered questions, most asked first (period 7d, 30d or 90d)",
+    },
+    CommandSpec {
+        name: "besttime",
+        args: "",
+        description: "managers: the hours of the week posts do best",
+    },
+];
+
+/// A manager command with its arguments parsed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ManagerCommand {
+    Draft(draft::Args),
+    Edit(edit::Args),
+    Approve(approve::Args),
+    Schedule(schedule::Args),
+    Queue,
+    Cancel(cancel::Args),
+    Posted(posted::Args),
+    Report(report::Args),
+    Gaps(gaps::Args),
+    BestTime,
+}
+
+impl ManagerCommand {
+    /// Parse `/name args`: `None` when `name` is not a manager command, else the command or
+    /// what is wrong with its arguments.
+    pub fn parse(name: &str, args: &str) -> Option<Result<ManagerCommand, CommandError>> {
+        use ManagerCommand as C;
+        Some(match name {
+            "draft" => draft::parse(args).map(C::Draft),
+            "edit" => edit::parse(args).map(C::Edit),
+            "approve" => approve::parse(args).map(C::Approve),
+            "schedule" => schedule::parse(args).map(C::Schedule),
+            "queue" => Ok(C::Queue),
+            "cancel" => cancel::parse(args).map(C::Cancel),
+            "posted" => Ok(C::Posted(posted::parse(args))),
+            "report" => report::parse(args).map(C::Report),
+            "gaps" => gaps::parse(args).map(C::Gaps),
+            "besttime" => Ok(C::BestTime),
+            _ => return None,
+        })
+    }
+
+    /// Whether `name` is one of [`MANAGER_COMMANDS`].
+    pub fn is_manager_command(name: &str) -> bool {
+        MANAGER_COMMANDS.iter().any(|c| c.name == name)
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            ManagerCommand::Draft(_) => "draft",
+            ManagerCommand::Edit(_) => "edit",
+            ManagerCommand::Approve(_) => "approve",
+            ManagerCommand::Schedule(_) => "schedule",
+            ManagerCommand::Queue => "queue",
+            ManagerCommand::Cancel(_) => "cancel",
+            ManagerCommand::Posted(_) => "posted",
+            ManagerCommand::Report(_) => "report",
+            ManagerCommand::Gaps(_) => "gaps",
+            ManagerCommand::BestTime => "besttime",
+        }
+    }
+
+    /// Do it. Nothing is stored unless the whole command is valid.
+    pub async fn apply(self, ctx: &Context, call: &Call<'_>) -> Result<Done, CommandError> {
+        match self {
+            ManagerCommand::Draft(a) => draft::apply(ctx, call, a).await,
+            ManagerCommand::Edit(a) => edit::apply(ctx, call, a),
+            ManagerCommand::Approve(a) => approve::apply(ctx, a),
+            ManagerCommand::Schedule(a) => schedule::apply(ctx, call, a),
+            ManagerCommand::Queue => Ok(queue::apply(ctx)),
+            ManagerCommand::Cancel(a) => cancel::apply(ctx, a),
+            ManagerCommand::Posted(a) => Ok(posted::apply(ctx, call, a)),
+            ManagerCommand::Report(a) => report::apply(ctx, call, a),
+            ManagerCommand::Gaps(a) => gaps::apply(ctx, call, a),
+            ManagerCommand::BestTime => besttime::apply(ctx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_table_entry_parses_and_names_itself() {
+        for spec in MANAGER_COMMANDS {
+            let parsed = ManagerCommand::parse(spec.name, "p1 2 tomorrow 9:00")
+                .unwrap_or_else(|| panic!("/{} is not parsed", spec.name));
+            if let Ok(cmd) = parsed {
+                assert_eq!(cmd.name(), spec.name);
+            }
+            assert!(ManagerCommand::is_manager_command(spec.name));
+        }
+        assert!(ManagerCommand::parse("help", "").is_none());
+    }
+
+    #[test]
+    fn arguments_are_typed_or_refused_with_their_usage() {
+        let parse = |name: &str, args: &str| ManagerCommand::parse(name, args).expect(name);
+        assert_eq!(
+            parse("approve", "p3 2").expect("approve"),
+            ManagerCommand::Approve(approve::Args {
+                id: "p3".into(),
+                variant: Some(2)
+            })
+        );
+        assert_eq!(
+            parse("report", "7d").expect("report"),
+            ManagerCommand::Report(report::Args { days: 7 })
+        );
+        let usage = |name: &str, args: &str| parse(name, args).expect_err(name).reply();
+        assert_eq!(usage("edit", "p1"), "Usage: /edit <id> <text>");
+        assert!(usage("schedule", "p1").starts_with("Usage: /schedule"));
+        assert!(usage("draft", "  ").starts_with("Usage: /draft <brief>"));
+        assert!(usage("approve", "p1 seven").contains("\"seven\" is not a variant number"));
+        assert!(usage("cancel", "").starts_with("Which post?"));
+        assert!(usage("gaps", "a week").contains("is not a period"));
+    }
+}
