@@ -288,7 +288,16 @@ async fn a_manager_drafts_approves_and_schedules_and_members_engage() {
         .await
         .expect("unknown link");
     assert_eq!(missing.status().as_u16(), 404);
-    let posted = say(&tg, MANAGER, "/posted").await;
+    // The post reaches the platform before the scheduler has written its delivery record
+    // (that follows the platform's answer): ask again until the record is there.
+    let mut posted = String::new();
+    for _ in 0..30 {
+        posted = say(&tg, MANAGER, "/posted").await;
+        if posted.contains("0 reactions, 0 replies, 1 clicks") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
     assert!(
         posted.contains("0 reactions, 0 replies, 1 clicks"),
         "{posted}"

@@ -44,8 +44,14 @@ pub fn sample_pack() -> tempfile::TempDir {
     tmp
 }
 
+/// Threads each test's model uses. Tests run two at a time on this 2-core machine, and
+/// llama.cpp's threads spin while they wait for each other: two models of two threads each
+/// on two cores slowed each other down many times over.
+pub const MODEL_THREADS: i32 = 1;
+
 pub fn config(knowledge: &Path, data: &Path) -> Config {
     let mut c = Config::default();
+    c.llm.threads = MODEL_THREADS;
     c.knowledge.dir = knowledge.to_path_buf();
     c.data.dir = data.to_path_buf();
     c.llm.model = model_path();
@@ -64,6 +70,7 @@ pub struct TestBot {
 pub fn bot() -> TestBot {
     let llm = LlamaBackend::load(LlamaOptions {
         model: model_path(),
+        threads: MODEL_THREADS,
         ..LlamaOptions::default()
     })
     .expect("model loads");
