@@ -5,6 +5,7 @@ use crate::router::CommandSpec;
 
 use super::context::{Call, Context, Done};
 use super::error::CommandError;
+use super::shared::Period;
 use super::{approve, besttime, cancel, draft, edit, gaps, posted, queue, report, schedule};
 
 /// The managers' commands, for `/help` and platform menus (after the members' ones).
@@ -71,8 +72,8 @@ pub enum ManagerCommand {
     Queue,
     Cancel(cancel::Args),
     Posted(posted::Args),
-    Report(report::Args),
-    Gaps(gaps::Args),
+    Report(Period),
+    Gaps(Period),
     BestTime,
 }
 
@@ -89,8 +90,8 @@ impl ManagerCommand {
             "queue" => Ok(C::Queue),
             "cancel" => cancel::parse(args).map(C::Cancel),
             "posted" => Ok(C::Posted(posted::parse(args))),
-            "report" => report::parse(args).map(C::Report),
-            "gaps" => gaps::parse(args).map(C::Gaps),
+            "report" => Period::parse(args).map(C::Report),
+            "gaps" => Period::parse(args).map(C::Gaps),
             "besttime" => Ok(C::BestTime),
             _ => return None,
         })
@@ -162,7 +163,7 @@ mod tests {
         );
         assert_eq!(
             parse("report", "7d").expect("report"),
-            ManagerCommand::Report(report::Args { days: 7 })
+            ManagerCommand::Report(Period { days: 7 })
         );
         let usage = |name: &str, args: &str| parse(name, args).expect_err(name).reply();
         assert_eq!(usage("edit", "p1"), "Usage: /edit <id> <text>");

@@ -5,18 +5,9 @@ use crate::clock::{days_ms, utc_to_ms};
 
 use super::context::{Call, Context, Done};
 use super::error::CommandError;
-use super::shared::period_days;
+use super::shared::Period;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Args {
-    pub days: u64,
-}
-
-pub(crate) fn parse(args: &str) -> Result<Args, CommandError> {
-    period_days(args).map(|days| Args { days })
-}
-
-pub(crate) fn apply(ctx: &Context, call: &Call<'_>, args: Args) -> Result<Done, CommandError> {
+pub(crate) fn apply(ctx: &Context, call: &Call<'_>, args: Period) -> Result<Done, CommandError> {
     let since = utc_to_ms(call.now).saturating_sub(days_ms(args.days));
     let rows = ctx
         .log

@@ -24,4 +24,4 @@ pub use command::{ManagerCommand, MANAGER_COMMANDS};
 pub use context::{Call, Context, Done};
 pub use error::CommandError;
 pub use report::{full_report, FullReport};
-pub use shared::period_days;
+pub use shared::{period_days, Period};

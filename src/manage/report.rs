@@ -12,18 +12,9 @@ use crate::posts::{measured, PostStore, PostsSetup};
 
 use super::context::{Call, Context, Done};
 use super::error::CommandError;
-use super::shared::period_days;
+use super::shared::Period;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Args {
-    pub days: u64,
-}
-
-pub(crate) fn parse(args: &str) -> Result<Args, CommandError> {
-    period_days(args).map(|days| Args { days })
-}
-
-pub(crate) fn apply(ctx: &Context, call: &Call<'_>, args: Args) -> Result<Done, CommandError> {
+pub(crate) fn apply(ctx: &Context, call: &Call<'_>, args: Period) -> Result<Done, CommandError> {
     let full = full_report(
         &ctx.posts,
         &ctx.setup,

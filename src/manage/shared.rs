@@ -15,6 +15,18 @@ pub(crate) fn split_first(args: &str) -> (&str, &str) {
     }
 }
 
+/// A period of whole days, as `/report` and `/gaps` take it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Period {
+    pub days: u64,
+}
+
+impl Period {
+    pub(crate) fn parse(args: &str) -> Result<Period, CommandError> {
+        period_days(args).map(|days| Period { days })
+    }
+}
+
 /// "7d", "30d", "90d", "30" → days; empty → 30.
 pub fn period_days(text: &str) -> Result<u64, CommandError> {
     let t = text.trim().to_ascii_lowercase();

@@ -138,21 +138,10 @@ impl SourceTree {
     }
 }
 
-/// The module path of a file relative to `src/`.
+/// The module path of a file relative to `src/`; a file attached with `#[path]` is the
+/// declaring module's `mod` name.
 fn module_of(path: &str, src: &Path) -> Vec<String> {
-    let mut parts: Vec<String> = path
-        .trim_end_matches(".rs")
-        .split('/')
-        .map(String::from)
-        .collect();
-    if parts.last().is_some_and(|p| p == "mod" || p == "lib") {
-        parts.pop();
-    }
-    // A file attached with #[path]: its module is the declaring module's `mod` name.
-    if let Some(m) = path_attached(path, src) {
-        return m;
-    }
-    parts
+    path_attached(path, src).unwrap_or_else(|| module_of_plain(path))
 }
 
 /// Files declared with `#[path = "..."] mod name;`: their module path.
@@ -180,6 +169,7 @@ fn path_attached(path: &str, src: &Path) -> Option<Vec<String>> {
     None
 }
 
+/// The module path a file has by its place: `a/b.rs` is `a::b`, `a/mod.rs` is `a`.
 fn module_of_plain(path: &str) -> Vec<String> {
     let mut parts: Vec<String> = path
         .trim_end_matches(".rs")
