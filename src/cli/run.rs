@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use herald_platform::Platform;
 
 use crate::app::{platforms, App};
+use crate::clock::days_ms;
 use crate::config::{Config, HttpConfig};
 use crate::engine::{self, EngineOptions};
 use crate::http::{self, HttpState};
@@ -57,7 +58,7 @@ fn spawn_jobs(
     stop: &watch::Receiver<bool>,
 ) {
     let retention = (config.engagement.retention_days > 0)
-        .then(|| Duration::from_secs(config.engagement.retention_days * 86_400));
+        .then(|| Duration::from_millis(days_ms(config.engagement.retention_days)));
     tokio::spawn(jobs::upkeep::run(app.log.clone(), retention, stop.clone()));
     spawn_reload(config, app, stop);
     let scheduler = || {

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::event::{Event, EventKind, PostEngagement};
 
 /// Milliseconds per bucket.
-pub const BUCKET_MS: u64 = 15 * 60_000;
+pub const BUCKET_MS: u64 = 15 * crate::clock::MINUTE_MS;
 
 /// One channel's quarter hour.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -13,7 +13,7 @@ use herald_platform::{ChatRef, Outgoing, Platform, PlatformKind};
 
 use super::setup::{target_ref, PostsSetup};
 use super::store::{Delivery, Link, Post, PostStore, StoreError};
-use crate::clock::ms_to_utc;
+use crate::clock::{ms_to_utc, utc_to_ms, MINUTE_MS};
 use crate::engagement::{EngagementLog, EventKind, SentInfo};
 
 /// What one tick did, for logs, tests and the managers' reports.
@@ -50,7 +50,7 @@ impl Scheduler {
     /// Publish everything due at `now`.
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<TickReport, StoreError> {
         let mut report = TickReport::default();
-        let now_ms = now.timestamp_millis().max(0) as u64;
+        let now_ms = utc_to_ms(now);
         for (due, post, slot) in self.store.due(now_ms) {
             self.run_job(due, &post, slot, now_ms, &mut report).await?;
         }
@@ -84,8 +84,8 @@ impl Scheduler {
             let reason = format!(
                 "missed its {} slot by {} min while herald was not running (allowed: {} min); skipped",
                 self.show(slot),
-                now.saturating_sub(slot) / 60_000,
-                lateness / 60_000
+                now.saturating_sub(slot) / MINUTE_MS,
+                lateness / MINUTE_MS
             );
             for t in &schedule.targets {
                 self.store.set_delivery(
@@ -152,7 +152,7 @@ impl Scheduler {
         let lateness = self.setup.max_lateness.as_millis() as u64;
         let tz = self.setup.tz;
         let mut next = cron.next_after(ms_to_utc(slot), tz)?;
-        while (next.timestamp_millis().max(0) as u64) + lateness < now {
+        while utc_to_ms(next) + lateness < now {
             skipped += 1;
             next = cron.next_after(next, tz)?;
         }
@@ -161,7 +161,7 @@ impl Scheduler {
                 "Post {id} ({expr}) skipped {skipped} slot(s) missed while herald was not running."
             ));
         }
-        Some(next.timestamp_millis().max(0) as u64)
+        Some(utc_to_ms(next))
     }
 
     /// One target of one slot.
