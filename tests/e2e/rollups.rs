@@ -14,7 +14,7 @@ use support::events::{best_times_of, gap_groups_of, interactions_of, report_of};
 use support::synthetic::{gap_events, generate, DAY_MS, START_MS};
 
 fn open(dir: &std::path::Path) -> (sled::Db, EngagementLog) {
-    let db = sled::open(dir).expect("sled");
+    let db = support::reopen(dir);
     let log = EngagementLog::open(&db, "k").expect("log");
     (db, log)
 }
@@ -325,7 +325,7 @@ fn events_stored_one_per_value_before_chunking_still_read_in_order() {
     let s = generate(1, 2).events;
     {
         // The layout of earlier versions: one JSON event per value, keyed by a rising id.
-        let db = sled::open(dir.path()).expect("sled");
+        let db = support::reopen(dir.path());
         let tree = db.open_tree("events").expect("tree");
         for e in &s[..10] {
             let id = db.generate_id().expect("id");

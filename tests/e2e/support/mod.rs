@@ -110,6 +110,23 @@ pub fn msg(chat: &str, text: &str) -> Incoming {
     }
 }
 
+/// Open the sled folder `dir` that this process just closed. sled's own IO threads may
+/// finish a write just after the last handle is dropped and hold the folder's lock until
+/// then (milliseconds), so this waits for it, at most 2 s.
+pub fn reopen(dir: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert!(e.to_string().contains("lock"), "{e}");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("{} did not open again within 2 s: {e}", dir.display()),
+        }
+    }
+}
+
 /// A loopback port nothing listens on now (for a `herald run` child to bind).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
