@@ -521,14 +521,13 @@ async fn herald_run_serves_discord_from_the_config() {
     let pack = support::sample_pack();
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("config.toml");
-    std::fs::write(
+    support::write_run_config(
         &config,
-        format!(
+        &format!(
             "[discord]\nproxy_url = \"{}\"\nguilds = [{GUILD}]\nretry_base_ms = 50\n",
             fake.url
         ),
-    )
-    .expect("config written");
+    );
     let mut cmd = support::herald_run(&config, pack.path(), &dir.path().join("db"));
     cmd.env("HERALD_DISCORD_TOKEN", TOKEN);
     let mut child = cmd.spawn().expect("herald starts");

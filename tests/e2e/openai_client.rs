@@ -30,11 +30,10 @@ fn the_official_openai_client_gets_grounded_answers_streams_and_401s() {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = support::free_port();
     let config = dir.path().join("config.toml");
-    std::fs::write(
+    support::write_run_config(
         &config,
-        format!("[http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"sk-herald-1\"]\n"),
-    )
-    .expect("config");
+        &format!("[http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"sk-herald-1\"]\n"),
+    );
     let mut child = support::herald_run(&config, pack.path(), &dir.path().join("db"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())

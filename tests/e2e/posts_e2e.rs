@@ -22,9 +22,9 @@ const DISCORD_MANAGER: u64 = 42;
 
 fn config(dir: &Path, tg: &FakeTelegram, dc: &FakeDiscord, port: u16) -> std::path::PathBuf {
     let path = dir.join("config.toml");
-    std::fs::write(
+    support::write_run_config(
         &path,
-        format!(
+        &format!(
             r#"
 [telegram]
 api_url = "{tg}"
@@ -63,8 +63,7 @@ chat = "{OPS}"
             tg = tg.url,
             dc = dc.url
         ),
-    )
-    .expect("config written");
+    );
     path
 }
 

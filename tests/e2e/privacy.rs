@@ -77,14 +77,13 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     let pack = support::sample_pack();
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("config.toml");
-    std::fs::write(
+    support::write_run_config(
         &config,
-        format!(
+        &format!(
             "[telegram]\napi_url = \"{}\"\npoll_timeout_secs = 1\nretry_base_ms = 50\n\n[engagement]\nmember_key = \"{KEY}\"\n",
             tg.url
         ),
-    )
-    .expect("config");
+    );
     let data = dir.path().join("db");
     let child = start(&config, pack.path(), &data);
 

@@ -143,6 +143,18 @@ pub fn herald() -> std::process::Command {
     cmd
 }
 
+/// Write a config for a `herald run` child: `body` plus an `[llm]` section that keeps the
+/// child's model at [`MODEL_THREADS`] (a child with the default two threads next to another
+/// test's model spins both to a crawl on two cores: a `/draft` took over 180 s in CI).
+pub fn write_run_config(path: &Path, body: &str) {
+    assert!(
+        !body.contains("[llm]"),
+        "write_run_config adds [llm] itself"
+    );
+    std::fs::write(path, format!("{body}\n[llm]\nthreads = {MODEL_THREADS}\n"))
+        .expect("config written");
+}
+
 /// `herald run` on `config`, a knowledge folder, a data folder and the test model, as a
 /// service manager starts it (stdin closed).
 pub fn herald_run(config: &Path, knowledge: &Path, data: &Path) -> std::process::Command {

@@ -168,14 +168,13 @@ async fn herald_run_serves_telegram_and_resumes_after_a_restart_without_answerin
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("config.toml");
     // The token comes from the environment, as a deployment would pass it.
-    std::fs::write(
+    support::write_run_config(
         &config,
-        format!(
+        &format!(
             "[telegram]\napi_url = \"{}\"\npoll_timeout_secs = 1\nretry_base_ms = 50\n",
             fake.url
         ),
-    )
-    .expect("config");
+    );
     let data = dir.path().join("db");
 
     let child = herald_run(&config, pack.path(), &data);
@@ -204,7 +203,10 @@ async fn herald_run_with_a_refused_token_exits_and_says_what_to_fix() {
     let pack = support::sample_pack();
     let dir = tempfile::tempdir().expect("temp dir");
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, format!("[telegram]\napi_url = \"{}\"\n", fake.url)).expect("config");
+    support::write_run_config(
+        &config,
+        &format!("[telegram]\napi_url = \"{}\"\n", fake.url),
+    );
     let mut cmd = support::herald_run(&config, pack.path(), &dir.path().join("db"));
     cmd.env("HERALD_TELEGRAM_TOKEN", "1:not-the-token");
     let out = tokio::time::timeout(
