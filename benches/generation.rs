@@ -155,6 +155,7 @@ fn bench(c: &mut Criterion) {
     let req = |q: &str| GenerateRequest {
         messages: messages(q),
         max_tokens: MAX_TOKENS,
+        constraint: None,
     };
 
     // Same work on both sides: the whole prompt is processed every time, then greedy decoding.
@@ -218,6 +219,7 @@ fn bench(c: &mut Criterion) {
         rt.block_on(backend.generate(GenerateRequest {
             messages: messages("hello"),
             max_tokens: 1,
+            constraint: None,
         }))
         .expect("warm");
         let mut total = 0.0;
@@ -227,6 +229,7 @@ fn bench(c: &mut Criterion) {
                 .block_on(backend.generate(GenerateRequest {
                     messages: messages(q),
                     max_tokens: 1,
+                    constraint: None,
                 }))
                 .expect("generate");
             total += g.first_token_ms;

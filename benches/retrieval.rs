@@ -49,7 +49,7 @@ fn bench(c: &mut Criterion) {
     let one = |q: &str| {
         let _ = route(q, &classifier, 0.35, &[]);
         let r = retrieve(&g, q, &[], &opts);
-        prompts.system("Herald", &r, false, false).len()
+        prompts.system("Herald", &r, false, "").len()
     };
 
     // Per-question latencies for p50/p99 (criterion reports means).

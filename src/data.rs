@@ -95,3 +95,21 @@ impl herald_platform::StateStore for SledState {
         self.tree.flush().map(|_| ()).map_err(|e| e.to_string())
     }
 }
+
+/// Open the sled folder `dir` that this process just closed, in tests: sled's own IO
+/// threads may finish a write just after the last handle is dropped and hold the folder's
+/// lock until then (milliseconds), so this waits for it, at most 2 s.
+#[cfg(test)]
+pub(crate) fn reopen_for_tests(dir: &std::path::Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        match sled::open(dir) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline => {
+                assert!(e.to_string().contains("lock"), "{e}");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("{} did not open again within 2 s: {e}", dir.display()),
+        }
+    }
+}

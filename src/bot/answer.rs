@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::dialogue::{self, Fallback, Turn};
 use crate::engagement::{EventKind, Speaker};
 use crate::knowledge::{Graph, Retrieval, Route};
-use crate::text::{has_cjk, normalize};
+use crate::text::{normalize, Lang};
 
 use super::core::Bot;
 use super::reply::{Reply, Timings};
@@ -23,7 +23,7 @@ impl Bot {
         who: &Speaker,
         graph: &Arc<Graph>,
     ) -> Reply {
-        let zh = has_cjk(text);
+        let zh = Lang::detect(text).is_zh();
         let conversation = who.conversation();
         let history = self.memory.turns(&conversation);
         let context: Vec<String> = history
@@ -39,7 +39,8 @@ impl Bot {
             }
         };
         let retrieve_ms = t.elapsed().as_secs_f64() * 1000.0;
-        let mut reply = if !retrieval.found() {
+        let plan = dialogue::plan(&retrieval, text);
+        let mut reply = if plan.facts.is_empty() {
             self.record(
                 who,
                 EventKind::Gap {
@@ -56,7 +57,7 @@ impl Bot {
                 &self.prompts,
                 dialogue::answer::AnswerInput {
                     graph,
-                    retrieval: &retrieval,
+                    plan: &plan,
                     question: text,
                     history: &history,
                     bot_name: &self.opts.bot_name,

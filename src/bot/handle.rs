@@ -12,7 +12,7 @@ use crate::dialogue::Fallback;
 use crate::engagement::{EventKind, Speaker};
 use crate::knowledge::{Graph, Route};
 use crate::router::{self, Routed};
-use crate::text::{has_cjk, normalize};
+use crate::text::{normalize, Lang};
 
 use super::answer::looks_like_question;
 use super::core::Bot;
@@ -55,7 +55,7 @@ impl Bot {
             self.metrics.unaddressed();
             return None;
         }
-        let zh = has_cjk(&text);
+        let zh = Lang::detect(&text).is_zh();
         let graph = self.knowledge.snapshot();
         let mut reply = if text.is_empty() {
             self.fixed(None, Route::Smalltalk, 0.0, "empty", zh)
@@ -129,7 +129,7 @@ impl Bot {
         who: &Speaker,
         graph: &Arc<Graph>,
     ) -> Reply {
-        let zh = has_cjk(text);
+        let zh = Lang::detect(text).is_zh();
         let names_entity = !graph.link(&normalize(text)).is_empty();
         let route = match route {
             // A greeting with a question about something named ("hi, how much is X?") is a
@@ -137,6 +137,11 @@ impl Bot {
             Some(Route::Smalltalk | Route::Feedback)
                 if names_entity && looks_like_question(text) =>
             {
+                Route::Answer
+            }
+            // "How should I store coffee beans?" reads like asking for a recommendation,
+            // but a passage that answers the whole question is the better reply.
+            Some(Route::Recommend) if looks_like_question(text) && self.a_passage_answers(text) => {
                 Route::Answer
             }
             Some(r) => r,
@@ -170,5 +175,15 @@ impl Bot {
                 self.fixed(intent, Route::Feedback, confidence, "feedback", zh)
             }
         }
+    }
+
+    /// Does a passage match (nearly) the whole question? Its lexical score is then at
+    /// least 1.5 + 1.5 × 0.8 (see `knowledge::retrieve`).
+    fn a_passage_answers(&self, text: &str) -> bool {
+        self.knowledge
+            .retrieve(text, &[], &self.opts.retrieve)
+            .ok()
+            .and_then(|r| r.facts.first().map(|f| f.passage && f.score >= 2.7))
+            .unwrap_or(false)
     }
 }

@@ -1,9 +1,10 @@
 //! The command line (the contract in DESIGN.md): one file per subcommand — [`run`],
-//! [`chat`], [`ask`], [`kb`] (check, query, sync, gaps), [`report`] and [`export`]. Each
+//! [`chat`], [`ask`], [`eval`], [`kb`] (check, query, sync, gaps), [`report`] and [`export`]. Each
 //! builds what it needs (often only the data folder) and returns the exit code.
 
 mod ask;
 mod chat;
+mod eval;
 mod export;
 mod kb;
 mod report;
@@ -52,6 +53,19 @@ pub enum Command {
         /// The message.
         #[arg(required = true, num_args = 1..)]
         text: Vec<String>,
+    },
+    /// Run a question set (TOML, `[[case]]` with q and expect, unknown or route) against
+    /// the pack and model and report how the bot does; nothing is written to the data
+    /// folder.
+    Eval {
+        /// The question set.
+        file: PathBuf,
+        /// Print the totals and failures as one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Exit 1 when fewer cases are correct than this share (0.95 or 95).
+        #[arg(long, value_name = "SHARE")]
+        min_correct: Option<f64>,
     },
     /// Check and debug the knowledge folder.
     #[command(subcommand)]
@@ -130,6 +144,11 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
         Command::Run => run::run(config).await,
         Command::Chat => chat::chat(config).await,
         Command::Ask { json, text } => ask::ask(config, &text.join(" "), json).await,
+        Command::Eval {
+            file,
+            json,
+            min_correct,
+        } => eval::eval(config, &file, json, min_correct).await,
         Command::Kb(KbCommand::Check { dir }) => {
             Ok(kb::check(dir.as_deref().unwrap_or(&config.knowledge.dir)))
         }

@@ -1,15 +1,17 @@
-//! Answering a question from retrieved facts: generate, check, generate once more under a
-//! stricter instruction, and if the model still strays, answer straight from the facts.
+//! Answering a question from retrieved facts: plan which facts answer it, let the model
+//! word them under a constraint, keep what the guard supports, else word them from the
+//! sentence templates.
 
 use std::time::Instant;
 
 use serde::Serialize;
 
+use super::compose::compose;
 use super::guard::{self, GuardInput};
 use super::{CitationOut, Prompts};
 use crate::knowledge::{Graph, Retrieval};
-use crate::llm::{ChatMessage, GenerateRequest, LlmBackend, Role};
-use crate::text::has_cjk;
+use crate::llm::{ChatMessage, Constraint, GenerateRequest, LlmBackend, Role};
+use crate::text::Lang;
 
 /// How the reply was made, as in `herald ask --json`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -46,82 +48,139 @@ pub struct AnswerOutcome {
 
 pub struct AnswerInput<'a> {
     pub graph: &'a Graph,
-    pub retrieval: &'a Retrieval,
+    /// The planned facts (see [`super::plan()`]); not empty.
+    pub plan: &'a Retrieval,
     pub question: &'a str,
     pub history: &'a [super::Turn],
     pub bot_name: &'a str,
     pub max_tokens: u32,
 }
 
-/// Answer from `retrieval` with the model, guarded. `retrieval` must have found something.
+/// Answer from `retrieval`: plan the facts, let the model word them under the plan's
+/// constraint, keep the sentences the guard supports, and when none states the answer in
+/// the member's language, word it from the templates. `retrieval` must have found
+/// something.
 pub async fn answer(
     llm: &dyn LlmBackend,
     prompts: &Prompts,
     input: AnswerInput<'_>,
 ) -> AnswerOutcome {
     let started = Instant::now();
-    let chinese = has_cjk(input.question);
+    let lang = Lang::detect(input.question);
+    let plan = input.plan;
     let guard_input = GuardInput {
         graph: input.graph,
-        retrieval: input.retrieval,
+        retrieval: plan,
         member_message: input.question,
         secret_sentences: &prompts.secret_sentences,
+        words: true,
     };
-    let mut attempts = 0;
-    for strict in [false, true] {
-        let mut messages = vec![ChatMessage::new(
-            Role::System,
-            prompts.system(input.bot_name, input.retrieval, chinese, strict),
-        )];
-        for turn in input.history.iter().rev().take(2).rev() {
-            messages.push(ChatMessage::new(Role::User, turn.user.clone()));
-            messages.push(ChatMessage::new(Role::Assistant, turn.bot.clone()));
-        }
-        messages.push(ChatMessage::new(Role::User, input.question.to_string()));
-        attempts += 1;
-        let generation = match llm
-            .generate(GenerateRequest {
-                messages,
-                max_tokens: input.max_tokens,
-            })
-            .await
-        {
-            Ok(g) => g,
-            Err(e) => {
-                tracing::warn!(error = %crate::text::chain(&e), "generation failed; answering from the facts");
-                break;
-            }
-        };
-        let text = generation.text.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let report = guard::check(text, &guard_input);
-        if !guard::states_asked(text, input.retrieval, input.question) {
-            tracing::info!(strict, "reply does not state what was asked");
-            continue;
-        }
-        if report.grounded() {
-            let (reply, citations) = cite(text, input.retrieval, &report.supporting);
-            return AnswerOutcome {
-                reply,
-                grounded: true,
-                fallback: Fallback::None,
-                citations,
-                generate_ms: started.elapsed().as_secs_f64() * 1000.0,
-                attempts,
-            };
-        }
-        tracing::info!(strict, unsupported = ?report.unsupported, "reply failed the grounding guard");
+    // The plan worded by the templates: what the model is asked to say in its own words,
+    // and the reply when its words do not pass.
+    let (composed, composed_citations) = compose(input.graph, plan, lang, &prompts.answers);
+    let draft = guard::strip_citations(&composed);
+    let mut messages = vec![ChatMessage::new(
+        Role::System,
+        prompts.system(input.bot_name, plan, lang.is_zh(), &draft),
+    )];
+    for turn in input.history.iter().rev().take(2).rev() {
+        messages.push(ChatMessage::new(Role::User, turn.user.clone()));
+        messages.push(ChatMessage::new(Role::Assistant, turn.bot.clone()));
     }
-    let (reply, citations) = extractive(input.retrieval);
+    messages.push(ChatMessage::new(Role::User, input.question.to_string()));
+    let generated = llm
+        .generate(GenerateRequest {
+            messages,
+            max_tokens: input.max_tokens,
+            constraint: Some(constraint(plan)),
+        })
+        .await;
+    match generated {
+        Ok(g) => {
+            let (kept, report) = guard::keep_supported(g.text.trim(), &guard_input);
+            if !report.unsupported.is_empty() {
+                tracing::info!(unsupported = ?report.unsupported, "sentences failed the grounding guard");
+            }
+            let quoted: String = plan
+                .facts
+                .iter()
+                .map(|f| f.text.as_str())
+                .collect::<Vec<_>>()
+                .join(" ");
+            let in_language = lang.written_in(&kept, &quoted);
+            if reads_as_sentence(&kept)
+                && !talks_about_itself(&kept)
+                && in_language
+                && guard::states_asked(&kept, plan, input.question)
+            {
+                let (reply, citations) = cite(&kept, plan, &report.supporting);
+                return AnswerOutcome {
+                    reply,
+                    grounded: true,
+                    fallback: Fallback::None,
+                    citations,
+                    generate_ms: started.elapsed().as_secs_f64() * 1000.0,
+                    attempts: 1,
+                };
+            }
+            tracing::info!(
+                in_language,
+                "the model's reply does not state the answer; wording it from the facts"
+            );
+        }
+        Err(e) => {
+            tracing::warn!(error = %crate::text::chain(&e), "generation failed; answering from the facts");
+        }
+    }
     AnswerOutcome {
-        reply,
+        reply: composed,
         grounded: true,
         fallback: Fallback::Extractive,
-        citations,
+        citations: composed_citations,
         generate_ms: started.elapsed().as_secs_f64() * 1000.0,
-        attempts,
+        attempts: 1,
+    }
+}
+
+/// A sentence, not a bare value ("18.50 USD", "2026-12-12"): at least three words, or four
+/// Chinese characters.
+fn reads_as_sentence(reply: &str) -> bool {
+    let clean = guard::strip_citations(reply);
+    let words = clean
+        .split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count();
+    let han = clean.chars().filter(|&c| crate::text::is_cjk(c)).count();
+    words >= 3 || han >= 4
+}
+
+/// A reply that talks about the answer or the facts instead of giving it ("The answer
+/// is: 12", "According to fact [1]") is not what a member should read.
+fn talks_about_itself(reply: &str) -> bool {
+    static META: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"(?i)\b(the answer|answer:|in plain words|own friendly words|the facts?\b|fact \[|instructions)|答案是",
+        )
+        .unwrap()
+    });
+    META.is_match(reply)
+}
+
+/// What a reply may write: the facts' own numbers, dates, e-mails and URLs and nothing
+/// else of that shape, two sentences, no repeated phrase. Citation markers `[n]` for the
+/// facts are values too, so the model can cite.
+fn constraint(retrieval: &Retrieval) -> Constraint {
+    let mut values: Vec<String> = retrieval.facts.iter().map(|f| f.text.clone()).collect();
+    values.push(
+        (1..=retrieval.facts.len())
+            .map(|i| format!("[{i}]"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    Constraint {
+        values,
+        max_sentences: 2,
+        no_repeat_ngram: 6,
     }
 }
 
@@ -162,29 +221,18 @@ fn cite(text: &str, retrieval: &Retrieval, supporting: &[usize]) -> (String, Vec
     (reply.trim().to_string(), citations)
 }
 
-/// An answer composed straight from the best facts: the top one and any close behind it.
-pub fn extractive(retrieval: &Retrieval) -> (String, Vec<CitationOut>) {
-    let Some(top) = retrieval.facts.first() else {
-        return (String::new(), Vec::new());
-    };
-    let mut lines = Vec::new();
-    let mut citations = Vec::new();
-    for (i, f) in retrieval.facts.iter().enumerate().take(3) {
-        if i > 0 && f.score < top.score - 0.3 {
-            break;
-        }
-        let id = i + 1;
-        // A passage answers in its body; its heading is the question it answers.
-        let text = match f.text.split_once(" — ") {
-            Some((_, body)) if f.passage => body,
-            _ => f.text.as_str(),
-        };
-        lines.push(format!("{text} [{id}]"));
-        citations.push(CitationOut {
-            id,
-            source: f.source.clone(),
-            fact: f.text.clone(),
-        });
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_values_and_talk_about_the_answer_are_not_replies() {
+        assert!(!reads_as_sentence("18.50 USD [1]"));
+        assert!(!reads_as_sentence("2026-12-12 [1]"));
+        assert!(reads_as_sentence("The Huila costs 16.00 USD. [1]"));
+        assert!(reads_as_sentence("耶加雪菲的价格是 18.50 USD。"));
+        assert!(talks_about_itself("The answer is 12. [1]"));
+        assert!(talks_about_itself("According to the facts, it is 12."));
+        assert!(!talks_about_itself("The workshop has 12 seats."));
     }
-    (lines.join("\n"), citations)
 }

@@ -9,8 +9,10 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde::Serialize;
 
+pub use super::asked::states_asked;
+use super::claims;
 use crate::knowledge::{Graph, Retrieval};
-use crate::text::{normalize, terms};
+use crate::text::normalize;
 
 /// One claim of the reply that no fact supports.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -31,6 +33,10 @@ pub enum ClaimKind {
     Entity,
     /// The reply repeats the bot's own instructions.
     Leak,
+    /// A hedge that changes a fact ("approximately 16.00 USD").
+    Hedge,
+    /// Content words no fact or the question supports.
+    Claim,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -61,6 +67,15 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:,\d{3})*(?:
 static LIST_MARKER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^\s*\d{1,2}[.)]\s").unwrap());
 
+/// `text` without its `[n]` citation markers.
+pub fn strip_citations(text: &str) -> String {
+    CITATION
+        .replace_all(text, "")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Citation numbers `[n]` in a reply, in order, without repeats.
 pub fn citation_markers(reply: &str) -> Vec<usize> {
     let mut out = Vec::new();
@@ -74,7 +89,7 @@ pub fn citation_markers(reply: &str) -> Vec<usize> {
     out
 }
 
-fn numbers_in(text: &str) -> Vec<f64> {
+pub(super) fn numbers_in(text: &str) -> Vec<f64> {
     NUMBER
         .find_iter(text)
         .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
@@ -139,6 +154,9 @@ pub struct GuardInput<'a> {
     pub member_message: &'a str,
     /// Sentences of the bot's instructions that must never be repeated to a member.
     pub secret_sentences: &'a [String],
+    /// Also judge words: hedges and unsupported content words (answers, where every word
+    /// should come from the facts; not posts, which are meant to add their own).
+    pub words: bool,
 }
 
 /// Check `reply`. Facts are numbered from 1 in retrieval order, as in the prompt.
@@ -163,6 +181,7 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
 
     let mut report = GuardReport::default();
     let mut subject: Vec<String> = question_entities;
+    let all_facts: Vec<&str> = facts.iter().map(|f| f.text.as_str()).collect();
     let clean = CITATION.replace_all(reply, "");
     let clean = LIST_MARKER.replace_all(&clean, "");
 
@@ -207,6 +226,21 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
             sources.push(input.member_message);
         }
         check_sentence(sentence, &sources, &allowed, &mut report);
+        if input.words {
+            for h in claims::hedges(sentence, &sources) {
+                report.unsupported.push(Unsupported {
+                    kind: ClaimKind::Hedge,
+                    text: h,
+                });
+            }
+            let unbacked = claims::unsupported_words(sentence, &all_facts, &[input.member_message]);
+            if unbacked.is_claim() {
+                report.unsupported.push(Unsupported {
+                    kind: ClaimKind::Claim,
+                    text: unbacked.words.join(", "),
+                });
+            }
+        }
     }
     report.supporting.sort_unstable();
     report.supporting.dedup();
@@ -301,47 +335,28 @@ fn check_sentence(sentence: &str, sources: &[&str], allowed: &[usize], report: &
     }
 }
 
-/// Does the reply answer from the facts, rather than talk around them?
-///
-/// When retrieval found a fact the question points at ("how much" → the price), the reply
-/// must state its value (its numbers, or its words when it has none). Otherwise it must
-/// carry something of the best fact that the question did not already say: one of its
-/// numbers when it has any ("within 30 days"), else two of its words. "No, I'm afraid of
-/// the consequences" is grounded — it claims nothing — but it is no answer.
-pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool {
-    let asked: Vec<&str> = retrieval
-        .facts
-        .iter()
-        .filter(|f| f.asked)
-        .map(|f| f.text.rsplit_once(": ").map(|(_, v)| v).unwrap_or(&f.text))
-        .collect();
-    let reply_numbers = numbers_in(reply);
-    let has_number = |n: &f64| reply_numbers.iter().any(|r| (r - n).abs() < 1e-9);
-    if !asked.is_empty() {
-        let reply_norm = normalize(reply);
-        return asked.iter().any(|value| {
-            let wanted = numbers_in(value);
-            if wanted.is_empty() {
-                reply_norm.contains(&normalize(value))
-            } else {
-                wanted.iter().all(has_number)
-            }
-        });
+/// The sentences of `reply` that pass the guard on their own, joined, with what supported
+/// them: one invented sentence costs that sentence, not the whole reply.
+pub fn keep_supported(reply: &str, input: &GuardInput) -> (String, GuardReport) {
+    let mut kept: Vec<&str> = Vec::new();
+    let mut report = GuardReport::default();
+    for sentence in sentences(reply) {
+        let r = check(sentence, input);
+        if r.grounded() {
+            kept.push(sentence.trim());
+            report.supporting.extend(r.supporting);
+        } else {
+            report.unsupported.extend(r.unsupported);
+        }
     }
-    let Some(top) = retrieval.facts.first() else {
-        return true;
+    report.supporting.sort_unstable();
+    report.supporting.dedup();
+    let joiner = if kept.iter().any(|s| s.ends_with(['。', '！', '？'])) {
+        ""
+    } else {
+        " "
     };
-    let numbers = numbers_in(&top.text);
-    if !numbers.is_empty() {
-        return numbers.iter().any(has_number);
-    }
-    let said: HashSet<String> = terms(&normalize(question)).into_iter().collect();
-    let new: HashSet<String> = terms(&normalize(&top.text))
-        .into_iter()
-        .filter(|t| !said.contains(t))
-        .collect();
-    let reply_terms: HashSet<String> = terms(&normalize(reply)).into_iter().collect();
-    new.intersection(&reply_terms).count() >= new.len().min(2)
+    (kept.join(joiner), report)
 }
 
 #[cfg(test)]
@@ -364,6 +379,7 @@ mod tests {
                 retrieval: &r,
                 member_message: question,
                 secret_sentences: &secrets,
+                words: true,
             },
         )
     }
@@ -516,6 +532,7 @@ mod tests {
                 retrieval: &r,
                 member_message: q,
                 secret_sentences: &[],
+                words: true,
             },
         );
         assert!(neutral.grounded(), "{neutral:?}");

@@ -1,13 +1,21 @@
-//! The dialogue core: from a routed question to a grounded, cited reply — prompt rendering,
-//! generation, the grounding guard, the extractive fallback and conversation memory.
+//! The dialogue core: from a routed question to a grounded, cited reply — the answer's
+//! plan, prompt rendering, constrained generation, the sentence guard, the templated
+//! fallback in the member's language, and conversation memory.
 
 pub mod answer;
+mod asked;
+mod claims;
+mod compose;
+mod error;
 pub mod guard;
 mod memory;
+mod plan;
 mod prompt;
 
-pub use answer::{answer, extractive, AnswerOutcome, Fallback};
+pub use answer::{answer, AnswerOutcome, Fallback};
+pub use compose::{compose, AnswerTemplates};
 pub use memory::{Memory, Turn};
+pub use plan::plan;
 pub use prompt::{PromptError, Prompts};
 
 use serde::Serialize;

@@ -1,5 +1,5 @@
 //! Prompt templates (`prompts/`): the system prompt with its numbered facts block, the post
-//! prompt, and the fixed replies. Built-in copies are used when the folder lacks a file.
+//! prompt, the fixed replies and the answer sentences. Built-in copies are used when the folder lacks a file.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -7,17 +7,13 @@ use std::path::Path;
 use minijinja::{context, Environment};
 use serde::Deserialize;
 
+use super::compose::AnswerTemplates;
+pub use super::error::PromptError;
 use crate::knowledge::Retrieval;
 
 const DEFAULT_SYSTEM: &str = include_str!("../../prompts/system.j2");
 const DEFAULT_REPLIES: &str = include_str!("../../prompts/replies.toml");
 const DEFAULT_POST: &str = include_str!("../../prompts/post.j2");
-
-#[derive(Debug, thiserror::Error)]
-pub enum PromptError {
-    #[error("prompt template {path}: {message}")]
-    Template { path: String, message: String },
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -27,6 +23,8 @@ struct RepliesFile {
 
 pub struct Prompts {
     env: Environment<'static>,
+    /// Sentence templates for answers worded from the facts (`answers.toml`).
+    pub answers: AnswerTemplates,
     /// Sentences of the system prompt that must never reach a member.
     pub secret_sentences: Vec<String>,
 }
@@ -50,6 +48,8 @@ impl Prompts {
         let (system_path, system) = read("system.j2", DEFAULT_SYSTEM)?;
         let (replies_path, replies) = read("replies.toml", DEFAULT_REPLIES)?;
         let (post_path, post) = read("post.j2", DEFAULT_POST)?;
+        let (answers_path, answers) = read("answers.toml", super::compose::DEFAULT_ANSWERS)?;
+        let answers = AnswerTemplates::load(&answers_path, &answers)?;
         let defaults: RepliesFile =
             toml::from_str(DEFAULT_REPLIES).map_err(|e| PromptError::Template {
                 path: "(built-in) replies.toml".into(),
@@ -90,18 +90,22 @@ impl Prompts {
             .collect();
         Ok(Prompts {
             env,
+            answers,
             secret_sentences,
         })
     }
 
-    /// The system prompt with the retrieved facts numbered from 1.
+    /// The system prompt with the planned facts numbered from 1 and the answer they give
+    /// in plain words (`draft`, from the sentence templates; empty for none). `strict` is
+    /// kept for admins' own templates.
     pub fn system(
         &self,
         bot_name: &str,
         retrieval: &Retrieval,
         chinese: bool,
-        strict: bool,
+        draft: &str,
     ) -> String {
+        let strict = false;
         let facts: Vec<_> = retrieval
             .facts
             .iter()
@@ -109,7 +113,7 @@ impl Prompts {
             .collect();
         self.env
             .get_template("system")
-            .and_then(|t| t.render(context! { bot_name, facts, chinese, strict }))
+            .and_then(|t| t.render(context! { bot_name, facts, chinese, strict, draft }))
             .unwrap_or_else(|e| {
                 tracing::error!(error = %crate::text::chain(&e), "system prompt failed to render; using a plain one");
                 let mut s =

@@ -189,29 +189,13 @@ pub(super) fn decode(chunk: &[u8]) -> impl Iterator<Item = Event> + '_ {
 mod tests {
     use super::*;
 
-    /// sled's own IO threads may finish a write just after its last handle is dropped and
-    /// hold the folder's lock until then (milliseconds): open again, waiting at most 2 s.
-    fn reopen(dir: &std::path::Path) -> sled::Db {
-        let deadline = std::time::Instant::now() + Duration::from_secs(2);
-        loop {
-            match sled::open(dir) {
-                Ok(db) => return db,
-                Err(e) if std::time::Instant::now() < deadline => {
-                    assert!(e.to_string().contains("lock"), "{e}");
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                Err(e) => panic!("sled did not open again within 2 s: {e}"),
-            }
-        }
-    }
-
     /// Dropping the log must close it before the drop returns: the writer thread holds a
     /// handle, and a thread still holding it would keep sled's lock on the folder.
     #[test]
     fn dropping_the_last_handle_closes_the_chunks_and_writes_the_tail() {
         let dir = tempfile::tempdir().expect("tempdir");
         for round in 0..3u8 {
-            let db = reopen(dir.path());
+            let db = crate::data::reopen_for_tests(dir.path());
             let buffered = Chunks::open(&db).expect("open");
             let inner = Arc::downgrade(&buffered.chunks);
             buffered.lock().buf.extend_from_slice(b"{}\n");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use super::lexical::{self, Hit, LexicalStats};
 use super::link::{self, Link};
-use super::model::{Entity, Intent, Passage, Problem, Relation, Source};
+use super::model::{AttributeWords, Entity, Intent, Passage, Problem, Relation, Source};
 use super::segment::Segment;
 
 /// What a fact says.
@@ -32,6 +32,9 @@ pub struct Fact {
     /// Entity ids the fact is about (its subject first).
     pub about: Vec<String>,
     pub text: String,
+    /// What the fact says of its subject, without the subject: an attribute's value, a
+    /// relation's target, a summary, a passage's body. Answers are worded from it.
+    pub value: String,
     pub source: Source,
 }
 
@@ -48,6 +51,11 @@ pub struct Graph {
     segments: Vec<Arc<Segment>>,
     by_id: HashMap<String, Slot>,
     pub intents: Vec<Intent>,
+    /// Declared words for attribute keys and relation names (`[[attribute]]`), by key.
+    attributes: HashMap<String, AttributeWords>,
+    /// Every attribute key some entity has, sorted (computed once: questions that name no
+    /// entity check each).
+    attr_keys: Vec<String>,
     lexical: LexicalStats,
 }
 
@@ -88,6 +96,8 @@ impl Graph {
         );
         let mut intents = Vec::new();
         let mut intent_seen: HashMap<String, Source> = HashMap::default();
+        let mut attributes: HashMap<String, AttributeWords> = HashMap::default();
+        let mut attribute_seen: HashMap<String, Source> = HashMap::default();
         for (si, seg) in segments.iter().enumerate() {
             for (li, e) in seg.entities.iter().enumerate() {
                 let slot = Slot {
@@ -115,6 +125,20 @@ impl Graph {
                 }
                 intent_seen.insert(i.name.clone(), i.source.clone());
                 intents.push(i.clone());
+            }
+            for a in &seg.attributes {
+                if let Some(first) = attribute_seen.get(&a.key) {
+                    problems.push(problem(
+                        &a.source,
+                        format!(
+                            "attribute {:?} is declared twice (first at {first}); put all its words in one place",
+                            a.key
+                        ),
+                    ));
+                    continue;
+                }
+                attribute_seen.insert(a.key.clone(), a.source.clone());
+                attributes.insert(a.key.clone(), a.clone());
             }
         }
 
@@ -153,10 +177,18 @@ impl Graph {
             return Err(problems);
         }
         let lexical = LexicalStats::of(segments.iter().map(|s| &s.lexical));
+        let mut attr_keys: Vec<String> = segments
+            .iter()
+            .flat_map(|s| s.attr_owners.keys().cloned())
+            .collect();
+        attr_keys.sort();
+        attr_keys.dedup();
         Ok(Graph {
+            attr_keys,
             segments,
             by_id,
             intents,
+            attributes,
             lexical,
         })
     }
@@ -168,6 +200,25 @@ impl Graph {
             relations: self.segments.iter().map(|s| s.relations.len()).sum(),
             passages: self.segments.iter().map(|s| s.passages.len()).sum(),
             intents: self.intents.len(),
+        }
+    }
+
+    /// The words a pack declares for an attribute key or relation name (none when it
+    /// declares none).
+    pub fn attribute_words(&self, key: &str) -> &[String] {
+        self.attributes
+            .get(key)
+            .map(|a| a.words.as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The pack's own sentence for stating an attribute or relation, in Chinese or not.
+    pub fn attribute_sentence(&self, key: &str, zh: bool) -> Option<&str> {
+        let a = self.attributes.get(key)?;
+        if zh {
+            a.sentence_zh.as_deref()
+        } else {
+            a.sentence.as_deref()
         }
     }
 
@@ -227,6 +278,18 @@ impl Graph {
         for a in &e.attrs {
             out.push(Graph::attr_fact(e, a));
         }
+        out.extend(self.relations_of(id));
+        for seg in &self.segments {
+            for &p in seg.passages_about.get(id).into_iter().flatten() {
+                out.push(passage_fact(&seg.passages[p as usize]));
+            }
+        }
+        out
+    }
+
+    /// The relations at an entity (either end), as facts.
+    pub fn relations_of(&self, id: &str) -> Vec<Fact> {
+        let mut out = Vec::new();
         for seg in &self.segments {
             for &r in seg.relations_of.get(id).into_iter().flatten() {
                 if let Some(f) = self.relation_fact(&seg.relations[r as usize]) {
@@ -234,12 +297,26 @@ impl Graph {
                 }
             }
         }
-        for seg in &self.segments {
-            for &p in seg.passages_about.get(id).into_iter().flatten() {
-                out.push(passage_fact(&seg.passages[p as usize]));
-            }
-        }
         out
+    }
+
+    /// Every attribute key some entity has, sorted.
+    pub fn attribute_keys(&self) -> &[String] {
+        &self.attr_keys
+    }
+
+    /// Ids of the entities that have attribute `key`, in file order.
+    pub fn entities_with_attr(&self, key: &str) -> Vec<String> {
+        self.segments
+            .iter()
+            .flat_map(|s| {
+                s.attr_owners
+                    .get(key)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| s.entities[i as usize].id.clone())
+            })
+            .collect()
     }
 
     /// Entities one relation away (either direction).
@@ -265,6 +342,7 @@ impl Graph {
             kind: FactKind::Attr(a.key.clone()),
             about: vec![e.id.clone()],
             text: format!("{} — {}: {}", e.name, a.key.replace('_', " "), a.value),
+            value: a.value.clone(),
             source: a.source.clone(),
         }
     }
@@ -272,19 +350,21 @@ impl Graph {
     fn relation_fact(&self, r: &Relation) -> Option<Fact> {
         let from = self.entity(&r.from)?;
         let to = self.entity(&r.to)?;
-        let mut text = format!("{} — {} → {}", from.name, r.rel.replace('_', " "), to.name);
+        let mut value = to.name.clone();
         if !r.attrs.is_empty() {
             let attrs: Vec<String> = r
                 .attrs
                 .iter()
                 .map(|a| format!("{}: {}", a.key, a.value))
                 .collect();
-            text.push_str(&format!(" ({})", attrs.join(", ")));
+            value.push_str(&format!(" ({})", attrs.join(", ")));
         }
+        let text = format!("{} — {} → {}", from.name, r.rel.replace('_', " "), value);
         Some(Fact {
             kind: FactKind::Relation { rel: r.rel.clone() },
             about: vec![r.from.clone(), r.to.clone()],
             text,
+            value,
             source: r.source.clone(),
         })
     }
@@ -312,6 +392,7 @@ fn summary_fact(e: &Entity) -> Option<Fact> {
         kind: FactKind::Summary,
         about: vec![e.id.clone()],
         text: format!("{} — {}", e.name, s),
+        value: s.clone(),
         source: e.source.clone(),
     })
 }
@@ -321,6 +402,7 @@ fn passage_fact(p: &Passage) -> Fact {
         kind: FactKind::Passage,
         about: p.about.clone(),
         text: format!("{} — {}", p.title, p.body),
+        value: p.body.clone(),
         source: p.source.clone(),
     }
 }

@@ -20,7 +20,9 @@ pub use graph::{Fact, FactKind, Graph, PackStats};
 pub use lexical::Hit;
 pub use link::{Link, Linker};
 pub use load::{fingerprint, knowledge_files, LoadReport, LoadedPack, PackLoader};
-pub use model::{Attr, Entity, FileKnowledge, Intent, Passage, Problem, Relation, Route, Source};
+pub use model::{
+    Attr, AttributeWords, Entity, FileKnowledge, Intent, Passage, Problem, Relation, Route, Source,
+};
 pub use neo4j_store::Neo4jKnowledge;
 pub use neo4j_sync::{cypher_name, Neo4jOptions, Neo4jSync, SyncSummary};
 pub use parse::parse_file;

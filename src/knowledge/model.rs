@@ -106,6 +106,22 @@ pub struct Intent {
     pub source: Source,
 }
 
+/// Words members use when they ask for an attribute or relation (`[[attribute]]`): how a
+/// pack teaches the bot its own keys ("capacity" ← "how much water", "容量").
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AttributeWords {
+    /// The attribute key or relation name the words point at.
+    pub key: String,
+    pub words: Vec<String>,
+    /// How an answer states it, a minijinja template over `subject` and `value` (for a
+    /// relation, `object`); the built-in sentences of `prompts/answers.toml` otherwise.
+    #[serde(default)]
+    pub sentence: Option<String>,
+    #[serde(default)]
+    pub sentence_zh: Option<String>,
+    pub source: Source,
+}
+
 /// Everything parsed out of one knowledge file.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileKnowledge {
@@ -113,6 +129,9 @@ pub struct FileKnowledge {
     pub relations: Vec<Relation>,
     pub passages: Vec<Passage>,
     pub intents: Vec<Intent>,
+    /// Stored packs from before this element read as having none.
+    #[serde(default)]
+    pub attributes: Vec<AttributeWords>,
 }
 
 /// A problem in a knowledge file, reported as `path:line: message`.

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::model::{
-    Attr, Entity, FileKnowledge, Intent, Passage, Problem, Relation, Route, Source,
+    Attr, AttributeWords, Entity, FileKnowledge, Intent, Passage, Problem, Relation, Route, Source,
 };
 
 /// Parse one file by its extension. `file` is the path shown in sources and errors.
@@ -56,6 +56,17 @@ struct RawFile {
     relation: Vec<Spanned<RawRelation>>,
     #[serde(default)]
     intent: Vec<Spanned<RawIntent>>,
+    #[serde(default)]
+    attribute: Vec<Spanned<RawAttribute>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAttribute {
+    key: String,
+    words: Vec<String>,
+    sentence: Option<String>,
+    sentence_zh: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -212,6 +223,46 @@ fn parse_toml(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>> {
             name: i.name.trim().to_string(),
             route,
             examples,
+            source: source(at),
+        });
+    }
+
+    for spanned in raw.attribute {
+        let at = spanned.span().start;
+        let a = spanned.into_inner();
+        let line = line_of(at);
+        let key = a.key.trim().to_string();
+        if key.is_empty() {
+            problems.push(problem(line, "attribute: key is empty".into()));
+        }
+        let words: Vec<String> = a
+            .words
+            .iter()
+            .map(|w| w.trim().to_string())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.is_empty() {
+            problems.push(problem(
+                line,
+                format!("attribute {key:?}: needs at least one word members use for it"),
+            ));
+        }
+        for (field, template) in [("sentence", &a.sentence), ("sentence_zh", &a.sentence_zh)] {
+            if let Some(t) = template {
+                let env = minijinja::Environment::new();
+                if let Err(e) = env.template_from_str(t) {
+                    problems.push(problem(
+                        line,
+                        format!("attribute {key:?}: {field} is not a valid template: {e}"),
+                    ));
+                }
+            }
+        }
+        out.attributes.push(AttributeWords {
+            key,
+            words,
+            sentence: a.sentence.filter(|s| !s.trim().is_empty()),
+            sentence_zh: a.sentence_zh.filter(|s| !s.trim().is_empty()),
             source: source(at),
         });
     }

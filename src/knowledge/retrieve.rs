@@ -55,6 +55,28 @@ pub struct ScoredFact {
     /// A passage (its text is "question — answer").
     #[serde(skip)]
     pub passage: bool,
+    /// What kind of fact (attribute with its key, relation with its name, …).
+    #[serde(skip)]
+    pub kind: FactKind,
+    /// What it says of its subject (see [`Fact::value`]).
+    #[serde(skip)]
+    pub value: String,
+}
+
+impl ScoredFact {
+    pub fn new(fact: Fact, score: f32, via: &'static str, asked: bool) -> ScoredFact {
+        ScoredFact {
+            score,
+            source: fact.source.to_string(),
+            text: fact.text,
+            via,
+            asked,
+            passage: fact.kind == FactKind::Passage,
+            about: fact.about,
+            kind: fact.kind,
+            value: fact.value,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -75,8 +97,8 @@ impl Retrieval {
     }
 }
 
-/// Question words that point at attribute keys. Packs name attributes freely, so this maps
-/// the common ways members ask for them (English and Chinese) onto the usual key words.
+/// Question words that point at attribute keys every kind of community has. A pack's own
+/// keys get their words from `[[attribute]]` declarations; nothing here knows a pack.
 const ATTR_HINTS: &[(&[&str], &[&str])] = &[
     (
         &[
@@ -86,30 +108,31 @@ const ATTR_HINTS: &[(&[&str], &[&str])] = &[
             "pricing",
             "expensive",
             "cheap",
+            "fee",
             "多少钱",
             "价格",
             "价钱",
             "贵",
             "钱",
+            "费用",
         ],
-        &["price", "cost"],
+        &["price", "cost", "fee"],
+    ),
+    (
+        &["big", "size", "large", "多大", "规格", "尺寸"],
+        &["size", "dimensions", "volume", "weight"],
+    ),
+    (&["heavy", "weight", "weigh", "多重", "重量"], &["weight"]),
+    (
+        &[
+            "open", "hour", "close", "closing", "opening", "营业", "几点", "开门", "关门",
+        ],
+        &["hours", "opening_hours", "open"],
     ),
     (
         &[
-            "big", "size", "weight", "heavy", "bag", "gram", "多大", "多重", "重量", "克", "规格",
-        ],
-        &["weight", "size", "volume"],
-    ),
-    (
-        &[
-            "open", "hour", "close", "closing", "opening", "time", "营业", "几点", "时间", "开门",
-            "关门",
-        ],
-        &["hours", "opening_hours", "open", "time"],
-    ),
-    (
-        &[
-            "where", "address", "located", "location", "find", "地址", "哪里", "在哪", "位置",
+            "where", "address", "located", "location", "city", "street", "地址", "哪里", "在哪",
+            "位置", "城市",
         ],
         &["address", "location"],
     ),
@@ -117,47 +140,70 @@ const ATTR_HINTS: &[(&[&str], &[&str])] = &[
         &["email", "mail", "contact", "reach", "邮件", "邮箱", "联系"],
         &["email", "contact"],
     ),
-    (&["phone", "call", "number", "电话", "打电话"], &["phone"]),
+    (&["phone", "call", "电话", "打电话"], &["phone"]),
     (
-        &["when", "date", "day", "日期", "哪天", "什么时候"],
+        &["when", "date", "day", "日期", "哪天", "什么时候", "几号"],
         &["date", "when", "starts"],
-    ),
-    (&["roast", "烘焙"], &["roast"]),
-    (
-        &["long", "take", "days", "dispatch", "多久", "几天"],
-        &["dispatch", "delivery", "duration"],
-    ),
-    (
-        &["origin", "from", "country", "产地", "来自"],
-        &["origin", "country"],
-    ),
-    (
-        &["seat", "capacity", "space", "spot", "名额", "座位"],
-        &["seats", "capacity"],
     ),
 ];
 
-/// How well an attribute key answers the question: 1 for a direct hint, 0.5 for a word of
-/// the key in the question, else 0.
-fn attr_match(key: &str, raw_words: &[&str], question_terms: &[String]) -> f32 {
+/// Does the normalised question say `phrase` (a declared word: "how much water", "容量")?
+/// Latin phrases match on word boundaries (and a plural), Chinese ones anywhere.
+fn says(norm_question: &str, phrase: &str) -> bool {
+    let p = normalize(phrase);
+    if p.is_empty() {
+        return false;
+    }
+    if p.chars().any(crate::text::is_cjk) {
+        return norm_question.contains(&p);
+    }
+    let q = format!(" {norm_question} ");
+    q.contains(&format!(" {p} "))
+        || q.contains(&format!(" {p}s "))
+        || q.contains(&format!(" {p}es "))
+}
+
+/// How well an attribute key (or relation name) answers the question: 1 when the question
+/// says one of the pack's declared words for it, a built-in hint for it, or every word of
+/// the key itself; 0.5 for some word of the key; else 0.
+fn attr_match(
+    key: &str,
+    declared: &[String],
+    norm: &str,
+    raw_words: &[&str],
+    question_terms: &[String],
+) -> f32 {
+    if declared.iter().any(|w| says(norm, w)) {
+        return 1.0;
+    }
     let key_norm = key.to_lowercase();
     for (asks, keys) in ATTR_HINTS {
         let asked = asks.iter().any(|a| {
             raw_words.contains(a)
                 || question_terms.iter().any(|t| t == a)
-                || (a.chars().any(crate::text::is_cjk) && raw_words.iter().any(|w| w.contains(a)))
+                || (a.chars().any(crate::text::is_cjk) && norm.contains(a))
         });
         if asked && keys.iter().any(|k| key_norm == *k || key_norm.contains(k)) {
             return 1.0;
         }
     }
-    let key_terms = terms(&normalize(key));
-    if key_terms.iter().any(|k| question_terms.contains(k)) {
+    let key_terms = terms(&normalize(&key.replace(['_', '-'], " ")));
+    let named = key_terms
+        .iter()
+        .filter(|k| question_terms.contains(k))
+        .count();
+    if !key_terms.is_empty() && named == key_terms.len() {
+        1.0
+    } else if named > 0 {
         0.5
     } else {
         0.0
     }
 }
+
+/// A question that names no entity is answered from an attribute's owners when at most
+/// this many entities have it; more, and it needs a name to pick one.
+const LONE_ATTRIBUTE_OWNERS: usize = 3;
 
 /// Words that refer back to what was just discussed.
 fn is_follow_up(words: &[&str], norm: &str) -> bool {
@@ -212,7 +258,7 @@ pub fn retrieve_with(
     let q_terms = terms(&norm);
     let raw_words: Vec<&str> = norm.split(' ').collect();
     let links: Vec<Link> = g.link(&norm);
-    let asks = |key: &str| attr_match(key, &raw_words, &q_terms);
+    let asks = |key: &str| attr_match(key, g.attribute_words(key), &norm, &raw_words, &q_terms);
 
     let mut linked: Vec<(String, Option<String>)> =
         links.into_iter().map(|l| (l.id, Some(l.alias))).collect();
@@ -229,6 +275,29 @@ pub fn retrieve_with(
             .map(|e| (e.id.clone(), None))
             .collect();
         from_context = !linked.is_empty();
+    }
+
+    // A question that names nothing but asks an attribute only a few entities have ("what
+    // are your opening hours?") is about those entities.
+    if linked.is_empty() {
+        let mut owners: Vec<String> = Vec::new();
+        for key in g.attribute_keys() {
+            if asks(key) < 1.0 {
+                continue;
+            }
+            let ids = g.entities_with_attr(key);
+            if (1..=LONE_ATTRIBUTE_OWNERS).contains(&ids.len()) {
+                for id in ids {
+                    if !owners.contains(&id) {
+                        owners.push(id);
+                    }
+                }
+            }
+        }
+        if owners.len() <= LONE_ATTRIBUTE_OWNERS {
+            linked = owners.into_iter().map(|id| (id, None)).collect();
+            from_context = !linked.is_empty();
+        }
     }
 
     // Facts by (source, text), with their best score, why they were picked, and whether
@@ -259,13 +328,15 @@ pub fn retrieve_with(
                 _ => 0.0,
             };
             // A carried-over subject contributes only what the follow-up asks for.
-            if from_context && !(matches!(fact.kind, FactKind::Attr(_)) && m > 0.0) {
+            let attr_or_relation =
+                matches!(fact.kind, FactKind::Attr(_) | FactKind::Relation { .. });
+            if from_context && !(attr_or_relation && m > 0.0) {
                 continue;
             }
             let (s, asked) = match &fact.kind {
                 FactKind::Summary => (base + 0.3, false),
                 FactKind::Attr(_) => (base + m, m >= 1.0),
-                FactKind::Relation { .. } => (base - 0.6 + m, false),
+                FactKind::Relation { .. } => (base - 0.6 + m, m >= 1.0),
                 FactKind::Passage => (base - 0.2, false),
             };
             bump(fact, s, "entity", asked);
@@ -275,6 +346,11 @@ pub fn retrieve_with(
         let mut near = neighbours(id);
         near.sort();
         near.dedup();
+        // When the entity lacks what is asked, a neighbour's answer is the answer ("the
+        // library behind the search plugin": its license).
+        let has_asked = g
+            .entity(id)
+            .is_some_and(|e| e.attrs.iter().any(|a| asks(&a.key) >= 1.0));
         for other in near.iter().filter_map(|n| g.entity(n)).take(32) {
             for a in &other.attrs {
                 let m = asks(&a.key);
@@ -283,8 +359,22 @@ pub fn retrieve_with(
                         Graph::attr_fact(other, a),
                         base - 1.0 + m,
                         "neighbour",
-                        false,
+                        m >= 1.0 && !has_asked,
                     );
+                }
+            }
+            // A relation of the neighbour that the question names ("where do the beans in
+            // the blend come from?": blend → beans → origin) answers it.
+            for fact in g.relations_of(&other.id) {
+                let FactKind::Relation { rel } = &fact.kind else {
+                    continue;
+                };
+                if fact.about.first().map(String::as_str) != Some(other.id.as_str()) {
+                    continue;
+                }
+                let m = asks(rel);
+                if m >= 1.0 {
+                    bump(fact, base - 0.5 + m, "neighbour", true);
                 }
             }
         }
@@ -329,15 +419,12 @@ pub fn retrieve_with(
             break;
         }
         chars += len;
-        facts.push(ScoredFact {
-            score: (score * 1000.0).round() / 1000.0,
-            source: fact.source.to_string(),
-            text: fact.text,
+        facts.push(ScoredFact::new(
+            fact,
+            (score * 1000.0).round() / 1000.0,
             via,
             asked,
-            passage: fact.kind == FactKind::Passage,
-            about: fact.about,
-        });
+        ));
     }
 
     Retrieval {

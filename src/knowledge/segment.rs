@@ -7,7 +7,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use super::lexical::LexicalSegment;
 use super::link::Linker;
-use super::model::{Entity, FileKnowledge, Intent, Passage, Relation};
+use super::model::{AttributeWords, Entity, FileKnowledge, Intent, Passage, Relation};
 
 #[derive(Debug, Default)]
 pub struct Segment {
@@ -15,12 +15,15 @@ pub struct Segment {
     pub relations: Vec<Relation>,
     pub passages: Vec<Passage>,
     pub intents: Vec<Intent>,
+    pub attributes: Vec<AttributeWords>,
     pub linker: Linker,
     pub lexical: LexicalSegment,
     /// Relations (local indexes) by the id at either end.
     pub relations_of: HashMap<String, Vec<u32>>,
     /// Passages (local indexes) by the ids in their `about`.
     pub passages_about: HashMap<String, Vec<u32>>,
+    /// Entities (local indexes) by the keys of their attributes.
+    pub attr_owners: HashMap<String, Vec<u32>>,
 }
 
 impl Segment {
@@ -41,13 +44,24 @@ impl Segment {
                 passages_about.entry(id.clone()).or_default().push(i as u32);
             }
         }
+        let mut attr_owners: HashMap<String, Vec<u32>> = HashMap::default();
+        for (i, e) in k.entities.iter().enumerate() {
+            for a in &e.attrs {
+                let owners = attr_owners.entry(a.key.clone()).or_default();
+                if owners.last() != Some(&(i as u32)) {
+                    owners.push(i as u32);
+                }
+            }
+        }
         Segment {
+            attr_owners,
             linker: Linker::build(&k.entities),
             lexical: LexicalSegment::build(&k.entities, &k.passages),
             entities: k.entities.clone(),
             relations: k.relations.clone(),
             passages: k.passages.clone(),
             intents: k.intents.clone(),
+            attributes: k.attributes.clone(),
             relations_of,
             passages_about,
         }

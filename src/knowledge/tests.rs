@@ -131,7 +131,7 @@ fn sled_cache_survives_a_restart() {
         assert!(report.parsed > 0);
         db.flush().unwrap();
     }
-    let db = sled::open(data.path()).unwrap();
+    let db = crate::data::reopen_for_tests(data.path());
     let (_, report) = SledKnowledge::open(&db, tmp.path().to_path_buf()).unwrap();
     assert_eq!(report.parsed, 0, "{report:?}");
 }

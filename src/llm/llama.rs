@@ -18,6 +18,10 @@ use llama_cpp_2::sampling::LlamaSampler;
 use llama_cpp_2::token::LlamaToken;
 use tokio::sync::oneshot;
 
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
+
+use super::constraint::{first_sentences, Decoding};
 use super::{GenerateRequest, Generation, LlmBackend, LlmError};
 
 #[derive(Clone, Debug)]
@@ -153,10 +157,20 @@ fn worker(
         }
     };
     let _ = ready.send(Ok(()));
+    let vocab = model.vocab();
+    let piece_bytes: Vec<Vec<u8>> = (0..vocab.n_tokens())
+        .map(|id| vocab.token_to_piece(LlamaToken(id), false, None))
+        .collect();
+    let pieces = piece_bytes
+        .iter()
+        .map(|b| String::from_utf8_lossy(b).into_owned())
+        .collect();
     let mut engine = Engine {
         model: &model,
         template,
         cached: Vec::new(),
+        piece_bytes,
+        pieces,
         opts: &opts,
     };
     while let Ok((req, reply)) = jobs.recv() {
@@ -175,6 +189,10 @@ struct Engine<'m> {
     template: Option<LlamaChatTemplate>,
     /// Tokens whose KV entries are in the context, position = index.
     cached: Vec<LlamaToken>,
+    /// Each token's bytes, and its text for the constraint (lossy where a token holds
+    /// part of a multi-byte character), by token id.
+    piece_bytes: Vec<Vec<u8>>,
+    pieces: Vec<String>,
     opts: &'m LlamaOptions,
 }
 
@@ -256,29 +274,32 @@ impl Engine<'_> {
         }
 
         let mut sampler = if self.opts.temperature <= 0.0 {
-            LlamaSampler::greedy()
+            None
         } else {
-            LlamaSampler::chain_simple([
-                LlamaSampler::top_k(40),
+            Some(LlamaSampler::chain_simple([
                 LlamaSampler::top_p(0.9, 1),
                 LlamaSampler::temp(self.opts.temperature),
                 LlamaSampler::dist(rand_seed()),
-            ])
+            ]))
         };
+        let mut decoding = Decoding::new(req.constraint.as_ref());
         let mut first_token_ms = 0.0;
         let mut bytes: Vec<u8> = Vec::new();
         let mut generated = 0;
         let mut logits_at = batch.n_tokens() - 1;
-        while generated < max_new {
-            let token = sampler.sample(ctx, logits_at);
-            sampler.accept(token);
+        while generated < max_new && !decoding.done() {
+            let logits = ctx.get_logits_ith(logits_at);
+            let Some(token) = self.pick(logits, &decoding, sampler.as_mut()) else {
+                break;
+            };
             if generated == 0 {
                 first_token_ms = started.elapsed().as_secs_f64() * 1000.0;
             }
             if vocab.is_eog(token) {
                 break;
             }
-            bytes.extend(vocab.token_to_piece(token, false, None));
+            decoding.push(token.0, &self.pieces[token.0 as usize]);
+            bytes.extend_from_slice(&self.piece_bytes[token.0 as usize]);
             generated += 1;
             batch.clear();
             batch
@@ -290,8 +311,11 @@ impl Engine<'_> {
             pos += 1;
             logits_at = 0;
         }
+        let max_sentences = req.constraint.as_ref().map_or(0, |c| c.max_sentences);
+        let text =
+            first_sentences(String::from_utf8_lossy(&bytes).trim(), max_sentences).to_string();
         Ok(Generation {
-            text: String::from_utf8_lossy(&bytes).trim().to_string(),
+            text,
             prompt_tokens: tokens.len(),
             cached_tokens: common,
             generated_tokens: generated,
@@ -299,6 +323,51 @@ impl Engine<'_> {
             total_ms: started.elapsed().as_secs_f64() * 1000.0,
             ..Generation::default()
         })
+    }
+}
+
+impl Engine<'_> {
+    /// The next token: the most likely one the constraint allows (greedy), or a draw among
+    /// the 40 most likely allowed ones. The end of the generation is allowed only where
+    /// the constraint may end. `None` when nothing is allowed.
+    fn pick(
+        &self,
+        logits: &[f32],
+        decoding: &Decoding<'_>,
+        sampler: Option<&mut LlamaSampler>,
+    ) -> Option<LlamaToken> {
+        let vocab = self.model.vocab();
+        let ok = |id: usize| {
+            let token = LlamaToken(id as i32);
+            if vocab.is_eog(token) {
+                decoding.may_end()
+            } else {
+                decoding.allows(id as i32, &self.pieces[id])
+            }
+        };
+        // Most steps take the single best token: find it in one pass before sorting.
+        let best = (0..logits.len()).max_by(|&a, &b| logits[a].total_cmp(&logits[b]))?;
+        if sampler.is_none() && ok(best) {
+            return Some(LlamaToken(best as i32));
+        }
+        let mut order: Vec<usize> = (0..logits.len()).collect();
+        order.sort_unstable_by(|&a, &b| logits[b].total_cmp(&logits[a]));
+        let allowed = order.into_iter().filter(|&id| ok(id));
+        match sampler {
+            None => allowed.map(|id| LlamaToken(id as i32)).next(),
+            Some(chain) => {
+                let top: Vec<LlamaTokenData> = allowed
+                    .take(40)
+                    .map(|id| LlamaTokenData::new(LlamaToken(id as i32), logits[id], 0.0))
+                    .collect();
+                if top.is_empty() {
+                    return None;
+                }
+                let mut data = LlamaTokenDataArray::new(top, true);
+                data.apply_sampler(chain);
+                data.selected_token()
+            }
+        }
     }
 }
 

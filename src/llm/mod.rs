@@ -2,9 +2,11 @@
 //! [`LlamaBackend`], runs a GGUF model in-process on its own thread; [`OpenAiBackend`] calls
 //! any OpenAI-compatible server; [`FallbackChain`] tries several in order.
 
+pub mod constraint;
 mod llama;
 mod openai;
 
+pub use constraint::Constraint;
 pub use llama::{runtime as llama_runtime, LlamaBackend, LlamaOptions};
 pub use openai::{FallbackChain, OpenAiBackend, OpenAiOptions};
 
@@ -66,6 +68,9 @@ impl ChatMessage {
 pub struct GenerateRequest {
     pub messages: Vec<ChatMessage>,
     pub max_tokens: u32,
+    /// What the reply may write, enforced while decoding where the backend can (the local
+    /// model); a remote server cannot be constrained, so the guard checks afterwards.
+    pub constraint: Option<Constraint>,
 }
 
 /// A finished generation with its costs.

@@ -5,8 +5,8 @@
 
 use crate::dialogue::guard::{self, GuardInput};
 use crate::dialogue::Prompts;
-use crate::knowledge::{FactKind, Graph, LinkedEntity, Retrieval, ScoredFact};
-use crate::llm::{ChatMessage, GenerateRequest, LlmBackend, Role};
+use crate::knowledge::{Graph, LinkedEntity, Retrieval, ScoredFact};
+use crate::llm::{ChatMessage, Constraint, GenerateRequest, LlmBackend, Role};
 use crate::text::normalize;
 
 use super::judge::{reasons, Features, Judge};
@@ -38,15 +38,7 @@ pub fn facts_for(graph: &Graph, text: &str) -> Retrieval {
     let mut facts = Vec::new();
     for l in &linked {
         for f in graph.facts_of(&l.id).into_iter().take(8) {
-            facts.push(ScoredFact {
-                score: 1.0,
-                source: f.source.to_string(),
-                text: f.text.clone(),
-                via: "entity",
-                asked: false,
-                passage: f.kind == FactKind::Passage,
-                about: f.about.clone(),
-            });
+            facts.push(ScoredFact::new(f, 1.0, "entity", false));
         }
     }
     Retrieval { linked, facts }
@@ -58,6 +50,7 @@ pub fn warnings(graph: &Graph, brief: &str, text: &str) -> Vec<String> {
     let report = guard::check(
         text,
         &GuardInput {
+            words: false,
             graph,
             retrieval: &facts,
             member_message: "",
@@ -107,9 +100,18 @@ pub async fn draft(input: DraftInput<'_>) -> Vec<Variant> {
         let prompt = input
             .prompts
             .post(input.bot_name, input.brief, style, &fact_lines);
+        // A post may repeat the brief's numbers and the facts', nothing else of that
+        // shape, and never a phrase of its own (the repeated-paragraph drafts).
+        let mut values = fact_lines.clone();
+        values.push(input.brief.to_string());
         let req = GenerateRequest {
             messages: vec![ChatMessage::new(Role::User, prompt)],
             max_tokens: 160,
+            constraint: Some(Constraint {
+                values,
+                max_sentences: 4,
+                no_repeat_ngram: 6,
+            }),
         };
         let text = match input.llm.generate(req).await {
             Ok(g) => clean(&g.text),

@@ -1,11 +1,14 @@
-//! Text helpers every layer may use: folding for matching ([`normalize`]), the English and
+//! Text helpers every layer may use: folding for matching ([`normalize`]), the reply
+//! language ([`Lang`]), the English and
 //! Chinese sentiment analyser ([`sentiment`]) and redaction of contact details before
 //! anything is stored ([`redact`]). Pure functions; nothing here knows the bot.
 
+pub mod lang;
 pub mod normalize;
 pub mod redact;
 pub mod sentiment;
 
+pub use lang::Lang;
 pub use normalize::{has_cjk, is_cjk, normalize, terms};
 pub use redact::scrub;
 

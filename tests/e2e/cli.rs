@@ -33,7 +33,7 @@ fn kb_check_summarises_a_clean_pack() {
     let line = text(&out.stdout);
     assert!(
         line.starts_with(
-            "knowledge: ok — 7 files, 14 entities, 5 relations, 6 passages, 9 intents"
+            "knowledge: ok — 8 files, 14 entities, 5 relations, 6 passages, 9 intents"
         ),
         "{line}"
     );

@@ -123,6 +123,29 @@ async fn private_question_is_answered_with_the_fact_as_a_reply_with_buttons() {
     run.stop().await;
 }
 
+/// A question in Chinese is answered in Chinese, with the fact's value and its source.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chinese_question_gets_a_chinese_answer() {
+    let fake = FakeTelegram::start().await;
+    let t = support::bot();
+    let run = serve(&t.app, options(&fake), Arc::new(MemoryState::default()));
+    fake.private_text(502, "耶加雪菲多少钱？");
+    let sent = fake.wait_sent(502, 1, 60).await;
+    let shown = text(&sent[0]);
+    let body = shown.split("Sources").next().unwrap_or_default();
+    assert!(body.contains("18.50"), "{shown}");
+    assert!(
+        herald::text::Lang::Zh.written_in(body, "Ethiopia Yirgacheffe — price: 18.50 USD"),
+        "not Chinese: {shown}"
+    );
+    assert!(!body.contains(" — "), "a database row: {shown}");
+    assert!(
+        shown.contains("products.toml"),
+        "the source is shown: {shown}"
+    );
+    run.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn groups_answer_mentions_replies_and_commands_only() {
     let fake = FakeTelegram::start().await;

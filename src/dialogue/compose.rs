@@ -1,0 +1,265 @@
+//! Answers worded straight from the planned facts with the sentence templates of
+//! `prompts/answers.toml`, in the member's language: the fallback when the model's wording
+//! does not pass the guard. Never a `Name — key: value` row.
+
+use std::collections::HashMap;
+
+use minijinja::{context, Environment};
+use serde::Deserialize;
+
+use super::error::PromptError;
+use super::CitationOut;
+use crate::knowledge::{FactKind, Graph, Retrieval, ScoredFact};
+use crate::text::{is_cjk, Lang};
+
+pub(super) const DEFAULT_ANSWERS: &str = include_str!("../../prompts/answers.toml");
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct AnswersFile {
+    #[serde(default)]
+    attr: HashMap<String, String>,
+    #[serde(default)]
+    attr_zh: HashMap<String, String>,
+    #[serde(default)]
+    relation: HashMap<String, String>,
+    #[serde(default)]
+    relation_zh: HashMap<String, String>,
+    #[serde(default)]
+    labels_zh: HashMap<String, String>,
+}
+
+/// The sentence templates, the built-in ones overlaid with the admin's file.
+pub struct AnswerTemplates {
+    env: Environment<'static>,
+    labels_zh: HashMap<String, String>,
+}
+
+impl AnswerTemplates {
+    /// Parse `text` (from `path`, for errors) over the built-in templates.
+    pub fn load(path: &str, text: &str) -> Result<AnswerTemplates, PromptError> {
+        let err = |path: &str, message: String| PromptError::Template {
+            path: path.to_string(),
+            message,
+        };
+        let mut all: AnswersFile = toml::from_str(DEFAULT_ANSWERS)
+            .map_err(|e| err("(built-in) answers.toml", e.to_string()))?;
+        let file: AnswersFile =
+            toml::from_str(text).map_err(|e| err(path, e.message().to_string()))?;
+        all.attr.extend(file.attr);
+        all.attr_zh.extend(file.attr_zh);
+        all.relation.extend(file.relation);
+        all.relation_zh.extend(file.relation_zh);
+        all.labels_zh.extend(file.labels_zh);
+        let mut env = Environment::new();
+        for (table, entries) in [
+            ("attr", all.attr),
+            ("attr_zh", all.attr_zh),
+            ("relation", all.relation),
+            ("relation_zh", all.relation_zh),
+        ] {
+            for (key, source) in entries {
+                env.add_template_owned(format!("{table}.{key}"), source)
+                    .map_err(|e| err(&format!("{path} [{table}] {key}"), e.to_string()))?;
+            }
+        }
+        Ok(AnswerTemplates {
+            env,
+            labels_zh: all.labels_zh,
+        })
+    }
+
+    /// A pack's own sentence (from `[[attribute]]`), rendered.
+    fn render_own(&self, source: &str, vars: minijinja::Value) -> Option<String> {
+        match self.env.render_str(source, vars) {
+            Ok(s) => Some(s.trim().to_string()),
+            Err(e) => {
+                tracing::error!(error = %crate::text::chain(&e), "a pack's attribute sentence failed");
+                None
+            }
+        }
+    }
+
+    /// The first template of `names` that exists, rendered.
+    fn render(&self, names: &[String], vars: minijinja::Value) -> Option<String> {
+        let name = names.iter().find(|n| self.env.get_template(n).is_ok())?;
+        match self.env.get_template(name).and_then(|t| t.render(vars)) {
+            Ok(s) => Some(s.trim().to_string()),
+            Err(e) => {
+                tracing::error!(template = %name, error = %crate::text::chain(&e), "answer template failed");
+                None
+            }
+        }
+    }
+
+    /// Chinese label of an attribute key or relation name: the templates' table, else the
+    /// pack's declared words for it, else none.
+    fn label_zh(&self, graph: &Graph, key: &str) -> Option<String> {
+        if let Some(l) = self.labels_zh.get(key) {
+            return Some(l.clone());
+        }
+        graph
+            .attribute_words(key)
+            .iter()
+            .find(|w| w.chars().any(is_cjk))
+            .cloned()
+    }
+}
+
+/// Key or relation name as words: "opening_hours" → "opening hours".
+fn words(key: &str) -> String {
+    key.replace(['_', '-'], " ")
+}
+
+/// How a relation name reads: "held_at" (passive), "contains" (verb), "origin" (noun).
+fn relation_shape(rel: &str) -> &'static str {
+    let parts: Vec<&str> = rel.split(['_', '-', ' ']).collect();
+    let first = parts.first().copied().unwrap_or("");
+    const PREPOSITIONS: &[&str] = &["at", "in", "by", "from", "of", "on", "for", "to", "with"];
+    if parts.len() > 1 && parts.last().is_some_and(|p| PREPOSITIONS.contains(p)) {
+        // "roasts_for", "belongs_to" are verbs; "held_at", "made_by", "located_in" read
+        // as participles.
+        if first.ends_with('s') && !first.ends_with("ss") {
+            "verb"
+        } else {
+            "passive"
+        }
+    } else if first.ends_with('s') && !first.ends_with("ss") && parts.len() == 1 {
+        "verb"
+    } else {
+        "noun"
+    }
+}
+
+/// An entity's name for `lang`: in Chinese its first alias written in Chinese, if any.
+fn display_name(graph: &Graph, id: &str, lang: Lang) -> Option<String> {
+    let e = graph.entity(id)?;
+    if lang.is_zh() {
+        if let Some(a) = e.aliases.iter().find(|a| a.chars().any(is_cjk)) {
+            return Some(a.clone());
+        }
+    }
+    Some(e.name.clone())
+}
+
+/// End a sentence with a full stop when it has no terminator.
+fn terminated(s: &str, lang: Lang) -> String {
+    let s = s.trim();
+    if s.ends_with(['.', '!', '?', '。', '！', '？']) {
+        s.to_string()
+    } else if lang.is_zh() && s.chars().last().is_some_and(is_cjk) {
+        format!("{s}。")
+    } else {
+        format!("{s}.")
+    }
+}
+
+/// One fact as one sentence.
+fn sentence(graph: &Graph, t: &AnswerTemplates, f: &ScoredFact, lang: Lang) -> String {
+    let subject = f
+        .about
+        .first()
+        .and_then(|id| display_name(graph, id, lang))
+        .unwrap_or_default();
+    let zh = lang.is_zh();
+    let rendered = match &f.kind {
+        FactKind::Summary | FactKind::Passage => None,
+        FactKind::Attr(key) if graph.attribute_sentence(key, zh).is_some() => t.render_own(
+            graph.attribute_sentence(key, zh).unwrap_or_default(),
+            context! { subject, key => words(key), value => f.value.clone() },
+        ),
+        FactKind::Relation { rel } if graph.attribute_sentence(rel, zh).is_some() => {
+            let object = f
+                .about
+                .get(1)
+                .and_then(|id| display_name(graph, id, lang))
+                .unwrap_or_else(|| f.value.clone());
+            t.render_own(
+                graph.attribute_sentence(rel, zh).unwrap_or_default(),
+                context! { subject, rel => words(rel), object, value => f.value.clone() },
+            )
+        }
+        FactKind::Attr(key) => {
+            let label = if zh { t.label_zh(graph, key) } else { None };
+            let table = if zh && label.is_some() {
+                "attr_zh"
+            } else {
+                "attr"
+            };
+            t.render(
+                &[format!("{table}.{key}"), format!("{table}.default")],
+                context! { subject, key => label.unwrap_or_else(|| words(key)), value => f.value.clone() },
+            )
+        }
+        FactKind::Relation { rel } => {
+            let object = f
+                .about
+                .get(1)
+                .and_then(|id| display_name(graph, id, lang))
+                .unwrap_or_else(|| f.value.clone());
+            let label = if zh { t.label_zh(graph, rel) } else { None };
+            let names = if zh && label.is_some() {
+                vec![format!("relation_zh.{rel}"), "relation_zh.default".into()]
+            } else {
+                vec![
+                    format!("relation.{rel}"),
+                    format!("relation.{}", relation_shape(rel)),
+                ]
+            };
+            t.render(
+                &names,
+                context! { subject, rel => label.unwrap_or_else(|| words(rel)), object },
+            )
+        }
+    };
+    terminated(&rendered.unwrap_or_else(|| f.value.clone()), lang)
+}
+
+/// The planned facts as sentences, each cited, in `lang` where the templates have it.
+pub fn compose(
+    graph: &Graph,
+    plan: &Retrieval,
+    lang: Lang,
+    templates: &AnswerTemplates,
+) -> (String, Vec<CitationOut>) {
+    let mut parts = Vec::new();
+    let mut citations = Vec::new();
+    for (i, f) in plan.facts.iter().enumerate() {
+        let id = i + 1;
+        parts.push(format!("{} [{id}]", sentence(graph, templates, f, lang)));
+        citations.push(CitationOut {
+            id,
+            source: f.source.clone(),
+            fact: f.text.clone(),
+        });
+    }
+    let joiner = if lang.is_zh() { "" } else { " " };
+    (parts.join(joiner), citations)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relation_names_read_as_phrases() {
+        assert_eq!(relation_shape("held_at"), "passive");
+        assert_eq!(relation_shape("made_by"), "passive");
+        assert_eq!(relation_shape("contains"), "verb");
+        assert_eq!(relation_shape("belongs_to"), "verb");
+        assert_eq!(relation_shape("origin"), "noun");
+        assert_eq!(relation_shape("maintainer"), "noun");
+    }
+
+    #[test]
+    fn a_broken_template_is_refused_with_its_place() {
+        let e = AnswerTemplates::load("prompts/answers.toml", "[attr]\nprice = \"{{ subject \"\n")
+            .err()
+            .expect("refused");
+        assert!(e.to_string().contains("[attr] price"), "{e}");
+        let e = AnswerTemplates::load("prompts/answers.toml", "[atr]\n")
+            .err()
+            .expect("refused");
+        assert!(e.to_string().contains("prompts/answers.toml"), "{e}");
+    }
+}
