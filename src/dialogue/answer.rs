@@ -96,24 +96,8 @@ pub async fn answer(
         })
         .await;
     match generated {
-        Ok(g) => {
-            let (kept, report) = guard::keep_supported(g.text.trim(), &guard_input);
-            if !report.unsupported.is_empty() {
-                tracing::info!(unsupported = ?report.unsupported, "sentences failed the grounding guard");
-            }
-            let quoted: String = plan
-                .facts
-                .iter()
-                .map(|f| f.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" ");
-            let in_language = lang.written_in(&kept, &quoted);
-            if reads_as_sentence(&kept)
-                && !talks_about_itself(&kept)
-                && in_language
-                && guard::states_asked(&kept, plan, input.question)
-            {
-                let (reply, citations) = cite(&kept, plan, &report.supporting);
+        Ok(g) => match accept(g.text.trim(), &guard_input, lang) {
+            Some((reply, citations)) => {
                 return AnswerOutcome {
                     reply,
                     grounded: true,
@@ -123,11 +107,10 @@ pub async fn answer(
                     attempts: 1,
                 };
             }
-            tracing::info!(
-                in_language,
+            None => tracing::info!(
                 "the model's reply does not state the answer; wording it from the facts"
-            );
-        }
+            ),
+        },
         Err(e) => {
             tracing::warn!(error = %crate::text::chain(&e), "generation failed; answering from the facts");
         }
@@ -142,8 +125,31 @@ pub async fn answer(
     }
 }
 
-/// A sentence, not a bare value ("18.50 USD", "2026-12-12"): at least three words, or four
-/// Chinese characters.
+/// The reply a member gets from the model's `text`, or `None` when it must be worded from
+/// the plan instead: the sentences the guard supports, if what is left is a sentence in the
+/// member's language that states the planned answer without talking about itself. With
+/// its citations.
+pub fn accept(text: &str, input: &GuardInput, lang: Lang) -> Option<(String, Vec<CitationOut>)> {
+    let plan = input.retrieval;
+    let (kept, report) = guard::keep_supported(text, input);
+    if !report.unsupported.is_empty() {
+        tracing::info!(unsupported = ?report.unsupported, "sentences failed the grounding guard");
+    }
+    let quoted: String = plan
+        .facts
+        .iter()
+        .map(|f| f.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let good = reads_as_sentence(&kept)
+        && !talks_about_itself(&kept)
+        && lang.written_in(&kept, &quoted)
+        && guard::states_asked(&kept, plan, input.member_message);
+    good.then(|| cite(&kept, plan, &report.supporting))
+}
+
+/// A sentence, not a bare value ("18.50 USD", "2026-12-12"): at least two words besides
+/// the value ("It is 12."), or four Chinese characters.
 fn reads_as_sentence(reply: &str) -> bool {
     let clean = guard::strip_citations(reply);
     let words = clean
@@ -151,7 +157,7 @@ fn reads_as_sentence(reply: &str) -> bool {
         .filter(|w| w.chars().any(char::is_alphabetic))
         .count();
     let han = clean.chars().filter(|&c| crate::text::is_cjk(c)).count();
-    words >= 3 || han >= 4
+    words >= 3 || (words >= 2 && clean.chars().any(|c| c.is_ascii_digit())) || han >= 4
 }
 
 /// A reply that talks about the answer or the facts instead of giving it ("The answer

@@ -19,7 +19,7 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
         .facts
         .iter()
         .filter(|f| f.asked)
-        .map(|f| f.text.rsplit_once(": ").map(|(_, v)| v).unwrap_or(&f.text))
+        .map(|f| f.value.as_str())
         .collect();
     let reply_numbers = numbers_in(reply);
     let has_number = |n: &f64| reply_numbers.iter().any(|r| (r - n).abs() < 1e-9);
@@ -37,15 +37,32 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
     let Some(top) = retrieval.facts.first() else {
         return true;
     };
-    let numbers = numbers_in(&top.text);
+    // What the best fact says first is its answer ("Yes, to Canada and the EU."); the
+    // rest is detail a short right answer may leave out.
+    let first = first_sentence(&top.value);
+    let top_text = if first.is_empty() {
+        top.text.as_str()
+    } else {
+        first
+    };
+    let numbers = numbers_in(top_text);
     if !numbers.is_empty() {
         return numbers.iter().any(has_number);
     }
     let said: HashSet<String> = terms(&normalize(question)).into_iter().collect();
-    let new: HashSet<String> = terms(&normalize(&top.text))
+    let new: HashSet<String> = terms(&normalize(top_text))
         .into_iter()
         .filter(|t| !said.contains(t))
         .collect();
     let reply_terms: HashSet<String> = terms(&normalize(reply)).into_iter().collect();
     new.intersection(&reply_terms).count() >= new.len().min(2)
+}
+
+/// The first sentence of `text` (up to a '.', '!' or '?' before a space, or a Chinese stop).
+fn first_sentence(text: &str) -> &str {
+    let ends = crate::llm::constraint::sentence_ends(text);
+    match ends.first() {
+        Some(&end) => text[..end].trim(),
+        None => text.trim(),
+    }
 }

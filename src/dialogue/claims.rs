@@ -19,6 +19,15 @@ static HEDGE: LazyLock<Regex> = LazyLock::new(|| {
 static LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)https?://\S+|\S+@\S+|www\.\S+").unwrap());
 
+/// Hedges that soften whatever follows them, number or not ("approximately Apache-2.0",
+/// "roughly within 2 business days"): a fact is never approximate.
+static HEDGE_ANY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)\b(approximately|approx\.|roughly|nearly|almost|supposedly|probably|maybe|perhaps)\b",
+    )
+    .unwrap()
+});
+
 const HEDGES_ZH: &[&str] = &[
     "大约",
     "大概",
@@ -42,6 +51,12 @@ pub(super) fn hedges(sentence: &str, sources: &[&str]) -> Vec<String> {
         let word = normalize(&c[1]);
         if !in_sources(&format!(" {word} ")) {
             out.push(c[0].to_string());
+        }
+    }
+    for m in HEDGE_ANY.find_iter(sentence) {
+        let word = normalize(m.as_str());
+        if !in_sources(&format!(" {word} ")) && !out.iter().any(|o| o.contains(m.as_str())) {
+            out.push(m.as_str().to_string());
         }
     }
     if sentence.chars().any(|c| c.is_ascii_digit()) {

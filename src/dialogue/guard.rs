@@ -12,6 +12,7 @@ use serde::Serialize;
 pub use super::asked::states_asked;
 use super::claims;
 use crate::knowledge::{Graph, Retrieval};
+use crate::llm::constraint::protected_spans;
 use crate::text::normalize;
 
 /// One claim of the reply that no fact supports.
@@ -66,6 +67,12 @@ static PHONE: LazyLock<Regex> =
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:,\d{3})*(?:\.\d+)?").unwrap());
 static LIST_MARKER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?m)^\s*\d{1,2}[.)]\s").unwrap());
+
+/// `text` with its URLs and e-mail addresses blanked out.
+fn without_links(text: &str) -> String {
+    let t = URL.replace_all(text, " ");
+    EMAIL.replace_all(&t, " ").into_owned()
+}
 
 /// `text` without its `[n]` citation markers.
 pub fn strip_citations(text: &str) -> String {
@@ -163,10 +170,21 @@ pub struct GuardInput<'a> {
 pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
     let g = input.graph;
     let facts = &input.retrieval.facts;
-    let retrieved_entities: HashSet<&str> = facts
+    // The facts' entities, and those their texts name ("Orders leave the roastery…").
+    let mut retrieved_entities: HashSet<String> =
+        facts.iter().flat_map(|f| f.about.iter().cloned()).collect();
+    // The entities each fact's text names ("… per delivery" names the shipping policy):
+    // a sentence about one of them may draw on that fact too.
+    let named_in: Vec<Vec<String>> = facts
         .iter()
-        .flat_map(|f| f.about.iter().map(String::as_str))
+        .map(|f| {
+            g.link(&normalize(&without_links(&f.text)))
+                .into_iter()
+                .map(|l| l.id)
+                .collect()
+        })
         .collect();
+    retrieved_entities.extend(named_in.iter().flatten().cloned());
     let question_entities: Vec<String> = input
         .retrieval
         .linked
@@ -197,13 +215,14 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
     }
 
     for sentence in sentences(&clean) {
+        // Names inside an e-mail or URL ("meet.quill-ssg.org") are not the sentence's subject.
         let linked: Vec<String> = g
-            .link(&normalize(sentence))
+            .link(&normalize(&without_links(sentence)))
             .into_iter()
             .map(|l| l.id)
             .collect();
         for id in &linked {
-            if !retrieved_entities.contains(id.as_str()) && !message_entities.contains(id) {
+            if !retrieved_entities.contains(id) && !message_entities.contains(id) {
                 report.unsupported.push(Unsupported {
                     kind: ClaimKind::Entity,
                     text: g
@@ -219,7 +238,11 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
         // The facts this sentence may draw on: those about its subject. Only a sentence
         // about no entity at all may also repeat what the member said.
         let allowed: Vec<usize> = (0..facts.len())
-            .filter(|&i| subject.is_empty() || facts[i].about.iter().any(|e| subject.contains(e)))
+            .filter(|&i| {
+                subject.is_empty()
+                    || facts[i].about.iter().any(|e| subject.contains(e))
+                    || named_in[i].iter().any(|e| subject.contains(e))
+            })
             .collect();
         let mut sources: Vec<&str> = allowed.iter().map(|&i| facts[i].text.as_str()).collect();
         if subject.is_empty() {
@@ -324,14 +347,25 @@ fn check_sentence(sentence: &str, sources: &[&str], allowed: &[usize], report: &
         );
         rest = rest.replace(m.as_str(), " ");
     }
-    for m in NUMBER.find_iter(&rest) {
-        let Ok(n) = m.as_str().replace(',', "").parse::<f64>() else {
+    // Numbers as written runs ("2.4.1", "16.00"): each must be a whole run of a fact, or
+    // equal one as a number ("18.5" for "18.50"); "2026" is not "2026-12-12".
+    let source_runs: Vec<Vec<String>> = sources.iter().map(|s| protected_spans(s)).collect();
+    for run in protected_spans(&rest) {
+        if !run.chars().next().is_some_and(|c| c.is_numeric()) {
             continue;
-        };
-        let found = sources
-            .iter()
-            .position(|s| numbers_in(s).iter().any(|x| (x - n).abs() < 1e-9));
-        support(found, ClaimKind::Number, m.as_str(), report);
+        }
+        let value = run.replace(',', "").parse::<f64>().ok();
+        let found = source_runs.iter().position(|runs| {
+            runs.iter().any(|r| {
+                *r == run
+                    || value.is_some_and(|n| {
+                        r.replace(',', "")
+                            .parse::<f64>()
+                            .is_ok_and(|x| (x - n).abs() < 1e-9)
+                    })
+            })
+        });
+        support(found, ClaimKind::Number, &run, report);
     }
 }
 

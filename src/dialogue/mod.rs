@@ -12,7 +12,7 @@ mod memory;
 mod plan;
 mod prompt;
 
-pub use answer::{answer, AnswerOutcome, Fallback};
+pub use answer::{accept, answer, AnswerOutcome, Fallback};
 pub use compose::{compose, AnswerTemplates};
 pub use memory::{Memory, Turn};
 pub use plan::plan;

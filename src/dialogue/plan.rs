@@ -16,7 +16,14 @@ const MAX_PLANNED: usize = 3;
 ///   answered by Quill's summary): then nothing, and the bot says it does not know.
 pub fn plan(retrieval: &Retrieval, question: &str) -> Retrieval {
     let asked: Vec<&ScoredFact> = retrieval.facts.iter().filter(|f| f.asked).collect();
-    let chosen: Vec<&ScoredFact> = if !asked.is_empty() {
+    // An FAQ passage that ranks above every asked-for fact answers the question as asked
+    // ("How long does shipping take?" → its passage, not the dispatch attribute alone).
+    let passage_first = retrieval.facts.first().is_some_and(|top| {
+        top.passage && asked.iter().all(|a| a.score < top.score) && title_asks(top, question)
+    });
+    let chosen: Vec<&ScoredFact> = if passage_first {
+        retrieval.facts.first().into_iter().collect()
+    } else if !asked.is_empty() {
         asked.into_iter().take(MAX_PLANNED).collect()
     } else {
         // Without an asked-for attribute, the best fact is the answer ("tell me about X"
@@ -71,4 +78,15 @@ fn mentions_what_is_asked(top: &ScoredFact, retrieval: &Retrieval, question: &st
     }
     let said = terms(&normalize(&top.text));
     asked.iter().any(|t| said.contains(t))
+}
+
+/// Is a passage's title (its question) the member's question: most of the question's
+/// words are in it? "where is the roastery?" is not "How long does shipping take?", though
+/// that passage mentions the roastery.
+fn title_asks(passage: &ScoredFact, question: &str) -> bool {
+    let title = passage.text.split(" — ").next().unwrap_or_default();
+    let title_terms = terms(&normalize(title));
+    let asked = terms(&normalize(question));
+    let said = asked.iter().filter(|t| title_terms.contains(t)).count();
+    !asked.is_empty() && said * 5 >= asked.len() * 4
 }

@@ -17,6 +17,7 @@ mod decoding;
 mod discord;
 mod engine;
 mod eval;
+mod guard_set;
 mod http_api;
 mod neo4j;
 mod openai_backend;

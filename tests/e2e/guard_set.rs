@@ -1,0 +1,140 @@
+//! The guard on a labelled set (`eval/guard.toml`): right and wrong answers over both
+//! packs' facts and passages, English and Chinese. A right answer must be kept as the
+//! member's reply; a wrong one must not reach the member (refused, or its wrong sentence
+//! dropped). No model: this measures the checks alone.
+
+use std::collections::HashMap;
+
+use herald::dialogue::guard::GuardInput;
+use herald::knowledge::{retrieve, Graph, PackLoader, RetrieveOptions};
+use herald::text::Lang;
+use serde::Deserialize;
+
+use crate::support::repo;
+
+#[derive(Deserialize)]
+struct Set {
+    pair: Vec<Pair>,
+}
+
+#[derive(Deserialize)]
+struct Pair {
+    pack: String,
+    kind: String,
+    q: String,
+    right: String,
+    wrong: String,
+    /// The part of `wrong` that must not reach the member.
+    bad: String,
+}
+
+/// What the member would get if the model had written `text`, or `None`.
+fn accepted(g: &Graph, q: &str, text: &str) -> Option<String> {
+    let r = retrieve(g, q, &[], &RetrieveOptions::default());
+    let plan = herald::dialogue::plan(&r, q);
+    if plan.facts.is_empty() {
+        return None;
+    }
+    let input = GuardInput {
+        graph: g,
+        retrieval: &plan,
+        member_message: q,
+        secret_sentences: &[],
+        words: true,
+    };
+    herald::dialogue::accept(text, &input, Lang::detect(q))
+        .map(|(reply, _)| herald::dialogue::guard::strip_citations(&reply))
+}
+
+/// What the guard says of `text`, for a failure message.
+fn why(g: &Graph, q: &str, text: &str) -> String {
+    let r = retrieve(g, q, &[], &RetrieveOptions::default());
+    let plan = herald::dialogue::plan(&r, q);
+    let input = GuardInput {
+        graph: g,
+        retrieval: &plan,
+        member_message: q,
+        secret_sentences: &[],
+        words: true,
+    };
+    let (kept, report) = herald::dialogue::guard::keep_supported(text, &input);
+    format!(
+        "plan {:?}; kept {kept:?}; unsupported {:?}; states asked {}",
+        plan.facts.iter().map(|f| &f.text).collect::<Vec<_>>(),
+        report.unsupported,
+        herald::dialogue::guard::states_asked(&kept, &plan, q)
+    )
+}
+
+#[test]
+fn the_guard_keeps_right_answers_and_stops_wrong_ones() {
+    let text = std::fs::read_to_string(repo().join("eval/guard.toml")).expect("the set");
+    let set: Set = toml::from_str(&text).expect("the set parses");
+    assert!(set.pair.len() >= 200, "{} pairs", set.pair.len());
+    let mut graphs: HashMap<String, std::sync::Arc<Graph>> = HashMap::new();
+    let (mut kept, mut stopped) = (0, 0);
+    let mut lost = Vec::new();
+    let mut let_through = Vec::new();
+    let mut zh = 0;
+    for p in &set.pair {
+        let g = graphs
+            .entry(p.pack.clone())
+            .or_insert_with(|| {
+                PackLoader::default()
+                    .load(&repo().join(&p.pack))
+                    .expect("pack loads")
+                    .graph
+            })
+            .clone();
+        if Lang::detect(&p.q).is_zh() {
+            zh += 1;
+        }
+        match accepted(&g, &p.q, &p.right) {
+            Some(_) => kept += 1,
+            None => lost.push(format!(
+                "{} | {} | {}",
+                p.q,
+                p.right,
+                why(&g, &p.q, &p.right)
+            )),
+        }
+        let bad = p.bad.trim_end_matches(['.', '。']);
+        match accepted(&g, &p.q, &p.wrong) {
+            Some(reply) if reply.contains(bad) => let_through.push(format!(
+                "[{}] {} | {} | got {reply:?} | {}",
+                p.kind,
+                p.q,
+                p.wrong,
+                why(&g, &p.q, &p.wrong)
+            )),
+            _ => stopped += 1,
+        }
+    }
+    let n = set.pair.len() as f64;
+    let (keep, stop) = (kept as f64 / n, stopped as f64 / n);
+    println!(
+        "guard set: {} pairs ({zh} Chinese); right answers kept {kept} ({:.1} %), wrong ones stopped {stopped} ({:.1} %)",
+        set.pair.len(),
+        keep * 100.0,
+        stop * 100.0
+    );
+    for l in &lost {
+        println!("right answer refused: {l}");
+    }
+    for l in &let_through {
+        println!("wrong answer let through: {l}");
+    }
+    assert!(zh >= 40, "{zh} Chinese pairs");
+    assert!(
+        keep >= 0.9,
+        "kept {:.1} %; lost:\n{}",
+        keep * 100.0,
+        lost.join("\n")
+    );
+    assert!(
+        stop >= 0.9,
+        "stopped {:.1} %; let through:\n{}",
+        stop * 100.0,
+        let_through.join("\n")
+    );
+}
