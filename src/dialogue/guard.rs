@@ -10,6 +10,7 @@ use regex::Regex;
 use serde::Serialize;
 
 pub use super::asked::states_asked;
+pub use super::cite::{citation_markers, strip_citations};
 use super::claims;
 use crate::knowledge::{Graph, Retrieval};
 use crate::llm::constraint::protected_spans;
@@ -53,7 +54,6 @@ impl GuardReport {
     }
 }
 
-static CITATION: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\[(\d{1,3})\]").unwrap());
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>()\[\]]+").unwrap());
 static EMAIL: LazyLock<Regex> =
@@ -72,28 +72,6 @@ static LIST_MARKER: LazyLock<Regex> =
 fn without_links(text: &str) -> String {
     let t = URL.replace_all(text, " ");
     EMAIL.replace_all(&t, " ").into_owned()
-}
-
-/// `text` without its `[n]` citation markers.
-pub fn strip_citations(text: &str) -> String {
-    CITATION
-        .replace_all(text, "")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Citation numbers `[n]` in a reply, in order, without repeats.
-pub fn citation_markers(reply: &str) -> Vec<usize> {
-    let mut out = Vec::new();
-    for c in CITATION.captures_iter(reply) {
-        if let Ok(n) = c[1].parse::<usize>() {
-            if !out.contains(&n) {
-                out.push(n);
-            }
-        }
-    }
-    out
 }
 
 pub(super) fn numbers_in(text: &str) -> Vec<f64> {
@@ -200,7 +178,7 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
     let mut report = GuardReport::default();
     let mut subject: Vec<String> = question_entities;
     let all_facts: Vec<&str> = facts.iter().map(|f| f.text.as_str()).collect();
-    let clean = CITATION.replace_all(reply, "");
+    let clean = super::cite::CITATION.replace_all(reply, "");
     let clean = LIST_MARKER.replace_all(&clean, "");
 
     let norm_reply = normalize(reply);

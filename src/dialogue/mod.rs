@@ -4,6 +4,7 @@
 
 pub mod answer;
 mod asked;
+mod cite;
 mod claims;
 mod compose;
 mod error;
