@@ -279,42 +279,16 @@ fn print_table(s: &Summary) {
             format!("{:.1} %", a as f64 * 100.0 / b as f64)
         }
     };
-    println!(
-        "correct          {:>4} / {:<4} {}",
-        s.correct,
-        s.total,
-        pct(s.correct, s.total)
-    );
-    println!(
-        "  answers        {:>4} / {:<4} {}",
-        s.answered_correct,
-        s.answered_total,
-        pct(s.answered_correct, s.answered_total)
-    );
-    println!(
-        "  unknowns       {:>4} / {:<4} {}",
-        s.unknown_correct,
-        s.unknown_total,
-        pct(s.unknown_correct, s.unknown_total)
-    );
-    println!(
-        "  routes         {:>4} / {:<4} {}",
-        s.route_correct,
-        s.route_total,
-        pct(s.route_correct, s.route_total)
-    );
-    println!(
-        "model's wording  {:>4} / {:<4} {}",
-        s.model_written,
-        s.answered_correct,
-        pct(s.model_written, s.answered_correct)
-    );
-    println!(
-        "language match   {:>4} / {:<4} {}",
-        s.language_match,
-        s.total,
-        pct(s.language_match, s.total)
-    );
+    for (label, part, whole) in [
+        ("correct", s.correct, s.total),
+        ("  answers", s.answered_correct, s.answered_total),
+        ("  unknowns", s.unknown_correct, s.unknown_total),
+        ("  routes", s.route_correct, s.route_total),
+        ("model's wording", s.model_written, s.answered_correct),
+        ("language match", s.language_match, s.total),
+    ] {
+        println!("{label:<16} {part:>4} / {whole:<4} {}", pct(part, whole));
+    }
     println!(
         "latency          p50 {:.0} ms, p95 {:.0} ms",
         s.p50_ms, s.p95_ms

@@ -28,35 +28,36 @@ struct Pair {
     bad: String,
 }
 
-/// What the member would get if the model had written `text`, or `None`.
-fn accepted(g: &Graph, q: &str, text: &str) -> Option<String> {
+/// The plan for `q` and the guard's input over it, as the bot builds them.
+fn planned<'g>(g: &'g Graph, q: &'g str) -> (herald::knowledge::Retrieval, &'g Graph, &'g str) {
     let r = retrieve(g, q, &[], &RetrieveOptions::default());
-    let plan = herald::dialogue::plan(&r, q);
-    if plan.facts.is_empty() {
-        return None;
-    }
-    let input = GuardInput {
+    (herald::dialogue::plan(&r, q), g, q)
+}
+
+fn input<'a>(plan: &'a herald::knowledge::Retrieval, g: &'a Graph, q: &'a str) -> GuardInput<'a> {
+    GuardInput {
         graph: g,
-        retrieval: &plan,
+        retrieval: plan,
         member_message: q,
         secret_sentences: &[],
         words: true,
-    };
-    herald::dialogue::accept(text, &input, Lang::detect(q))
+    }
+}
+
+/// What the member would get if the model had written `text`, or `None`.
+fn accepted(g: &Graph, q: &str, text: &str) -> Option<String> {
+    let (plan, g, q) = planned(g, q);
+    if plan.facts.is_empty() {
+        return None;
+    }
+    herald::dialogue::accept(text, &input(&plan, g, q), Lang::detect(q))
         .map(|(reply, _)| herald::dialogue::guard::strip_citations(&reply))
 }
 
 /// What the guard says of `text`, for a failure message.
 fn why(g: &Graph, q: &str, text: &str) -> String {
-    let r = retrieve(g, q, &[], &RetrieveOptions::default());
-    let plan = herald::dialogue::plan(&r, q);
-    let input = GuardInput {
-        graph: g,
-        retrieval: &plan,
-        member_message: q,
-        secret_sentences: &[],
-        words: true,
-    };
+    let (plan, g, q) = planned(g, q);
+    let input = input(&plan, g, q);
     let (kept, report) = herald::dialogue::guard::keep_supported(text, &input);
     format!(
         "plan {:?}; kept {kept:?}; unsupported {:?}; states asked {}",
