@@ -95,18 +95,18 @@ pub async fn answer(
             constraint: Some(constraint(plan)),
         })
         .await;
+    if let Ok(g) = &generated {
+        tracing::debug!(
+            prompt_tokens = g.prompt_tokens,
+            cached_tokens = g.cached_tokens,
+            generated_tokens = g.generated_tokens,
+            first_token_ms = g.first_token_ms,
+            total_ms = g.total_ms,
+            "generated"
+        );
+    }
     match generated {
-        Ok(g) => match {
-            tracing::debug!(
-                prompt_tokens = g.prompt_tokens,
-                cached_tokens = g.cached_tokens,
-                generated_tokens = g.generated_tokens,
-                first_token_ms = g.first_token_ms,
-                total_ms = g.total_ms,
-                "generated"
-            );
-            accept(g.text.trim(), &guard_input, lang)
-        } {
+        Ok(g) => match accept(g.text.trim(), &guard_input, lang) {
             Some((reply, citations)) => {
                 return AnswerOutcome {
                     reply,
