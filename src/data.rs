@@ -96,11 +96,12 @@ impl herald_platform::StateStore for SledState {
     }
 }
 
-/// Open the sled folder `dir` that this process just closed, in tests: sled's own IO
-/// threads may finish a write just after the last handle is dropped and hold the folder's
-/// lock until then (milliseconds), so this waits for it, at most 2 s.
-#[cfg(test)]
-pub(crate) fn reopen_for_tests(dir: &std::path::Path) -> sled::Db {
+/// Open the sled folder `dir` that this process just closed, for tests (unit and
+/// end-to-end): sled's own IO threads may finish a write just after the last handle is
+/// dropped and hold the folder's lock until then (milliseconds), so this waits for it, at
+/// most 2 s, and panics after.
+#[doc(hidden)]
+pub fn reopen_for_tests(dir: &std::path::Path) -> sled::Db {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
     loop {
         match sled::open(dir) {

@@ -518,17 +518,11 @@ async fn a_refused_token_stops_the_adapter_with_a_config_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn herald_run_serves_discord_from_the_config() {
     let fake = FakeDiscord::start().await;
-    let pack = support::sample_pack();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config.toml");
-    support::write_run_config(
-        &config,
-        &format!(
-            "[discord]\nproxy_url = \"{}\"\nguilds = [{GUILD}]\nretry_base_ms = 50\n",
-            fake.url
-        ),
-    );
-    let mut cmd = support::herald_run(&config, pack.path(), &dir.path().join("db"));
+    let run = support::RunSetup::new(&format!(
+        "[discord]\nproxy_url = \"{}\"\nguilds = [{GUILD}]\nretry_base_ms = 50\n",
+        fake.url
+    ));
+    let mut cmd = run.command();
     cmd.env("HERALD_DISCORD_TOKEN", TOKEN);
     let mut child = cmd.spawn().expect("herald starts");
     fake.wait_connected(60).await;

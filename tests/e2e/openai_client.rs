@@ -26,15 +26,12 @@ fn python() -> String {
 #[test]
 fn the_official_openai_client_gets_grounded_answers_streams_and_401s() {
     let python = python();
-    let pack = support::sample_pack();
-    let dir = tempfile::tempdir().expect("temp dir");
     let port = support::free_port();
-    let config = dir.path().join("config.toml");
-    support::write_run_config(
-        &config,
-        &format!("[http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"sk-herald-1\"]\n"),
-    );
-    let mut child = support::herald_run(&config, pack.path(), &dir.path().join("db"))
+    let run = support::RunSetup::new(&format!(
+        "[http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"sk-herald-1\"]\n"
+    ));
+    let mut child = run
+        .command()
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()

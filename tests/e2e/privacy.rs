@@ -74,18 +74,13 @@ fn pseudonym(user: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept() {
     let tg = FakeTelegram::start().await;
-    let pack = support::sample_pack();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config.toml");
-    support::write_run_config(
-        &config,
-        &format!(
+    let run = support::RunSetup::new(&format!(
             "[telegram]\napi_url = \"{}\"\npoll_timeout_secs = 1\nretry_base_ms = 50\n\n[engagement]\nmember_key = \"{KEY}\"\n",
             tg.url
-        ),
-    );
-    let data = dir.path().join("db");
-    let child = start(&config, pack.path(), &data);
+        ));
+    let (pack, config) = (&run.pack, &run.config);
+    let data = &run.data;
+    let child = start(config, pack.path(), data);
 
     // Alice: a question with contact details, a gap, a group question, a rating, a reaction.
     tg.private_text(
@@ -135,7 +130,7 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     let alice = pseudonym(ALICE);
     let bob = pseudonym(BOB);
     // Raw platform ids are never stored, and contact details are scrubbed everywhere.
-    let before = dump(&data);
+    let before = dump(data);
     for never in [
         ALICE.to_string(),
         BOB.to_string(),
@@ -148,7 +143,7 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     assert!(before.contains("[email]") && before.contains("[phone]"));
 
     // What a data request gets.
-    let exported = export(&config, pack.path(), &data, ALICE);
+    let exported = export(config, pack.path(), data, ALICE);
     assert_eq!(exported["member"], json!(alice));
     let events = exported["events"].as_array().expect("events");
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
@@ -167,22 +162,22 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     assert!(!text.contains(&bob));
 
     // Alice asks to be forgotten.
-    let child = start(&config, pack.path(), &data);
+    let child = start(config, pack.path(), data);
     tg.private_text(ALICE, "/forgetme");
     let replies = tg.wait_sent(ALICE, 3, 90).await;
     let confirm = replies[2]["text"].as_str().unwrap_or_default();
     assert!(confirm.contains("erased everything"), "{confirm}");
     support::stop_ok(child).await;
 
-    let after = dump(&data);
+    let after = dump(data);
     for gone in [alice.as_str(), "zebra", "quasar", "[email]", "[phone]"] {
         assert!(!after.contains(gone), "{gone} is still stored:\n{after}");
     }
     assert!(after.contains(&bob), "Bob's data must stay");
-    let exported = export(&config, pack.path(), &data, ALICE);
+    let exported = export(config, pack.path(), data, ALICE);
     assert_eq!(exported["events"], json!([]));
     assert_eq!(exported["conversations"], json!([]));
-    let exported = export(&config, pack.path(), &data, BOB);
+    let exported = export(config, pack.path(), data, BOB);
     assert!(!exported["events"].as_array().expect("events").is_empty());
 }
 

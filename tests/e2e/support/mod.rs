@@ -110,21 +110,10 @@ pub fn msg(chat: &str, text: &str) -> Incoming {
     }
 }
 
-/// Open the sled folder `dir` that this process just closed. sled's own IO threads may
-/// finish a write just after the last handle is dropped and hold the folder's lock until
-/// then (milliseconds), so this waits for it, at most 2 s.
+/// Open the sled folder `dir` that this process just closed (see
+/// [`herald::data::reopen_for_tests`]).
 pub fn reopen(dir: &Path) -> sled::Db {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        match sled::open(dir) {
-            Ok(db) => return db,
-            Err(e) if std::time::Instant::now() < deadline => {
-                assert!(e.to_string().contains("lock"), "{e}");
-                std::thread::sleep(std::time::Duration::from_millis(10));
-            }
-            Err(e) => panic!("{} did not open again within 2 s: {e}", dir.display()),
-        }
-    }
+    herald::data::reopen_for_tests(dir)
 }
 
 /// A loopback port nothing listens on now (for a `herald run` child to bind).
@@ -153,6 +142,34 @@ pub fn write_run_config(path: &Path, body: &str) {
     );
     std::fs::write(path, format!("{body}\n[llm]\nthreads = {MODEL_THREADS}\n"))
         .expect("config written");
+}
+
+/// What a `herald run` child needs: a copy of the sample pack, a folder holding the
+/// config (written by [`write_run_config`]), and the data folder's path inside it.
+pub struct RunSetup {
+    pub pack: tempfile::TempDir,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub data: PathBuf,
+}
+
+impl RunSetup {
+    pub fn new(config_body: &str) -> RunSetup {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("config.toml");
+        write_run_config(&config, config_body);
+        RunSetup {
+            pack: sample_pack(),
+            data: dir.path().join("db"),
+            dir,
+            config,
+        }
+    }
+
+    /// `herald run` on this set-up.
+    pub fn command(&self) -> std::process::Command {
+        herald_run(&self.config, self.pack.path(), &self.data)
+    }
 }
 
 /// `herald run` on `config`, a knowledge folder, a data folder and the test model, as a

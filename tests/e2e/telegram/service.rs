@@ -164,27 +164,22 @@ async fn stop_child(mut child: std::process::Child) -> (std::process::ExitStatus
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn herald_run_serves_telegram_and_resumes_after_a_restart_without_answering_twice() {
     let fake = FakeTelegram::start().await;
-    let pack = support::sample_pack();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config.toml");
     // The token comes from the environment, as a deployment would pass it.
-    support::write_run_config(
-        &config,
-        &format!(
-            "[telegram]\napi_url = \"{}\"\npoll_timeout_secs = 1\nretry_base_ms = 50\n",
-            fake.url
-        ),
-    );
-    let data = dir.path().join("db");
+    let run = support::RunSetup::new(&format!(
+        "[telegram]\napi_url = \"{}\"\npoll_timeout_secs = 1\nretry_base_ms = 50\n",
+        fake.url
+    ));
+    let (pack, config) = (&run.pack, &run.config);
+    let data = &run.data;
 
-    let child = herald_run(&config, pack.path(), &data);
+    let child = herald_run(config, pack.path(), data);
     fake.private_text(1501, "how much is the huila?");
     let sent = fake.wait_sent(1501, 1, 90).await;
     assert!(text(&sent[0]).contains("16.00"), "{}", text(&sent[0]));
     let (status, err) = stop_child(child).await;
     assert!(status.success(), "{status:?}\n{err}");
 
-    let child = herald_run(&config, pack.path(), &data);
+    let child = herald_run(config, pack.path(), data);
     fake.wait_polls(2, 60).await;
     assert_eq!(
         fake.sent_to(1501).len(),
@@ -200,14 +195,9 @@ async fn herald_run_serves_telegram_and_resumes_after_a_restart_without_answerin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn herald_run_with_a_refused_token_exits_and_says_what_to_fix() {
     let fake = FakeTelegram::start().await;
-    let pack = support::sample_pack();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let config = dir.path().join("config.toml");
-    support::write_run_config(
-        &config,
-        &format!("[telegram]\napi_url = \"{}\"\n", fake.url),
-    );
-    let mut cmd = support::herald_run(&config, pack.path(), &dir.path().join("db"));
+    let run = support::RunSetup::new(&format!("[telegram]\napi_url = \"{}\"\n", fake.url));
+    let (pack, dir, config) = (&run.pack, &run.dir, &run.config);
+    let mut cmd = support::herald_run(config, pack.path(), &run.data);
     cmd.env("HERALD_TELEGRAM_TOKEN", "1:not-the-token");
     let out = tokio::time::timeout(
         Duration::from_secs(60),
@@ -221,10 +211,10 @@ async fn herald_run_with_a_refused_token_exits_and_says_what_to_fix() {
     assert!(err.contains("check the token"), "{err}");
 
     // No token at all is caught before anything starts.
-    std::fs::write(&config, "[telegram]\n").expect("config");
+    std::fs::write(config, "[telegram]\n").expect("config");
     let out = support::herald()
         .arg("--config")
-        .arg(&config)
+        .arg(config)
         .arg("--data")
         .arg(dir.path().join("db2"))
         .arg("--model")
