@@ -227,6 +227,11 @@ pub(super) async fn eval(
     json: bool,
     min_correct: Option<f64>,
 ) -> anyhow::Result<i32> {
+    if let Some(min) = min_correct {
+        if !(0.0..=100.0).contains(&min) {
+            anyhow::bail!("--min-correct {min}: give a share between 0 and 1 (0.95) or a percentage up to 100 (95)");
+        }
+    }
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("{}: cannot read the eval file: {e}", file.display()))?;
     let cases = parse(file, &text)?;

@@ -42,8 +42,6 @@ pub struct AnswerOutcome {
     pub fallback: Fallback,
     pub citations: Vec<CitationOut>,
     pub generate_ms: f64,
-    /// Generation attempts made (0 when the model was not asked).
-    pub attempts: u32,
 }
 
 pub struct AnswerInput<'a> {
@@ -114,7 +112,6 @@ pub async fn answer(
                     fallback: Fallback::None,
                     citations,
                     generate_ms: started.elapsed().as_secs_f64() * 1000.0,
-                    attempts: 1,
                 };
             }
             None => tracing::info!(
@@ -131,7 +128,6 @@ pub async fn answer(
         fallback: Fallback::Extractive,
         citations: composed_citations,
         generate_ms: started.elapsed().as_secs_f64() * 1000.0,
-        attempts: 1,
     }
 }
 
