@@ -147,6 +147,7 @@ fn bench(c: &mut Criterion) {
         context: CONTEXT,
         temperature: 0.0,
         prompt_cache,
+        prefix_dir: None,
     };
     let bot_cold = LlamaBackend::load(opts(false)).expect("bot backend");
     let bot_cached = LlamaBackend::load(opts(true)).expect("bot backend");
@@ -156,6 +157,7 @@ fn bench(c: &mut Criterion) {
         messages: messages(q),
         max_tokens: MAX_TOKENS,
         constraint: None,
+        cache_prefix: String::new(),
     };
 
     // Same work on both sides: the whole prompt is processed every time, then greedy decoding.
@@ -220,6 +222,7 @@ fn bench(c: &mut Criterion) {
             messages: messages("hello"),
             max_tokens: 1,
             constraint: None,
+            cache_prefix: String::new(),
         }))
         .expect("warm");
         let mut total = 0.0;
@@ -230,6 +233,7 @@ fn bench(c: &mut Criterion) {
                     messages: messages(q),
                     max_tokens: 1,
                     constraint: None,
+                    cache_prefix: String::new(),
                 }))
                 .expect("generate");
             total += g.first_token_ms;

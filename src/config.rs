@@ -197,7 +197,7 @@ impl Default for LlmConfig {
             model: PathBuf::from("models/SmolLM2-135M-Instruct.Q4_1.gguf"),
             threads: 2,
             context: 2048,
-            max_tokens: 96,
+            max_tokens: 48,
             temperature: 0.0,
             prompt_cache: true,
             base_url: "http://127.0.0.1:8080/v1".into(),

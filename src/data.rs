@@ -2,7 +2,7 @@
 //! and the engagement log, opened with errors that say what to do; and the small state
 //! adapters keep in it ([`SledState`]).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
@@ -113,4 +113,10 @@ pub fn reopen_for_tests(dir: &std::path::Path) -> sled::Db {
             Err(e) => panic!("{} did not open again within 2 s: {e}", dir.display()),
         }
     }
+}
+
+/// Where the local model keeps the evaluated heads of its prompts (instructions only, never
+/// a member's words), inside the data folder so it goes wherever the data goes.
+pub fn prefix_cache_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("prompt-cache")
 }

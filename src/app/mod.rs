@@ -6,6 +6,7 @@
 
 pub mod platforms;
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,7 +14,7 @@ use anyhow::Context as _;
 
 use crate::bot::{Bot, BotOptions, Parts};
 use crate::config::{Config, LlmConfig, Neo4jConfig};
-use crate::data::{open_data, DataError};
+use crate::data::{open_data, prefix_cache_dir, DataError};
 use crate::dialogue::{Memory, PromptError, Prompts};
 use crate::engagement::{EngagementError, EngagementLog};
 use crate::http::HttpParts;
@@ -61,7 +62,7 @@ impl App {
     pub fn start(config: &Config) -> anyhow::Result<App> {
         let db = open_data(&config.data.dir)?;
         let knowledge = open_knowledge(config, &db)?;
-        let llm = llm_backend(&config.llm)?;
+        let llm = llm_backend(&config.llm, Some(prefix_cache_dir(&config.data.dir)))?;
         App::assemble(config, db, knowledge, llm).context("starting the bot")
     }
 
@@ -206,7 +207,12 @@ pub fn neo4j_options(n: &Neo4jConfig) -> Neo4jOptions {
 }
 
 /// The model backend `[llm]` asks for (with its fallback).
-pub fn llm_backend(c: &LlmConfig) -> anyhow::Result<Arc<dyn LlmBackend>> {
+///
+/// `prefix_dir` keeps the local model's evaluated prompt heads between processes.
+pub fn llm_backend(
+    c: &LlmConfig,
+    prefix_dir: Option<PathBuf>,
+) -> anyhow::Result<Arc<dyn LlmBackend>> {
     let local = || -> anyhow::Result<Arc<dyn LlmBackend>> {
         Ok(Arc::new(LlamaBackend::load(LlamaOptions {
             model: c.model.clone(),
@@ -214,6 +220,7 @@ pub fn llm_backend(c: &LlmConfig) -> anyhow::Result<Arc<dyn LlmBackend>> {
             context: c.context,
             temperature: c.temperature,
             prompt_cache: c.prompt_cache,
+            prefix_dir: prefix_dir.clone(),
         })?))
     };
     match c.backend.as_str() {

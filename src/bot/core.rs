@@ -40,7 +40,7 @@ impl Default for BotOptions {
             recommend_kinds: vec!["product".into()],
             intent_threshold: 0.35,
             retrieve: RetrieveOptions::default(),
-            max_tokens: 96,
+            max_tokens: 48,
         }
     }
 }

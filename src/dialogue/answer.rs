@@ -66,17 +66,18 @@ pub async fn answer(
     let started = Instant::now();
     let lang = Lang::detect(input.question);
     let plan = input.plan;
+    // The plan worded by the templates: what the model is asked to say in its own words,
+    // and the reply when its words do not pass.
+    let (composed, composed_citations) = compose(input.graph, plan, lang, &prompts.answers);
+    let draft = guard::strip_citations(&composed);
     let guard_input = GuardInput {
         graph: input.graph,
         retrieval: plan,
         member_message: input.question,
         secret_sentences: &prompts.secret_sentences,
         words: true,
+        draft: &draft,
     };
-    // The plan worded by the templates: what the model is asked to say in its own words,
-    // and the reply when its words do not pass.
-    let (composed, composed_citations) = compose(input.graph, plan, lang, &prompts.answers);
-    let draft = guard::strip_citations(&composed);
     let mut messages = vec![ChatMessage::new(
         Role::System,
         prompts.system(input.bot_name, plan, lang.is_zh(), &draft),
@@ -91,6 +92,7 @@ pub async fn answer(
             messages,
             max_tokens: input.max_tokens,
             constraint: Some(constraint(plan)),
+            cache_prefix: prompts.system_head(input.bot_name, lang.is_zh()),
         })
         .await;
     if let Ok(g) = &generated {
@@ -163,7 +165,28 @@ fn reads_as_sentence(reply: &str) -> bool {
         .filter(|w| w.chars().any(char::is_alphabetic))
         .count();
     let han = clean.chars().filter(|&c| crate::text::is_cjk(c)).count();
-    words >= 3 || (words >= 2 && clean.chars().any(|c| c.is_ascii_digit())) || han >= 4
+    let enough =
+        words >= 3 || (words >= 2 && clean.chars().any(|c| c.is_ascii_digit())) || han >= 4;
+    enough && !has_junk(&clean)
+}
+
+/// Three or more stops and dashes in a row ("；；；－；"), an ellipsis aside: what a small
+/// model writes when it has lost the thread. Brackets, quotes and slashes do not count.
+fn has_junk(text: &str) -> bool {
+    let mut run = 0;
+    let mut last = ' ';
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        if ",.;:!?-–—，。；：！？、－".contains(c) {
+            run = if c == last && c == '.' { run } else { run + 1 };
+            if run >= 3 {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+        last = c;
+    }
+    false
 }
 
 /// A reply that talks about the answer or the facts instead of giving it ("The answer
@@ -179,20 +202,19 @@ fn talks_about_itself(reply: &str) -> bool {
 }
 
 /// What a reply may write: the facts' own numbers, dates, e-mails and URLs and nothing
-/// else of that shape, two sentences, no repeated phrase. Citation markers `[n]` for the
-/// facts are values too, so the model can cite.
+/// else of that shape, citation markers `[n]` for the facts, no hedge, no question, no
+/// repeated phrase, one paragraph of at most two sentences.
 fn constraint(retrieval: &Retrieval) -> Constraint {
-    let mut values: Vec<String> = retrieval.facts.iter().map(|f| f.text.clone()).collect();
-    values.push(
-        (1..=retrieval.facts.len())
-            .map(|i| format!("[{i}]"))
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
+    let values: Vec<String> = retrieval.facts.iter().map(|f| f.text.clone()).collect();
+    let quoted: Vec<&str> = retrieval.facts.iter().map(|f| f.text.as_str()).collect();
     Constraint {
         values,
         max_sentences: 2,
         no_repeat_ngram: 6,
+        banned_words: super::claims::banned_hedges(&quoted),
+        no_questions: true,
+        one_paragraph: true,
+        citations: retrieval.facts.len(),
     }
 }
 
@@ -243,6 +265,10 @@ mod tests {
         assert!(!reads_as_sentence("2026-12-12 [1]"));
         assert!(reads_as_sentence("The Huila costs 16.00 USD. [1]"));
         assert!(reads_as_sentence("耶加雪菲的价格是 18.50 USD。"));
+        assert!(!reads_as_sentence(
+            "它的许可证是什么！[2.0] 羽毛符；；；－；；！"
+        ));
+        assert!(reads_as_sentence("Wait... it opens at 9:00 (Tue–Sat)."));
         assert!(talks_about_itself("The answer is 12. [1]"));
         assert!(talks_about_itself("According to the facts, it is 12."));
         assert!(!talks_about_itself("The workshop has 12 seats."));

@@ -25,13 +25,24 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
     let has_number = |n: &f64| reply_numbers.iter().any(|r| (r - n).abs() < 1e-9);
     if !asked.is_empty() {
         let reply_norm = normalize(reply);
+        let reply_terms: HashSet<String> = terms(&reply_norm).into_iter().collect();
         return asked.iter().any(|value| {
             let wanted = numbers_in(value);
             if wanted.is_empty() {
-                reply_norm.contains(&normalize(value))
-            } else {
-                wanted.iter().all(has_number)
+                return reply_norm.contains(&normalize(value));
             }
+            // A number inside a word ("Apache-2.0", "v1.4") is only said with it; a value
+            // that is mostly words ("1 litre glass brewer and two bags of beans") is not
+            // said by its number alone.
+            let words: Vec<String> = terms(&normalize(value))
+                .into_iter()
+                .filter(|t| !t.chars().any(|c| c.is_ascii_digit()))
+                .collect();
+            wanted.iter().all(has_number)
+                && codes_in(value)
+                    .iter()
+                    .all(|code| reply.to_lowercase().contains(code))
+                && (words.len() < 3 || words.iter().any(|w| reply_terms.contains(w)))
         });
     }
     let Some(top) = retrieval.facts.first() else {
@@ -45,17 +56,30 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
     } else {
         first
     };
-    let numbers = numbers_in(top_text);
-    if !numbers.is_empty() {
-        return numbers.iter().any(has_number);
-    }
     let said: HashSet<String> = terms(&normalize(question)).into_iter().collect();
     let new: HashSet<String> = terms(&normalize(top_text))
         .into_iter()
         .filter(|t| !said.contains(t))
         .collect();
     let reply_terms: HashSet<String> = terms(&normalize(reply)).into_iter().collect();
-    new.intersection(&reply_terms).count() >= new.len().min(2)
+    let shared = new.intersection(&reply_terms).count();
+    let numbers = numbers_in(top_text);
+    if !numbers.is_empty() {
+        // One of its numbers, and two of its words: "1 liter of 1." has a number and a
+        // unit, and says nothing.
+        return numbers.iter().any(has_number) && shared >= new.len().min(2);
+    }
+    shared >= new.len().min(2)
+}
+
+/// The words of `text` that mix letters and digits ("Apache-2.0", "v1.4", "A12"), lower
+/// case, without the punctuation around them.
+fn codes_in(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| w.chars().any(char::is_alphabetic) && w.chars().any(|c| c.is_ascii_digit()))
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// The first sentence of `text` (up to a '.', '!' or '?' before a space, or a Chinese stop).
@@ -64,5 +88,44 @@ fn first_sentence(text: &str) -> &str {
     match ends.first() {
         Some(&end) => text[..end].trim(),
         None => text.trim(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::{FactKind, ScoredFact};
+
+    fn asked(text: &str, value: &str) -> Retrieval {
+        Retrieval {
+            linked: Vec::new(),
+            facts: vec![ScoredFact {
+                score: 1.0,
+                source: "pack.toml:1".into(),
+                text: text.into(),
+                via: "entity",
+                asked: true,
+                about: Vec::new(),
+                passage: false,
+                kind: FactKind::Attr("license".into()),
+                value: value.into(),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_number_inside_a_word_is_said_only_with_the_word() {
+        let r = asked("Tool — license: Apache-2.0", "Apache-2.0");
+        let q = "what is the license?";
+        assert!(states_asked("Tool is licensed under Apache-2.0.", &r, q));
+        assert!(!states_asked("工具的许可证是什么！[2.0]", &r, q));
+        assert_eq!(codes_in("v1.4 and (A12), 18.50 USD"), ["v1.4", "a12"]);
+        let r = asked(
+            "Kit — contents: 1 litre glass brewer and two bags of beans",
+            "1 litre glass brewer and two bags of beans",
+        );
+        let q = "what is in the kit?";
+        assert!(!states_asked("1 liter of 1.", &r, q));
+        assert!(states_asked("It has a 1 litre brewer and beans.", &r, q));
     }
 }

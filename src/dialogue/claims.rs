@@ -39,6 +39,44 @@ const HEDGES_ZH: &[&str] = &[
     "至少",
 ];
 
+/// Hedges the model may not write at all while it words `sources` (the ones no source
+/// uses itself): they would soften a fact whatever follows them. Words that hedge only
+/// before a number ("about", "over", "约" as in 预约) are left to the guard.
+pub(super) fn banned_hedges(sources: &[&str]) -> Vec<String> {
+    const WORDS: &[&str] = &[
+        "approximately",
+        "approx",
+        "approximate",
+        "roughly",
+        "nearly",
+        "almost",
+        "supposedly",
+        "probably",
+        "maybe",
+        "perhaps",
+        "大约",
+        "大概",
+        "左右",
+        "差不多",
+    ];
+    let padded: Vec<String> = sources
+        .iter()
+        .map(|s| format!(" {} ", normalize(s)))
+        .collect();
+    WORDS
+        .iter()
+        .filter(|w| {
+            let needle = if w.chars().any(is_cjk) {
+                w.to_string()
+            } else {
+                format!(" {w} ")
+            };
+            !padded.iter().any(|s| s.contains(&needle))
+        })
+        .map(|w| w.to_string())
+        .collect()
+}
+
 /// Hedges before (or, in Chinese, around) a number that no fact words the same way.
 pub(super) fn hedges(sentence: &str, sources: &[&str]) -> Vec<String> {
     let padded: Vec<String> = sources
@@ -66,6 +104,54 @@ pub(super) fn hedges(sentence: &str, sources: &[&str]) -> Vec<String> {
             if sentence.contains(h) && !in_sources(h) && !inside_other {
                 out.push((*h).to_string());
             }
+        }
+    }
+    out
+}
+
+/// Chinese characters a reply may use without a source writing them: the glue of a
+/// sentence (particles, pronouns, numbers, common verbs of stating a fact).
+const GLUE_HAN: &str = "的了是在有和与及或也都就还又很更不没无吗呢吧啊呀我你您他她它们这那个些每各其此之所以因为如果但而且并可以能会要想把被给对从到向往于由为跟同让请谢欢迎好再见用做来去说看知道问题里上下中内外前后时候现在今天一二三四五六七八九十两几多少点半号月日年周星期元块钱价格售卖地址电话邮箱网址小时分钟天营业开门关门位于来自大小叫名称什么怎样举行开始结束提供包括含支持发布版本日期预约报名参加活动免费发货送退换工作保修期限需";
+
+/// The Chinese characters a reply may use: those of the `facts`, of their entities' names
+/// and aliases, and of `texts` (the question, the worded answer), with the glue.
+pub(super) fn known_han(
+    graph: &crate::knowledge::Graph,
+    facts: &[crate::knowledge::ScoredFact],
+    texts: &[&str],
+) -> HashSet<char> {
+    let names = facts
+        .iter()
+        .flat_map(|f| &f.about)
+        .filter_map(|id| graph.entity(id))
+        .flat_map(|e| std::iter::once(&e.name).chain(&e.aliases))
+        .map(String::as_str);
+    han_chars(
+        facts
+            .iter()
+            .map(|f| f.text.as_str())
+            .chain(names)
+            .chain(texts.iter().copied()),
+    )
+}
+
+/// The Chinese characters of `texts`, with the glue.
+pub(super) fn han_chars<'t>(texts: impl Iterator<Item = &'t str>) -> HashSet<char> {
+    texts
+        .flat_map(str::chars)
+        .chain(GLUE_HAN.chars())
+        .filter(|&c| is_cjk(c))
+        .collect()
+}
+
+/// The Chinese characters of `sentence` that no source (nor the glue) has, in order,
+/// once each: "移除编号" in a reply about a workshop's date is a claim nobody made. A
+/// character-level check, because Chinese has no spaces to find words by.
+pub(super) fn unsupported_han(sentence: &str, known: &HashSet<char>) -> String {
+    let mut out = String::new();
+    for c in sentence.chars() {
+        if is_cjk(c) && !known.contains(&c) && !out.contains(c) {
+            out.push(c);
         }
     }
     out
@@ -287,6 +373,21 @@ mod tests {
             hedges("价格大约是16.00 USD。", &["Huila — price: 16.00 USD"]),
             ["大约"]
         );
+    }
+
+    #[test]
+    fn chinese_characters_no_source_has_are_found() {
+        let known = han_chars(["拉花工作坊 — date: 2026-12-12", "拉花课是什么时候？"].into_iter());
+        assert_eq!(
+            unsupported_han(
+                "你可以在拉花工作坊上移除我们的编号，我将在2026-12-12上移除。",
+                &known
+            ),
+            "移除编将"
+        );
+        assert_eq!(unsupported_han("拉花工作坊是2026-12-12。", &known), "");
+        // Punctuation is not a character of text.
+        assert_eq!(unsupported_han("拉花课，是！", &known), "");
     }
 
     #[test]

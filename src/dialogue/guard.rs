@@ -142,6 +142,9 @@ pub struct GuardInput<'a> {
     /// Also judge words: hedges and unsupported content words (answers, where every word
     /// should come from the facts; not posts, which are meant to add their own).
     pub words: bool,
+    /// The plan worded by the bot's own templates (empty for none): its words are
+    /// supported too, which matters for Chinese replies to English facts.
+    pub draft: &'a str,
 }
 
 /// Check `reply`. Facts are numbered from 1 in retrieval order, as in the prompt.
@@ -178,6 +181,11 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
     let mut report = GuardReport::default();
     let mut subject: Vec<String> = question_entities;
     let all_facts: Vec<&str> = facts.iter().map(|f| f.text.as_str()).collect();
+    let known_han = if input.words {
+        claims::known_han(g, facts, &[input.member_message, input.draft])
+    } else {
+        Default::default()
+    };
     let clean = super::cite::CITATION.replace_all(reply, "");
     let clean = LIST_MARKER.replace_all(&clean, "");
 
@@ -239,6 +247,13 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
                 report.unsupported.push(Unsupported {
                     kind: ClaimKind::Claim,
                     text: unbacked.words.join(", "),
+                });
+            }
+            let stray = claims::unsupported_han(sentence, &known_han);
+            if stray.chars().count() >= 2 {
+                report.unsupported.push(Unsupported {
+                    kind: ClaimKind::Claim,
+                    text: stray,
                 });
             }
         }
@@ -392,6 +407,8 @@ mod tests {
                 member_message: question,
                 secret_sentences: &secrets,
                 words: true,
+
+                draft: "",
             },
         )
     }
@@ -545,6 +562,8 @@ mod tests {
                 member_message: q,
                 secret_sentences: &[],
                 words: true,
+
+                draft: "",
             },
         );
         assert!(neutral.grounded(), "{neutral:?}");

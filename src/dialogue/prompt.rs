@@ -125,6 +125,30 @@ impl Prompts {
             })
     }
 
+    /// The part of [`Prompts::system`] that is the same for every question (for this bot
+    /// name and language): what the template writes before the first fact or draft. The
+    /// local model keeps its evaluated state (see `GenerateRequest::cache_prefix`).
+    /// Found by rendering the template with two different stand-ins, so an admin's own
+    /// template works too.
+    pub fn system_head(&self, bot_name: &str, chinese: bool) -> String {
+        let render = |mark: &str| {
+            let facts = vec![context! { text => mark, source => mark }];
+            self.env
+                .get_template("system")
+                .and_then(|t| {
+                    t.render(context! { bot_name, facts, chinese, strict => false, draft => mark })
+                })
+                .unwrap_or_default()
+        };
+        let (a, b) = (render("\u{1}"), render("\u{2}"));
+        let common = a
+            .char_indices()
+            .zip(b.chars())
+            .find(|((_, x), y)| x != y)
+            .map_or(a.len().min(b.len()), |((i, _), _)| i);
+        a[..common].to_string()
+    }
+
     /// The prompt that asks the model for one post (`prompts/post.j2`).
     pub fn post(&self, bot_name: &str, brief: &str, style: &str, facts: &[String]) -> String {
         self.env

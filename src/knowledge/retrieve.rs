@@ -258,7 +258,27 @@ pub fn retrieve_with(
     let q_terms = terms(&norm);
     let raw_words: Vec<&str> = norm.split(' ').collect();
     let links: Vec<Link> = g.link(&norm);
-    let asks = |key: &str| attr_match(key, g.attribute_words(key), &norm, &raw_words, &q_terms);
+    // What is asked is read without the names the question links: "when is the Harbor
+    // Street Café open?" asks for hours, not an address.
+    let mut ask_norm = format!(" {norm} ");
+    for l in &links {
+        let alias = normalize(&l.alias);
+        if !alias.is_empty() {
+            ask_norm = ask_norm.replace(&alias, " ");
+        }
+    }
+    let ask_norm = normalize(&ask_norm);
+    let ask_terms = terms(&ask_norm);
+    let ask_words: Vec<&str> = ask_norm.split(' ').collect();
+    let asks = |key: &str| {
+        attr_match(
+            key,
+            g.attribute_words(key),
+            &ask_norm,
+            &ask_words,
+            &ask_terms,
+        )
+    };
 
     let mut linked: Vec<(String, Option<String>)> =
         links.into_iter().map(|l| (l.id, Some(l.alias))).collect();

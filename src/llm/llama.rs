@@ -21,7 +21,8 @@ use tokio::sync::oneshot;
 use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 
-use super::constraint::{first_sentences, Decoding};
+use super::constraint::{first_sentences, sentence_ends, Decoding};
+use super::prefix::{self, PrefixStore};
 use super::{GenerateRequest, Generation, LlmBackend, LlmError};
 
 #[derive(Clone, Debug)]
@@ -31,6 +32,9 @@ pub struct LlamaOptions {
     pub context: u32,
     pub temperature: f32,
     pub prompt_cache: bool,
+    /// Where the evaluated heads of prompts are kept between processes (see
+    /// `GenerateRequest::cache_prefix`); `None` keeps them in memory only.
+    pub prefix_dir: Option<PathBuf>,
 }
 
 impl Default for LlamaOptions {
@@ -41,6 +45,7 @@ impl Default for LlamaOptions {
             context: 2048,
             temperature: 0.0,
             prompt_cache: true,
+            prefix_dir: None,
         }
     }
 }
@@ -161,16 +166,17 @@ fn worker(
     let piece_bytes: Vec<Vec<u8>> = (0..vocab.n_tokens())
         .map(|id| vocab.token_to_piece(LlamaToken(id), false, None))
         .collect();
-    let pieces = piece_bytes
-        .iter()
-        .map(|b| String::from_utf8_lossy(b).into_owned())
-        .collect();
+    let heads = opts
+        .prefix_dir
+        .clone()
+        .filter(|_| opts.prompt_cache)
+        .map(|dir| PrefixStore::new(dir, &opts.model));
     let mut engine = Engine {
         model: &model,
         template,
         cached: Vec::new(),
         piece_bytes,
-        pieces,
+        heads,
         opts: &opts,
     };
     while let Ok((req, reply)) = jobs.recv() {
@@ -189,10 +195,10 @@ struct Engine<'m> {
     template: Option<LlamaChatTemplate>,
     /// Tokens whose KV entries are in the context, position = index.
     cached: Vec<LlamaToken>,
-    /// Each token's bytes, and its text for the constraint (lossy where a token holds
-    /// part of a multi-byte character), by token id.
+    /// Each token's bytes by token id (a token may hold part of a multi-byte character).
     piece_bytes: Vec<Vec<u8>>,
-    pieces: Vec<String>,
+    /// Saved prompt heads on disk, when configured.
+    heads: Option<PrefixStore>,
     opts: &'m LlamaOptions,
 }
 
@@ -256,22 +262,33 @@ impl Engine<'_> {
             .map_err(|e| LlmError::Generate(e.to_string()))?;
         self.cached.truncate(common);
 
-        let n_batch = ctx.n_batch() as usize;
-        let mut batch = LlamaBatch::new(n_batch.max(1), 1);
-        let mut pos = common;
-        for chunk in tokens[common..].chunks(n_batch.max(1)) {
-            batch.clear();
-            for (i, &t) in chunk.iter().enumerate() {
-                let last = pos + i == tokens.len() - 1;
-                batch
-                    .add(t, (pos + i) as i32, &[0], last)
-                    .map_err(|e| LlmError::Generate(e.to_string()))?;
+        // The shared head: from memory when the last prompt had it, else from disk, else
+        // evaluated and saved for the next process.
+        let head = self.head_len(&prompt, &req.cache_prefix, &tokens);
+        let mut save_head = false;
+        if let Some(store) = self.heads.as_ref().filter(|_| head > common) {
+            ctx.clear_kv_cache();
+            self.cached.clear();
+            if store.load(ctx, &tokens[..head]) {
+                self.cached.extend_from_slice(&tokens[..head]);
+                common = head;
+            } else {
+                common = 0;
+                save_head = true;
             }
-            ctx.decode(&mut batch)
-                .map_err(|e| LlmError::Generate(e.to_string()))?;
-            pos += chunk.len();
-            self.cached.extend_from_slice(chunk);
         }
+
+        let reused = common;
+        let mut batch = LlamaBatch::new((ctx.n_batch() as usize).max(1), 1);
+        if save_head {
+            self.feed(ctx, &mut batch, &tokens[..head], 0, false)?;
+            if let Some(store) = &self.heads {
+                store.save(ctx, &tokens[..head]);
+            }
+            common = head;
+        }
+        self.feed(ctx, &mut batch, &tokens[common..], common, true)?;
+        let mut pos = tokens.len();
 
         let mut sampler = if self.opts.temperature <= 0.0 {
             None
@@ -298,9 +315,13 @@ impl Engine<'_> {
             if vocab.is_eog(token) {
                 break;
             }
-            decoding.push(token.0, &self.pieces[token.0 as usize]);
+            decoding.push(token.0, &self.piece_bytes[token.0 as usize]);
             bytes.extend_from_slice(&self.piece_bytes[token.0 as usize]);
             generated += 1;
+            if generated >= max_new || decoding.done() {
+                // Its logits would choose a token nobody reads.
+                break;
+            }
             batch.clear();
             batch
                 .add(token, pos as i32, &[0], true)
@@ -312,12 +333,19 @@ impl Engine<'_> {
             logits_at = 0;
         }
         let max_sentences = req.constraint.as_ref().map_or(0, |c| c.max_sentences);
-        let text =
-            first_sentences(String::from_utf8_lossy(&bytes).trim(), max_sentences).to_string();
+        let full = String::from_utf8_lossy(&bytes);
+        let mut text = first_sentences(full.trim(), max_sentences);
+        if max_sentences > 0 && generated >= max_new {
+            // Cut off mid-sentence by the token limit: keep the sentences that ended.
+            if let Some(&end) = sentence_ends(text).last() {
+                text = &text[..end];
+            }
+        }
+        let text = text.to_string();
         Ok(Generation {
             text,
             prompt_tokens: tokens.len(),
-            cached_tokens: common,
+            cached_tokens: reused,
             generated_tokens: generated,
             first_token_ms,
             total_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -327,6 +355,52 @@ impl Engine<'_> {
 }
 
 impl Engine<'_> {
+    /// How many of `tokens` are the request's shared head (0 when it has none worth a
+    /// file); always leaves the last prompt token to evaluate.
+    fn head_len(&self, prompt: &str, head: &str, tokens: &[LlamaToken]) -> usize {
+        if self.heads.is_none() {
+            return 0;
+        }
+        let vocab = self.model.vocab();
+        let n = prefix::head_len(prompt, head, tokens, |s| {
+            vocab.tokenize(s.as_bytes(), true, true)
+        })
+        .min(tokens.len().saturating_sub(1));
+        if n >= prefix::MIN_TOKENS {
+            n
+        } else {
+            0
+        }
+    }
+
+    /// Evaluate `tokens` at positions from `start`, in batches; with `logits_last` the
+    /// last one's logits are kept (they choose the first generated token).
+    fn feed(
+        &mut self,
+        ctx: &mut LlamaContext,
+        batch: &mut LlamaBatch,
+        tokens: &[LlamaToken],
+        start: usize,
+        logits_last: bool,
+    ) -> Result<(), LlmError> {
+        let n_batch = (ctx.n_batch() as usize).max(1);
+        let mut pos = start;
+        for chunk in tokens.chunks(n_batch) {
+            batch.clear();
+            for (i, &t) in chunk.iter().enumerate() {
+                let last = logits_last && pos + i == start + tokens.len() - 1;
+                batch
+                    .add(t, (pos + i) as i32, &[0], last)
+                    .map_err(|e| LlmError::Generate(e.to_string()))?;
+            }
+            ctx.decode(batch)
+                .map_err(|e| LlmError::Generate(e.to_string()))?;
+            pos += chunk.len();
+            self.cached.extend_from_slice(chunk);
+        }
+        Ok(())
+    }
+
     /// The next token: the most likely one the constraint allows (greedy), or a draw among
     /// the 40 most likely allowed ones. The end of the generation is allowed only where
     /// the constraint may end. `None` when nothing is allowed.
@@ -342,7 +416,7 @@ impl Engine<'_> {
             if vocab.is_eog(token) {
                 decoding.may_end()
             } else {
-                decoding.allows(id as i32, &self.pieces[id])
+                decoding.allows(id as i32, &self.piece_bytes[id])
             }
         };
         // Most steps take the single best token: find it in one pass before sorting.

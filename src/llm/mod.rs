@@ -5,6 +5,7 @@
 pub mod constraint;
 mod llama;
 mod openai;
+mod prefix;
 
 pub use constraint::Constraint;
 pub use llama::{runtime as llama_runtime, LlamaBackend, LlamaOptions};
@@ -64,13 +65,17 @@ impl ChatMessage {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct GenerateRequest {
     pub messages: Vec<ChatMessage>,
     pub max_tokens: u32,
     /// What the reply may write, enforced while decoding where the backend can (the local
     /// model); a remote server cannot be constrained, so the guard checks afterwards.
     pub constraint: Option<Constraint>,
+    /// The fixed head of the first message (instructions that do not depend on the
+    /// question): the local backend keeps its evaluated state on disk for later requests
+    /// and processes. Empty: nothing worth keeping.
+    pub cache_prefix: String,
 }
 
 /// A finished generation with its costs.

@@ -55,6 +55,7 @@ pub fn warnings(graph: &Graph, brief: &str, text: &str) -> Vec<String> {
             retrieval: &facts,
             member_message: "",
             secret_sentences: &[],
+            draft: "",
         },
     );
     report
@@ -111,7 +112,9 @@ pub async fn draft(input: DraftInput<'_>) -> Vec<Variant> {
                 values,
                 max_sentences: 4,
                 no_repeat_ngram: 6,
+                ..Constraint::default()
             }),
+            ..GenerateRequest::default()
         };
         let text = match input.llm.generate(req).await {
             Ok(g) => clean(&g.text),

@@ -22,6 +22,7 @@ fn request(constraint: Option<Constraint>) -> GenerateRequest {
         ],
         max_tokens: 40,
         constraint,
+        cache_prefix: String::new(),
     }
 }
 
@@ -45,6 +46,7 @@ async fn the_model_cannot_emit_a_number_the_facts_do_not_have() {
         values: vec!["Colombia Huila — price: 16.00 USD".into()],
         max_sentences: 2,
         no_repeat_ngram: 6,
+        ..Constraint::default()
     };
     let held = llm
         .generate(request(Some(constraint)))

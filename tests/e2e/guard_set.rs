@@ -41,6 +41,7 @@ fn input<'a>(plan: &'a herald::knowledge::Retrieval, g: &'a Graph, q: &'a str) -
         member_message: q,
         secret_sentences: &[],
         words: true,
+        draft: "",
     }
 }
 

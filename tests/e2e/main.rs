@@ -25,5 +25,6 @@ mod openai_client;
 mod posts;
 mod posts_e2e;
 mod privacy;
+mod prompt_head;
 mod rollups;
 mod telegram;

@@ -151,6 +151,7 @@ async fn server_errors_are_retried_then_answered() {
             messages: vec![herald::llm::ChatMessage::new(herald::llm::Role::User, "hi")],
             max_tokens: 8,
             constraint: None,
+            cache_prefix: String::new(),
         })
         .await
         .expect_err("refused");
@@ -180,6 +181,7 @@ async fn a_chain_falls_back_to_the_local_model_when_the_server_is_down() {
             )],
             max_tokens: 8,
             constraint: None,
+            cache_prefix: String::new(),
         })
         .await
         .expect("the local model answered");
@@ -280,6 +282,7 @@ async fn streaming_gathers_the_tokens_and_a_stall_mid_answer_hits_the_deadline()
             messages: vec![herald::llm::ChatMessage::new(herald::llm::Role::User, "hi")],
             max_tokens: 32,
             constraint: None,
+            cache_prefix: String::new(),
         })
         .await
         .expect("streamed answer");
