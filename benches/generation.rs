@@ -147,6 +147,8 @@ fn bench(c: &mut Criterion) {
         context: CONTEXT,
         temperature: 0.0,
         prompt_cache,
+        // The same work as the bare loop: one token per step.
+        prompt_lookup: false,
         prefix_dir: None,
     };
     let bot_cold = LlamaBackend::load(opts(false)).expect("bot backend");

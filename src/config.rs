@@ -170,7 +170,8 @@ pub struct LlmConfig {
     pub max_tokens: u32,
     /// 0 is greedy (deterministic); higher samples more freely.
     pub temperature: f32,
-    /// Keep the KV cache of the shared prompt prefix between requests.
+    /// Keep the KV cache of the shared prompt prefix between requests, and the
+    /// instructions' evaluated state in `<data.dir>/prompt-cache/` between runs.
     pub prompt_cache: bool,
     /// `openai`: the server's API base, e.g. `http://127.0.0.1:8080/v1`.
     pub base_url: String,

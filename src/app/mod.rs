@@ -221,6 +221,7 @@ pub fn llm_backend(
             temperature: c.temperature,
             prompt_cache: c.prompt_cache,
             prefix_dir: prefix_dir.clone(),
+            ..LlamaOptions::default()
         })?))
     };
     match c.backend.as_str() {

@@ -22,7 +22,11 @@ use llama_cpp_2::token::data::LlamaTokenData;
 use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 
 use super::constraint::{first_sentences, sentence_ends, Decoding};
+use super::lookup;
 use super::prefix::{self, PrefixStore};
+
+/// The most tokens guessed per step: a batch of nine costs about two single steps here.
+const GUESS: usize = 8;
 use super::{GenerateRequest, Generation, LlmBackend, LlmError};
 
 #[derive(Clone, Debug)]
@@ -32,6 +36,9 @@ pub struct LlamaOptions {
     pub context: u32,
     pub temperature: f32,
     pub prompt_cache: bool,
+    /// Check guesses copied from the prompt several tokens per step (greedy decoding only);
+    /// see `llm::lookup`.
+    pub prompt_lookup: bool,
     /// Where the evaluated heads of prompts are kept between processes (see
     /// `GenerateRequest::cache_prefix`); `None` keeps them in memory only.
     pub prefix_dir: Option<PathBuf>,
@@ -45,6 +52,7 @@ impl Default for LlamaOptions {
             context: 2048,
             temperature: 0.0,
             prompt_cache: true,
+            prompt_lookup: true,
             prefix_dir: None,
         }
     }
@@ -303,12 +311,14 @@ impl Engine<'_> {
         let mut first_token_ms = 0.0;
         let mut bytes: Vec<u8> = Vec::new();
         let mut generated = 0;
-        let mut logits_at = batch.n_tokens() - 1;
-        while generated < max_new && !decoding.done() {
-            let logits = ctx.get_logits_ith(logits_at);
-            let Some(token) = self.pick(logits, &decoding, sampler.as_mut()) else {
-                break;
-            };
+        let mut written: Vec<LlamaToken> = Vec::new();
+        let mut steps = 0;
+        let logits = ctx.get_logits_ith(batch.n_tokens() - 1);
+        let mut next = self.pick(logits, &decoding, sampler.as_mut());
+        // Each step decodes the chosen token with a guess of the ones after it (greedy
+        // only: a sampled token is no guess to check); the model's own choices at each
+        // position decide how much of the guess is kept.
+        'steps: while let Some(token) = next.take() {
             if generated == 0 {
                 first_token_ms = started.elapsed().as_secs_f64() * 1000.0;
             }
@@ -317,21 +327,58 @@ impl Engine<'_> {
             }
             decoding.push(token.0, &self.piece_bytes[token.0 as usize]);
             bytes.extend_from_slice(&self.piece_bytes[token.0 as usize]);
+            written.push(token);
             generated += 1;
             if generated >= max_new || decoding.done() {
                 // Its logits would choose a token nobody reads.
                 break;
             }
+            let guess = if sampler.is_none() && self.opts.prompt_lookup {
+                lookup::guess(&tokens, &written, GUESS.min(max_new - generated))
+            } else {
+                Vec::new()
+            };
             batch.clear();
-            batch
-                .add(token, pos as i32, &[0], true)
-                .map_err(|e| LlmError::Generate(e.to_string()))?;
+            for (j, &t) in std::iter::once(&token).chain(&guess).enumerate() {
+                batch
+                    .add(t, (pos + j) as i32, &[0], true)
+                    .map_err(|e| LlmError::Generate(e.to_string()))?;
+            }
             ctx.decode(&mut batch)
                 .map_err(|e| LlmError::Generate(e.to_string()))?;
+            steps += 1;
             self.cached.push(token);
             pos += 1;
-            logits_at = 0;
+            let mut decided = false;
+            for (i, &g) in guess.iter().enumerate() {
+                let choice = self.pick(ctx.get_logits_ith(i as i32), &decoding, None);
+                if choice != Some(g) || vocab.is_eog(g) {
+                    next = choice;
+                    decided = true;
+                    break;
+                }
+                decoding.push(g.0, &self.piece_bytes[g.0 as usize]);
+                bytes.extend_from_slice(&self.piece_bytes[g.0 as usize]);
+                written.push(g);
+                generated += 1;
+                self.cached.push(g);
+                pos += 1;
+                if generated >= max_new || decoding.done() {
+                    ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None)
+                        .map_err(|e| LlmError::Generate(e.to_string()))?;
+                    break 'steps;
+                }
+            }
+            if !decided {
+                // No guess, or all of it kept: the last logits choose the next token.
+                let last = ctx.get_logits_ith(guess.len() as i32);
+                next = self.pick(last, &decoding, sampler.as_mut());
+            }
+            // The rejected part of the guess is in the cache at positions from `pos`.
+            ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None)
+                .map_err(|e| LlmError::Generate(e.to_string()))?;
         }
+        tracing::debug!(generated, steps, "decoded");
         let max_sentences = req.constraint.as_ref().map_or(0, |c| c.max_sentences);
         let full = String::from_utf8_lossy(&bytes);
         let mut text = first_sentences(full.trim(), max_sentences);

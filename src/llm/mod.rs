@@ -4,6 +4,7 @@
 
 pub mod constraint;
 mod llama;
+mod lookup;
 mod openai;
 mod prefix;
 
