@@ -156,8 +156,8 @@ pub fn accept(text: &str, input: &GuardInput, lang: Lang) -> Option<(String, Vec
     good.then(|| cite(&kept, plan, &report.supporting))
 }
 
-/// A sentence, not a bare value ("18.50 USD", "2026-12-12"): at least two words besides
-/// the value ("It is 12."), or four Chinese characters.
+/// A finished sentence, not a bare value ("18.50 USD", "2026-12-12"): at least two words
+/// besides the value ("It is 12."), or four Chinese characters, ending with a stop.
 fn reads_as_sentence(reply: &str) -> bool {
     let clean = guard::strip_citations(reply);
     let words = clean
@@ -167,7 +167,12 @@ fn reads_as_sentence(reply: &str) -> bool {
     let han = clean.chars().filter(|&c| crate::text::is_cjk(c)).count();
     let enough =
         words >= 3 || (words >= 2 && clean.chars().any(|c| c.is_ascii_digit())) || han >= 4;
-    enough && !has_junk(&clean)
+    // A finished sentence ends with a stop ("… held at the 2026-12-12" was cut short).
+    let finished = clean
+        .trim_end()
+        .trim_end_matches([')', '"', '\'', '”', '’', '）', '」'])
+        .ends_with(['.', '!', '。', '！']);
+    enough && finished && !has_junk(&clean)
 }
 
 /// Three or more stops and dashes in a row ("；；；－；"), an ellipsis aside: what a small
@@ -269,6 +274,9 @@ mod tests {
             "它的许可证是什么！[2.0] 羽毛符；；；－；；！"
         ));
         assert!(reads_as_sentence("Wait... it opens at 9:00 (Tue–Sat)."));
+        assert!(!reads_as_sentence(
+            "The workshop is a 2026-12-12 event held at the 2026-12-12 [1]"
+        ));
         assert!(talks_about_itself("The answer is 12. [1]"));
         assert!(talks_about_itself("According to the facts, it is 12."));
         assert!(!talks_about_itself("The workshop has 12 seats."));

@@ -259,7 +259,7 @@ pub fn retrieve_with(
     let raw_words: Vec<&str> = norm.split(' ').collect();
     let links: Vec<Link> = g.link(&norm);
     // What is asked is read without the names the question links: "when is the Harbor
-    // Street Café open?" asks for hours, not an address.
+    // Street Café open?" asks for hours, not an address (built-in question words only).
     let mut ask_norm = format!(" {norm} ");
     for l in &links {
         let alias = normalize(&l.alias);
@@ -270,14 +270,13 @@ pub fn retrieve_with(
     let ask_norm = normalize(&ask_norm);
     let ask_terms = terms(&ask_norm);
     let ask_words: Vec<&str> = ask_norm.split(' ').collect();
+    // A pack's declared words are meant as written, so they are read in the whole question.
     let asks = |key: &str| {
-        attr_match(
-            key,
-            g.attribute_words(key),
-            &ask_norm,
-            &ask_words,
-            &ask_terms,
-        )
+        let declared = g.attribute_words(key);
+        if declared.iter().any(|w| says(&norm, w)) {
+            return 1.0;
+        }
+        attr_match(key, declared, &ask_norm, &ask_words, &ask_terms)
     };
 
     let mut linked: Vec<(String, Option<String>)> =

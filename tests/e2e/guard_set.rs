@@ -140,3 +140,36 @@ fn the_guard_keeps_right_answers_and_stops_wrong_ones() {
         let_through.join("\n")
     );
 }
+
+/// Words inside a linked name do not ask for an attribute: "street" in a café's name is no
+/// question about its address, so a reply that states the street number as an opening
+/// time does not pass as "stating what was asked" (it did, over the HTTP API).
+#[test]
+fn a_names_own_words_do_not_ask() {
+    let g = PackLoader::default()
+        .load(&repo().join("knowledge"))
+        .expect("pack loads")
+        .graph;
+    let q = "when is the harbor street cafe open?";
+    let (plan, g, q) = planned(&g, q);
+    let asked: Vec<&str> = plan
+        .facts
+        .iter()
+        .filter(|f| f.asked)
+        .map(|f| f.text.as_str())
+        .collect();
+    assert!(
+        !asked.is_empty() && asked.iter().all(|t| t.contains("hours")),
+        "{asked:?}"
+    );
+    assert_eq!(
+        accepted(g, q, "The Harbor Street Café is open from 12: AM to 18:00."),
+        None
+    );
+    assert!(accepted(
+        g,
+        q,
+        "The Harbor Street Café is open Mon–Fri 7:00–18:00, Sat–Sun 8:00–16:00."
+    )
+    .is_some());
+}
