@@ -25,6 +25,7 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
     let has_number = |n: &f64| reply_numbers.iter().any(|r| (r - n).abs() < 1e-9);
     if !asked.is_empty() {
         let reply_norm = normalize(reply);
+        let reply_lower = reply.to_lowercase();
         let reply_terms: HashSet<String> = terms(&reply_norm).into_iter().collect();
         return asked.iter().any(|value| {
             let wanted = numbers_in(value);
@@ -41,7 +42,7 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
             wanted.iter().all(has_number)
                 && codes_in(value)
                     .iter()
-                    .all(|code| reply.to_lowercase().contains(code))
+                    .all(|code| reply_lower.contains(code))
                 && (words.len() < 3 || words.iter().any(|w| reply_terms.contains(w)))
         });
     }

@@ -20,88 +20,86 @@ static LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)https?://\S+|\S+@\S+|www\.\S+").unwrap());
 
 /// Hedges that soften whatever follows them, number or not ("approximately Apache-2.0",
-/// "roughly within 2 business days"): a fact is never approximate.
-static HEDGE_ANY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?i)\b(approximately|approx\.|roughly|nearly|almost|supposedly|probably|maybe|perhaps)\b",
-    )
-    .unwrap()
-});
-
-const HEDGES_ZH: &[&str] = &[
+/// "roughly within 2 business days"): a fact is never approximate. The local model may
+/// not write them ([`banned_hedges`]); the guard catches them from any other backend.
+const SOFTENERS: &[&str] = &[
+    "approximately",
+    "approximate",
+    "approx",
+    "roughly",
+    "nearly",
+    "almost",
+    "supposedly",
+    "probably",
+    "maybe",
+    "perhaps",
     "大约",
     "大概",
-    "约",
     "左右",
-    "超过",
-    "不到",
     "差不多",
-    "至少",
 ];
 
-/// Hedges the model may not write at all while it words `sources` (the ones no source
-/// uses itself): they would soften a fact whatever follows them. Words that hedge only
-/// before a number ("about", "over", "约" as in 预约) are left to the guard.
-pub(super) fn banned_hedges(sources: &[&str]) -> Vec<String> {
-    const WORDS: &[&str] = &[
-        "approximately",
-        "approx",
-        "approximate",
-        "roughly",
-        "nearly",
-        "almost",
-        "supposedly",
-        "probably",
-        "maybe",
-        "perhaps",
-        "大约",
-        "大概",
-        "左右",
-        "差不多",
-    ];
+/// Chinese words that hedge only next to a number ("约" is also in 预约, a booking).
+const NUMBER_HEDGES_ZH: &[&str] = &["约", "超过", "不到", "至少"];
+
+static HEDGE_ANY: LazyLock<Regex> = LazyLock::new(|| {
+    let latin: Vec<&str> = SOFTENERS
+        .iter()
+        .copied()
+        .filter(|w| !w.chars().any(is_cjk))
+        .collect();
+    Regex::new(&format!(r"(?i)\b({})\b", latin.join("|"))).unwrap()
+});
+
+/// Does one of `sources` say `word` (a whole word in Latin script, anywhere in Chinese)?
+fn sources_say<'s>(sources: &'s [&str]) -> impl Fn(&str) -> bool + 's {
     let padded: Vec<String> = sources
         .iter()
         .map(|s| format!(" {} ", normalize(s)))
         .collect();
-    WORDS
+    move |word: &str| {
+        let word = normalize(word);
+        let needle = if word.chars().any(is_cjk) {
+            word
+        } else {
+            format!(" {word} ")
+        };
+        padded.iter().any(|s| s.contains(&needle))
+    }
+}
+
+/// The [`SOFTENERS`] the model may not write while it words `sources`: those no source
+/// uses itself. Words that hedge only before a number ("about", "over", "约") are left
+/// to the guard.
+pub(super) fn banned_hedges(sources: &[&str]) -> Vec<String> {
+    let say = sources_say(sources);
+    SOFTENERS
         .iter()
-        .filter(|w| {
-            let needle = if w.chars().any(is_cjk) {
-                w.to_string()
-            } else {
-                format!(" {w} ")
-            };
-            !padded.iter().any(|s| s.contains(&needle))
-        })
+        .filter(|w| !say(w))
         .map(|w| w.to_string())
         .collect()
 }
 
 /// Hedges before (or, in Chinese, around) a number that no fact words the same way.
 pub(super) fn hedges(sentence: &str, sources: &[&str]) -> Vec<String> {
-    let padded: Vec<String> = sources
-        .iter()
-        .map(|s| format!(" {} ", normalize(s)))
-        .collect();
-    let in_sources = |w: &str| padded.iter().any(|s| s.contains(w));
+    let say = sources_say(sources);
     let mut out = Vec::new();
     for c in HEDGE.captures_iter(sentence) {
-        let word = normalize(&c[1]);
-        if !in_sources(&format!(" {word} ")) {
+        if !say(&c[1]) {
             out.push(c[0].to_string());
         }
     }
     for m in HEDGE_ANY.find_iter(sentence) {
-        let word = normalize(m.as_str());
-        if !in_sources(&format!(" {word} ")) && !out.iter().any(|o| o.contains(m.as_str())) {
+        if !say(m.as_str()) && !out.iter().any(|o| o.contains(m.as_str())) {
             out.push(m.as_str().to_string());
         }
     }
     if sentence.chars().any(|c| c.is_ascii_digit()) {
-        for h in HEDGES_ZH {
+        let zh = SOFTENERS.iter().filter(|w| w.chars().any(is_cjk));
+        for h in zh.chain(NUMBER_HEDGES_ZH) {
             // "约" inside "大约" is the same hedge.
             let inside_other = out.iter().any(|o: &String| o.contains(h));
-            if sentence.contains(h) && !in_sources(h) && !inside_other {
+            if sentence.contains(h) && !say(h) && !inside_other {
                 out.push((*h).to_string());
             }
         }

@@ -255,9 +255,9 @@ impl<'c> Decoding<'c> {
 
     /// May `token`, whose bytes are `piece`, come next?
     pub fn allows(&self, token: i32, piece: &[u8]) -> bool {
-        if self.constraint.is_none() {
+        let Some(c) = self.constraint else {
             return true;
-        }
+        };
         if self.repeats(token) {
             return false;
         }
@@ -267,9 +267,6 @@ impl<'c> Decoding<'c> {
             // digit is checked once it is whole).
             text.push(char::REPLACEMENT_CHARACTER);
         }
-        let Some(c) = self.constraint else {
-            return true;
-        };
         let new = &text[self.text.len()..];
         let new = new.trim_end_matches(char::REPLACEMENT_CHARACTER);
         if c.no_questions && new.contains(['?', '？']) {
@@ -288,7 +285,7 @@ impl<'c> Decoding<'c> {
         self.pending = append_utf8(&mut self.text, &self.pending, piece);
     }
 
-    /// The sentence limit is reached.
+    /// The sentence limit is reached, or the paragraph ended.
     pub fn done(&self) -> bool {
         let Some(c) = self.constraint else {
             return false;

@@ -24,10 +24,10 @@ use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 use super::constraint::{first_sentences, sentence_ends, Decoding};
 use super::lookup;
 use super::prefix::{self, PrefixStore};
+use super::{GenerateRequest, Generation, LlmBackend, LlmError};
 
 /// The most tokens guessed per step: a batch of nine costs about two single steps here.
 const GUESS: usize = 8;
-use super::{GenerateRequest, Generation, LlmBackend, LlmError};
 
 #[derive(Clone, Debug)]
 pub struct LlamaOptions {
@@ -309,8 +309,8 @@ impl Engine<'_> {
         };
         let mut decoding = Decoding::new(req.constraint.as_ref());
         let mut first_token_ms = 0.0;
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut generated = 0;
+        // What the reply has written; each token is also in the KV cache once its step
+        // has been decoded.
         let mut written: Vec<LlamaToken> = Vec::new();
         let mut steps = 0;
         let logits = ctx.get_logits_ith(batch.n_tokens() - 1);
@@ -318,23 +318,21 @@ impl Engine<'_> {
         // Each step decodes the chosen token with a guess of the ones after it (greedy
         // only: a sampled token is no guess to check); the model's own choices at each
         // position decide how much of the guess is kept.
-        'steps: while let Some(token) = next.take() {
-            if generated == 0 {
+        while let Some(token) = next.take() {
+            if written.is_empty() {
                 first_token_ms = started.elapsed().as_secs_f64() * 1000.0;
             }
             if vocab.is_eog(token) {
                 break;
             }
             decoding.push(token.0, &self.piece_bytes[token.0 as usize]);
-            bytes.extend_from_slice(&self.piece_bytes[token.0 as usize]);
             written.push(token);
-            generated += 1;
-            if generated >= max_new || decoding.done() {
+            if written.len() >= max_new || decoding.done() {
                 // Its logits would choose a token nobody reads.
                 break;
             }
             let guess = if sampler.is_none() && self.opts.prompt_lookup {
-                lookup::guess(&tokens, &written, GUESS.min(max_new - generated))
+                lookup::guess(&tokens, &written, GUESS.min(max_new - written.len()))
             } else {
                 Vec::new()
             };
@@ -349,35 +347,44 @@ impl Engine<'_> {
             steps += 1;
             self.cached.push(token);
             pos += 1;
-            let mut decided = false;
-            for (i, &g) in guess.iter().enumerate() {
-                let choice = self.pick(ctx.get_logits_ith(i as i32), &decoding, None);
+            // Keep the guess while the model would have chosen it; its first refusal is
+            // the model's own next token.
+            let mut kept = 0;
+            while kept < guess.len() {
+                let g = guess[kept];
+                let choice = self.pick(ctx.get_logits_ith(kept as i32), &decoding, None);
                 if choice != Some(g) || vocab.is_eog(g) {
                     next = choice;
-                    decided = true;
                     break;
                 }
                 decoding.push(g.0, &self.piece_bytes[g.0 as usize]);
-                bytes.extend_from_slice(&self.piece_bytes[g.0 as usize]);
                 written.push(g);
-                generated += 1;
                 self.cached.push(g);
                 pos += 1;
-                if generated >= max_new || decoding.done() {
-                    ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None)
-                        .map_err(|e| LlmError::Generate(e.to_string()))?;
-                    break 'steps;
+                kept += 1;
+                if written.len() >= max_new || decoding.done() {
+                    break;
                 }
             }
-            if !decided {
+            if kept < guess.len() {
+                // The refused part of the guess is in the cache at positions from `pos`.
+                ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None)
+                    .map_err(|e| LlmError::Generate(e.to_string()))?;
+            }
+            if written.len() >= max_new || decoding.done() {
+                break;
+            }
+            if kept == guess.len() {
                 // No guess, or all of it kept: the last logits choose the next token.
-                let last = ctx.get_logits_ith(guess.len() as i32);
+                let last = ctx.get_logits_ith(kept as i32);
                 next = self.pick(last, &decoding, sampler.as_mut());
             }
-            // The rejected part of the guess is in the cache at positions from `pos`.
-            ctx.clear_kv_cache_seq(Some(0), Some(pos as u32), None)
-                .map_err(|e| LlmError::Generate(e.to_string()))?;
         }
+        let generated = written.len();
+        let bytes: Vec<u8> = written
+            .iter()
+            .flat_map(|t| self.piece_bytes[t.0 as usize].iter().copied())
+            .collect();
         tracing::debug!(generated, steps, "decoded");
         let max_sentences = req.constraint.as_ref().map_or(0, |c| c.max_sentences);
         let full = String::from_utf8_lossy(&bytes);

@@ -23,6 +23,8 @@ pub(super) const MIN_TOKENS: usize = 16;
 pub(super) struct PrefixStore {
     dir: PathBuf,
     /// What the state depends on besides the tokens: the model file (path, size, time).
+    /// (`DefaultHasher` may hash differently after a toolchain upgrade: that only costs
+    /// one evaluation and a new file; old ones are pruned.)
     model_key: u64,
 }
 
