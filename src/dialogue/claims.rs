@@ -317,6 +317,25 @@ impl Unbacked {
     }
 }
 
+/// Chinese characters of `text` that neither `sources` nor the glue have (each once).
+pub(crate) fn invented_han(text: &str, sources: &[&str]) -> String {
+    unsupported_han(text, &han_chars(sources.iter().copied()))
+}
+
+/// Names (capitalised words inside a sentence) of `text` that no source has: a person or
+/// place a post made up ("I'm Emily, a pastry chef"). Posts may use any other words.
+pub(crate) fn invented_names(text: &str, sources: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for sentence in text.split_inclusive(['.', '!', '?', '\n', '。', '！', '？']) {
+        for name in unsupported_words(sentence, sources, &[]).names {
+            if !out.contains(&name) {
+                out.push(name);
+            }
+        }
+    }
+    out
+}
+
 pub(super) fn unsupported_words(sentence: &str, sources: &[&str], extra: &[&str]) -> Unbacked {
     let known: HashSet<String> = sources
         .iter()

@@ -215,6 +215,20 @@ fn sentence(graph: &Graph, t: &AnswerTemplates, f: &ScoredFact, lang: Lang) -> S
     terminated(&rendered.unwrap_or_else(|| f.value.clone()), lang)
 }
 
+/// Facts as plain sentences (no citations), in `lang` where the templates have it: what a
+/// post may say, worded for people instead of as `Name — key: value` rows.
+pub fn sentences(
+    graph: &Graph,
+    facts: &[ScoredFact],
+    lang: Lang,
+    templates: &AnswerTemplates,
+) -> Vec<String> {
+    facts
+        .iter()
+        .map(|f| sentence(graph, templates, f, lang))
+        .collect()
+}
+
 /// The planned facts as sentences, each cited, in `lang` where the templates have it.
 pub fn compose(
     graph: &Graph,

@@ -12,6 +12,7 @@ use serde::Serialize;
 pub use super::asked::states_asked;
 pub use super::cite::{citation_markers, strip_citations};
 use super::claims;
+pub(crate) use super::claims::{invented_han, invented_names};
 use crate::knowledge::{Graph, Retrieval};
 use crate::llm::constraint::protected_spans;
 use crate::text::normalize;

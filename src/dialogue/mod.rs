@@ -14,7 +14,7 @@ mod plan;
 mod prompt;
 
 pub use answer::{accept, answer, AnswerOutcome, Fallback};
-pub use compose::{compose, AnswerTemplates};
+pub use compose::{compose, sentences, AnswerTemplates};
 pub use memory::{Memory, Turn};
 pub use plan::plan;
 pub use prompt::{PromptError, Prompts};

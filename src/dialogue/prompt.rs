@@ -149,11 +149,19 @@ impl Prompts {
         a[..common].to_string()
     }
 
-    /// The prompt that asks the model for one post (`prompts/post.j2`).
-    pub fn post(&self, bot_name: &str, brief: &str, style: &str, facts: &[String]) -> String {
+    /// The prompt that asks the model for one post (`prompts/post.j2`); `facts` are the
+    /// facts about the brief's entities as sentences, `chinese` when the brief is Chinese.
+    pub fn post(
+        &self,
+        bot_name: &str,
+        brief: &str,
+        style: &str,
+        facts: &[String],
+        chinese: bool,
+    ) -> String {
         self.env
             .get_template("post")
-            .and_then(|t| t.render(context! { bot_name, brief, style, facts }))
+            .and_then(|t| t.render(context! { bot_name, brief, style, facts, chinese }))
             .unwrap_or_else(|e| {
                 tracing::error!(error = %crate::text::chain(&e), "post prompt failed to render; using a plain one");
                 format!(

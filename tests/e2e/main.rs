@@ -15,6 +15,7 @@ mod architecture;
 mod cli;
 mod decoding;
 mod discord;
+mod drafting;
 mod engine;
 mod eval;
 mod guard_set;
