@@ -5,25 +5,31 @@
 //! tokens and nothing after it (the generation step of herald's answer path before the
 //! dialogue core, without its guard and retries, so a floor under that path's time).
 //!
-//! Both sides use the same loaded model, threads and in-memory prompt cache; per-question
-//! p50/p95 come from one pass that interleaves the sides question by question (which goes
-//! first alternates), criterion's estimates from a loop over the same questions.
+//! The bot and the baseline use the same loaded model, threads and in-memory prompt cache;
+//! per-question p50/p95 come from one pass that interleaves the two question by question
+//! (which goes first alternates), criterion's estimates from a loop over the same questions.
+//! Then the bot with prompt lookup off (`LlamaOptions::prompt_lookup`), on its own model,
+//! shows what the guesses copied from the prompt buy.
 //!
-//! Only questions the sets expect answered are timed, without follow-ups (the baseline has
-//! no conversation memory); unknowns and routes never reach the model on either side.
+//! Every question of a set that stands alone is timed (follow-ups are left out: the
+//! baseline has no conversation memory). Herald answers unknowns and routes (hand-offs,
+//! small talk) without the model, the baseline generates for every question, as a plain
+//! retrieval-and-generate bot does; the answered questions alone are reported too.
 
 // Shared helpers are `pub` for this benchmark, not for another crate.
 #![allow(unreachable_pub)]
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use serde::Deserialize;
 
 use herald::knowledge::RetrieveOptions;
-use herald::llm::{ChatMessage, GenerateRequest, Role};
+use herald::knowledge::SledKnowledge;
+use herald::llm::{ChatMessage, GenerateRequest, LlamaBackend, LlamaOptions, Role};
 use herald::text::Lang;
 use herald::{App, Config};
 use herald_platform::{ChatRef, Incoming, PlatformKind};
@@ -64,19 +70,20 @@ fn model_path() -> PathBuf {
     path
 }
 
-/// The questions of an eval set that expect an answer and stand alone.
-fn questions(set: &str) -> Vec<String> {
+/// The questions of an eval set that stand alone, each with whether it expects an answer.
+fn questions(set: &str) -> Vec<(String, bool)> {
     let path = repo().join(set);
     let text = std::fs::read_to_string(&path).expect("eval set");
     let file: EvalFile = toml::from_str(&text).expect("eval set parses");
     file.case
         .into_iter()
-        .filter(|c| !c.expect.is_empty() && c.before.is_empty())
-        .map(|c| c.q)
+        .filter(|c| c.before.is_empty())
+        .map(|c| (c.q, !c.expect.is_empty()))
         .collect()
 }
 
-fn start(pack: &str, data: &Path) -> App {
+/// The bot on `pack` as `herald run` builds it, with prompt lookup on or off.
+fn start(pack: &str, data: &Path, prompt_lookup: bool) -> App {
     let toml = format!(
         "[knowledge]\ndir = {:?}\n[data]\ndir = {:?}\n[llm]\nmodel = {:?}\nthreads = 2\n\
          [dialogue]\nprompts = {:?}\n",
@@ -86,7 +93,17 @@ fn start(pack: &str, data: &Path) -> App {
         repo().join("prompts"),
     );
     let config = Config::parse("bench.toml", &toml).expect("bench config");
-    App::start(&config).expect("the bot starts")
+    let db = herald::data::open_data(data).expect("data folder");
+    let (knowledge, _) = SledKnowledge::open(&db, repo().join(pack)).expect("the pack loads");
+    let llm = LlamaBackend::load(LlamaOptions {
+        model: model_path(),
+        threads: config.llm.threads,
+        prompt_lookup,
+        prefix_dir: Some(herald::data::prefix_cache_dir(data)),
+        ..LlamaOptions::default()
+    })
+    .expect("the model loads");
+    App::assemble(&config, db, Arc::new(knowledge), Arc::new(llm)).expect("the bot starts")
 }
 
 /// A member's question through the bot, in a chat of its own (no memory carried over).
@@ -138,50 +155,37 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Per-question latencies of `answer` over `qs`, sorted.
+fn pass<F, Fut>(rt: &tokio::runtime::Runtime, qs: &[(String, bool)], mut answer: F) -> Vec<Duration>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut out: Vec<Duration> = rt.block_on(async {
+        let mut out = Vec::new();
+        for i in 0..qs.len() {
+            let t = Instant::now();
+            answer(i).await;
+            out.push(t.elapsed());
+        }
+        out
+    });
+    out.sort();
+    out
+}
+
 fn bench_set(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, pack: &str, set: &str) {
     let data = tempfile::tempdir().expect("temp dir");
-    let app = start(pack, &data.path().join("data"));
     let prompts = herald::dialogue::Prompts::load(&repo().join("prompts")).expect("prompts load");
     let qs = questions(set);
     let chat = AtomicUsize::new(0);
     let next_chat = || chat.fetch_add(1, Ordering::Relaxed);
-
-    // Warm both sides once (page cache, prompt state on disk, allocator).
-    rt.block_on(async {
-        for q in &qs {
-            herald_answer(&app, q, next_chat()).await;
-            plain_answer(&app, &prompts, q).await;
-        }
-    });
-
-    // One interleaved pass for per-question percentiles.
-    let (mut ours, mut plain) = (Vec::new(), Vec::new());
-    let (mut answered, mut plain_tokens) = (0usize, 0usize);
-    rt.block_on(async {
-        for (i, q) in qs.iter().enumerate() {
-            for side in [i % 2, 1 - i % 2] {
-                let t = Instant::now();
-                if side == 0 {
-                    answered += usize::from(herald_answer(&app, q, next_chat()).await);
-                    ours.push(t.elapsed());
-                } else {
-                    plain_tokens += plain_answer(&app, &prompts, q).await;
-                    plain.push(t.elapsed());
-                }
-            }
-        }
-    });
-    ours.sort();
-    plain.sort();
-    let (o50, o95) = (ms(percentile(&ours, 0.5)), ms(percentile(&ours, 0.95)));
-    let (p50, p95) = (ms(percentile(&plain, 0.5)), ms(percentile(&plain, 0.95)));
-    println!(
-        "{name}: {} questions ({answered} answered by herald); herald p50 {o50:.0} ms, p95 {o95:.0} ms; \
-         plain generation p50 {p50:.0} ms, p95 {p95:.0} ms ({:.1} tokens each); herald/plain at p50 = {:.2}",
-        qs.len(),
-        plain_tokens as f64 / qs.len().max(1) as f64,
-        o50 / p50.max(f64::EPSILON),
-    );
+    let cursor = AtomicUsize::new(0);
+    let next_q = || {
+        qs[cursor.fetch_add(1, Ordering::Relaxed) % qs.len()]
+            .0
+            .as_str()
+    };
 
     let mut group = c.benchmark_group(format!("answer/{name}"));
     group.sample_size(10);
@@ -190,30 +194,115 @@ fn bench_set(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, pack: 
     // not cheap or dear by which questions it drew.
     group.sampling_mode(criterion::SamplingMode::Flat);
     group.measurement_time(Duration::from_secs(30));
-    let cursor = AtomicUsize::new(0);
-    let next_q = || &qs[cursor.fetch_add(1, Ordering::Relaxed) % qs.len()];
-    group.bench_function("herald", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let t = Instant::now();
-                for _ in 0..iters {
-                    herald_answer(&app, next_q(), next_chat()).await;
+
+    {
+        let app = start(pack, &data.path().join("data"), true);
+        // Warm both sides once (page cache, prompt state on disk, allocator).
+        rt.block_on(async {
+            for (q, _) in &qs {
+                herald_answer(&app, q, next_chat()).await;
+                plain_answer(&app, &prompts, q).await;
+            }
+        });
+
+        // One pass interleaving the sides question by question (which goes first
+        // alternates), so a slow minute of the machine hits both alike.
+        let (mut ours, mut plain, mut ours_answered) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut answered, mut plain_tokens) = (0usize, 0usize);
+        rt.block_on(async {
+            for (i, (q, expects)) in qs.iter().enumerate() {
+                for side in [i % 2, 1 - i % 2] {
+                    let t = Instant::now();
+                    if side == 0 {
+                        answered += usize::from(herald_answer(&app, q, next_chat()).await);
+                        ours.push(t.elapsed());
+                        if *expects {
+                            ours_answered.push(t.elapsed());
+                        }
+                    } else {
+                        plain_tokens += plain_answer(&app, &prompts, q).await;
+                        plain.push(t.elapsed());
+                    }
                 }
-                t.elapsed()
+            }
+        });
+        for v in [&mut ours, &mut plain, &mut ours_answered] {
+            v.sort();
+        }
+        let p = |v: &[Duration], q: f64| ms(percentile(v, q));
+        println!(
+            "{name}: {} questions, {} expecting an answer ({answered} replies marked answered)\n  \
+             herald: p50 {:.0} ms, p95 {:.0} ms; questions expecting an answer: p50 {:.0} ms, p95 {:.0} ms\n  \
+             plain generation: p50 {:.0} ms, p95 {:.0} ms ({:.1} tokens each)\n  \
+             herald/plain at p50 = {:.2}",
+            qs.len(),
+            ours_answered.len(),
+            p(&ours, 0.5),
+            p(&ours, 0.95),
+            p(&ours_answered, 0.5),
+            p(&ours_answered, 0.95),
+            p(&plain, 0.5),
+            p(&plain, 0.95),
+            plain_tokens as f64 / qs.len().max(1) as f64,
+            p(&ours, 0.5) / p(&plain, 0.5).max(f64::EPSILON),
+        );
+
+        group.bench_function("herald", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        herald_answer(&app, next_q(), next_chat()).await;
+                    }
+                    t.elapsed()
+                })
             })
-        })
-    });
-    group.bench_function("plain generation (baseline)", |b| {
-        b.iter_custom(|iters| {
-            rt.block_on(async {
-                let t = Instant::now();
-                for _ in 0..iters {
-                    plain_answer(&app, &prompts, next_q()).await;
-                }
-                t.elapsed()
+        });
+        group.bench_function("plain generation (baseline)", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        plain_answer(&app, &prompts, next_q()).await;
+                    }
+                    t.elapsed()
+                })
             })
-        })
-    });
+        });
+    }
+
+    // Prompt lookup off, in a bot of its own after the first is gone: two loaded models
+    // in one process slow each other (their idle llama.cpp threads spin), so this side
+    // runs after the others, not interleaved with them.
+    {
+        let off = start(pack, &data.path().join("data-no-lookup"), false);
+        let ask = |i: usize| {
+            let q = qs[i].0.clone();
+            let chat = next_chat();
+            let off = &off;
+            async move {
+                herald_answer(off, &q, chat).await;
+            }
+        };
+        pass(rt, &qs, ask); // warm-up
+        let times = pass(rt, &qs, ask);
+        println!(
+            "  herald, prompt lookup off (run after): p50 {:.0} ms, p95 {:.0} ms",
+            ms(percentile(&times, 0.5)),
+            ms(percentile(&times, 0.95))
+        );
+        group.bench_function("herald, prompt lookup off", |b| {
+            b.iter_custom(|iters| {
+                rt.block_on(async {
+                    let t = Instant::now();
+                    for _ in 0..iters {
+                        herald_answer(&off, next_q(), next_chat()).await;
+                    }
+                    t.elapsed()
+                })
+            })
+        });
+    }
     group.finish();
 }
 
