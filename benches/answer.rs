@@ -155,6 +155,23 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Criterion's timing loop: `iters` calls of `one`, each answering the next question.
+fn cycle<F, Fut>(rt: &tokio::runtime::Runtime, b: &mut criterion::Bencher<'_>, mut one: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future,
+{
+    b.iter_custom(|iters| {
+        rt.block_on(async {
+            let t = Instant::now();
+            for _ in 0..iters {
+                one().await;
+            }
+            t.elapsed()
+        })
+    })
+}
+
 /// Per-question latencies of `answer` over `qs`, sorted.
 fn pass<F, Fut>(rt: &tokio::runtime::Runtime, qs: &[(String, bool)], mut answer: F) -> Vec<Duration>
 where
@@ -248,26 +265,10 @@ fn bench_set(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, pack: 
         );
 
         group.bench_function("herald", |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(async {
-                    let t = Instant::now();
-                    for _ in 0..iters {
-                        herald_answer(&app, next_q(), next_chat()).await;
-                    }
-                    t.elapsed()
-                })
-            })
+            cycle(rt, b, || herald_answer(&app, next_q(), next_chat()))
         });
         group.bench_function("plain generation (baseline)", |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(async {
-                    let t = Instant::now();
-                    for _ in 0..iters {
-                        plain_answer(&app, &prompts, next_q()).await;
-                    }
-                    t.elapsed()
-                })
-            })
+            cycle(rt, b, || plain_answer(&app, &prompts, next_q()))
         });
     }
 
@@ -292,15 +293,7 @@ fn bench_set(c: &mut Criterion, rt: &tokio::runtime::Runtime, name: &str, pack: 
             ms(percentile(&times, 0.95))
         );
         group.bench_function("herald, prompt lookup off", |b| {
-            b.iter_custom(|iters| {
-                rt.block_on(async {
-                    let t = Instant::now();
-                    for _ in 0..iters {
-                        herald_answer(&off, next_q(), next_chat()).await;
-                    }
-                    t.elapsed()
-                })
-            })
+            cycle(rt, b, || herald_answer(&off, next_q(), next_chat()))
         });
     }
     group.finish();

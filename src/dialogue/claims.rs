@@ -317,9 +317,15 @@ impl Unbacked {
     }
 }
 
-/// Chinese characters of `text` that neither `sources` nor the glue have (each once).
-pub(crate) fn invented_han(text: &str, sources: &[&str]) -> String {
-    unsupported_han(text, &han_chars(sources.iter().copied()))
+/// Chinese characters of `text` that neither the `facts`, their entities' names and
+/// aliases, `texts` nor the glue have (each once): [`known_han`] for a whole text.
+pub(crate) fn invented_han(
+    graph: &crate::knowledge::Graph,
+    facts: &[crate::knowledge::ScoredFact],
+    texts: &[&str],
+    text: &str,
+) -> String {
+    unsupported_han(text, &known_han(graph, facts, texts))
 }
 
 /// Names (capitalised words inside a sentence) of `text` that no source has: a person or

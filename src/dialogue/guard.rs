@@ -408,7 +408,6 @@ mod tests {
                 member_message: question,
                 secret_sentences: &secrets,
                 words: true,
-
                 draft: "",
             },
         )
@@ -563,7 +562,6 @@ mod tests {
                 member_message: q,
                 secret_sentences: &[],
                 words: true,
-
                 draft: "",
             },
         );

@@ -26,7 +26,7 @@ pub enum CommandError {
     /// to do instead.
     #[error("{0}")]
     Refused(String),
-    #[error("I could not write a draft just now (the model failed and the brief names nothing I know). Try again, or write it yourself with /draft and /edit.")]
+    #[error("I could not write a draft just now: the model wrote nothing I could show, and the brief names nothing I know to write from. Try again, or name a product, event or place from the knowledge in the brief.")]
     NoDraft,
     /// The posts' store failed while `doing` (e.g. "save post p1").
     #[error("Could not {doing}: {source}")]

@@ -80,14 +80,7 @@ pub fn warnings(graph: &Graph, brief: &str, text: &str) -> Vec<String> {
     // Chinese a post may write: the facts', the names', the brief's characters and the
     // glue, and a few more of its own (a greeting, an exclamation); more is made up, and
     // the small model's Chinese posts are mostly that.
-    let aliases: Vec<&str> = facts
-        .linked
-        .iter()
-        .filter_map(|l| graph.entity(&l.id))
-        .flat_map(|e| e.aliases.iter().map(String::as_str))
-        .collect();
-    sources.extend(aliases);
-    let stray = guard::invented_han(text, &sources);
+    let stray = guard::invented_han(graph, &facts.facts, &[brief], text);
     if stray.chars().count() > STRAY_HAN {
         out.push(format!("words \"{stray}\" are not in the knowledge"));
     }
