@@ -145,6 +145,7 @@ fn bench(c: &mut Criterion) {
         model: model_path(),
         threads: THREADS,
         context: CONTEXT,
+        parallel: 1,
         temperature: 0.0,
         prompt_cache,
         // The same work as the bare loop: one token per step.
@@ -160,6 +161,7 @@ fn bench(c: &mut Criterion) {
         max_tokens: MAX_TOKENS,
         constraint: None,
         cache_prefix: String::new(),
+        conversation: String::new(),
     };
 
     // Same work on both sides: the whole prompt is processed every time, then greedy decoding.
@@ -225,6 +227,7 @@ fn bench(c: &mut Criterion) {
             max_tokens: 1,
             constraint: None,
             cache_prefix: String::new(),
+            conversation: String::new(),
         }))
         .expect("warm");
         let mut total = 0.0;
@@ -236,6 +239,7 @@ fn bench(c: &mut Criterion) {
                     max_tokens: 1,
                     constraint: None,
                     cache_prefix: String::new(),
+                    conversation: String::new(),
                 }))
                 .expect("generate");
             total += g.first_token_ms;

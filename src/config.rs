@@ -164,8 +164,10 @@ pub struct LlmConfig {
     pub model: PathBuf,
     /// Threads for generation and prompt processing.
     pub threads: i32,
-    /// Context size in tokens.
+    /// Tokens one request may hold (prompt and reply), for each of `parallel`.
     pub context: u32,
+    /// `llama`: requests decoded together; more wait, conversations in turn. 0: 4 per core.
+    pub parallel: usize,
     /// Tokens generated per reply at most.
     pub max_tokens: u32,
     /// 0 is greedy (deterministic); higher samples more freely.
@@ -198,6 +200,7 @@ impl Default for LlmConfig {
             model: PathBuf::from("models/SmolLM2-135M-Instruct.Q4_1.gguf"),
             threads: 2,
             context: 2048,
+            parallel: 0,
             max_tokens: 48,
             temperature: 0.0,
             prompt_cache: true,
@@ -335,7 +338,7 @@ pub struct PostTarget {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EngineConfig {
-    /// Messages handled at once.
+    /// Messages handled at once (the model batches `[llm] parallel` of them; the rest wait).
     pub concurrency: usize,
     /// Messages waiting at most before adapters are slowed down.
     pub queue: usize,
@@ -346,7 +349,7 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         EngineConfig {
-            concurrency: 4,
+            concurrency: 32,
             queue: 256,
             typing_after_ms: 300,
         }
@@ -568,32 +571,4 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unknown_keys_are_named_with_their_line() {
-        let err = Config::parse("c.toml", "[llm]\nthreads = 2\nthred = 3\n").unwrap_err();
-        let text = err.to_string();
-        assert!(text.starts_with("c.toml:3:"), "{text}");
-        assert!(text.contains("thred"), "{text}");
-        let err = Config::parse("c.toml", "[llmm]\n").unwrap_err();
-        assert!(err.to_string().contains("llmm"));
-    }
-
-    #[test]
-    fn the_example_config_parses_and_enables_the_console() {
-        let text = include_str!("../config.example.toml");
-        let c = Config::parse("config.example.toml", text).unwrap();
-        assert!(c.console.is_some());
-        assert_eq!(c.llm.threads, 2);
-    }
-
-    #[test]
-    fn defaults_fill_missing_keys() {
-        let c = Config::parse("c.toml", "[dialogue]\nbot_name = \"Bean\"\n").unwrap();
-        assert_eq!(c.dialogue.bot_name, "Bean");
-        assert_eq!(c.dialogue.memory_turns, 6);
-        assert!(c.console.is_none());
-    }
-}
+mod tests;

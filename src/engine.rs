@@ -32,7 +32,7 @@ pub struct EngineOptions {
 impl Default for EngineOptions {
     fn default() -> Self {
         EngineOptions {
-            concurrency: 4,
+            concurrency: 32,
             queue: 256,
             stop_when_sources_end: false,
             typing_after: Duration::from_millis(300),
@@ -209,9 +209,6 @@ async fn conversation(w: Worker, mut inbox: mpsc::UnboundedReceiver<Incoming>) {
 
 impl Worker {
     async fn deliver(&self, msg: Incoming) {
-        let Ok(_permit) = self.permits.acquire().await else {
-            return;
-        };
         let adapter = self.adapters.get(&msg.chat.platform).cloned();
         // Show "typing…" only when the answer is slow (commands answer before it starts),
         // and keep it alive until the reply is out: platforms drop it after ~5 s.
@@ -223,7 +220,16 @@ impl Worker {
             ))),
             _ => None,
         };
+        // "typing…" starts before the wait for a turn: a member whose question waits
+        // behind a burst sees the bot at work, never silence.
+        let Ok(permit) = self.permits.acquire().await else {
+            if let Some(t) = typing {
+                t.abort();
+            }
+            return;
+        };
         let reply = self.bot.handle(&msg).await;
+        drop(permit);
         if let Some(t) = typing {
             t.abort();
         }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::llm::{GenerateRequest, Generation, LlmBackend, LlmError};
+use crate::llm::{BackendStats, GenerateRequest, Generation, LlmBackend, LlmError};
 
 /// Upper bounds (seconds) of the answer latency histogram.
 const BUCKETS: &[f64] = &[0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
@@ -26,9 +26,19 @@ pub struct Metrics {
     /// backend name → failed calls (a chain's members counted one by one).
     llm_errors: Mutex<BTreeMap<String, u64>>,
     unaddressed: AtomicU64,
+    /// The model backend's queue and batch figures, when it has them (name, figures).
+    llm: Option<(String, Arc<BackendStats>)>,
 }
 
 impl Metrics {
+    /// Counters that also show `llm`'s queue and batches, when it has them.
+    pub fn for_backend(llm: &dyn LlmBackend) -> Metrics {
+        Metrics {
+            llm: llm.stats().map(|s| (llm.name().to_string(), s)),
+            ..Metrics::default()
+        }
+    }
+
     /// Count one reply.
     pub fn reply(&self, platform: &str, route: &str, seconds: f64, extractive: bool, gap: bool) {
         if let Ok(mut m) = self.messages.lock() {
@@ -134,6 +144,9 @@ impl Metrics {
         let sum = self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6;
         let _ = writeln!(out, "herald_answer_seconds_sum {sum}");
         let _ = writeln!(out, "herald_answer_seconds_count {count}");
+        if let Some((name, stats)) = &self.llm {
+            stats.render(name, &mut out);
+        }
         out
     }
 }
@@ -181,6 +194,10 @@ impl LlmBackend for Metered {
             Err(_) => self.metrics.llm_error(self.inner.name()),
         }
         result
+    }
+
+    fn stats(&self) -> Option<Arc<BackendStats>> {
+        self.inner.stats()
     }
 }
 

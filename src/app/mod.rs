@@ -79,7 +79,7 @@ impl App {
         let log = EngagementLog::open(&db, &config.engagement.member_key)?;
         let posts = PostStore::open(&db).map_err(PostsError::from)?;
         let posts_setup = PostsSetup::from_config(&config.posts)?;
-        let metrics = Arc::new(Metrics::default());
+        let metrics = Arc::new(Metrics::for_backend(llm.as_ref()));
         let llm: Arc<dyn LlmBackend> = Arc::new(Metered::new(llm, metrics.clone()));
         let manage = manage::Context {
             posts: posts.clone(),
@@ -218,6 +218,10 @@ pub fn llm_backend(
             model: c.model.clone(),
             threads: c.threads,
             context: c.context,
+            parallel: match c.parallel {
+                0 => crate::llm::default_parallel(crate::llm::cores(), c.context),
+                n => n,
+            },
             temperature: c.temperature,
             prompt_cache: c.prompt_cache,
             prefix_dir: prefix_dir.clone(),

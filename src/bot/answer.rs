@@ -62,6 +62,7 @@ impl Bot {
                     history: &history,
                     bot_name: &self.opts.bot_name,
                     max_tokens: self.opts.max_tokens,
+                    conversation: &conversation,
                 },
             )
             .await;

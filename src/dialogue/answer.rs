@@ -52,6 +52,8 @@ pub struct AnswerInput<'a> {
     pub history: &'a [super::Turn],
     pub bot_name: &'a str,
     pub max_tokens: u32,
+    /// The conversation's key, so a model that queues takes conversations in turn.
+    pub conversation: &'a str,
 }
 
 /// Answer from `retrieval`: plan the facts, let the model word them under the plan's
@@ -93,6 +95,7 @@ pub async fn answer(
             max_tokens: input.max_tokens,
             constraint: Some(constraint(plan)),
             cache_prefix: prompts.system_head(input.bot_name, lang.is_zh()),
+            conversation: input.conversation.to_string(),
         })
         .await;
     if let Ok(g) = &generated {

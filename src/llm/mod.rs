@@ -1,16 +1,17 @@
 //! The language model behind the [`LlmBackend`] swap point. The default,
-//! [`LlamaBackend`], runs a GGUF model in-process on its own thread; [`OpenAiBackend`] calls
-//! any OpenAI-compatible server; [`FallbackChain`] tries several in order.
+//! [`LlamaBackend`], runs a GGUF model in-process on its own thread, many requests batched
+//! together; [`OpenAiBackend`] calls any OpenAI-compatible server; [`FallbackChain`] tries
+//! several in order.
 
 pub mod constraint;
 mod llama;
-mod lookup;
 mod openai;
-mod prefix;
+mod stats;
 
 pub use constraint::Constraint;
-pub use llama::{runtime as llama_runtime, LlamaBackend, LlamaOptions};
+pub use llama::{cores, default_parallel, runtime as llama_runtime, LlamaBackend, LlamaOptions};
 pub use openai::{FallbackChain, OpenAiBackend, OpenAiOptions};
+pub use stats::BackendStats;
 
 /// Model failures, as the dialogue core sees them.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +78,10 @@ pub struct GenerateRequest {
     /// question): the local backend keeps its evaluated state on disk for later requests
     /// and processes. Empty: nothing worth keeping.
     pub cache_prefix: String,
+    /// Whose request this is (a conversation's key): a backend that queues takes waiting
+    /// requests of different conversations in turn, so a busy one cannot hold up the rest.
+    /// Empty: a conversation of its own.
+    pub conversation: String,
 }
 
 /// A finished generation with its costs.
@@ -102,4 +107,9 @@ pub trait LlmBackend: Send + Sync {
     fn name(&self) -> &str;
 
     async fn generate(&self, req: GenerateRequest) -> Result<Generation, LlmError>;
+
+    /// Queue and batch figures, for a backend that serves many requests at once.
+    fn stats(&self) -> Option<std::sync::Arc<BackendStats>> {
+        None
+    }
 }

@@ -265,4 +265,9 @@ impl LlmBackend for FallbackChain {
         }
         Err(LlmError::Exhausted(failures))
     }
+
+    /// The first member that batches (a local fallback behind a server).
+    fn stats(&self) -> Option<std::sync::Arc<super::BackendStats>> {
+        self.backends.iter().find_map(|b| b.stats())
+    }
 }

@@ -130,19 +130,27 @@ pub async fn draft(input: DraftInput<'_>) -> Vec<Variant> {
     let worded = sentences(input.graph, &facts.facts, lang, &input.prompts.answers);
     let mut out: Vec<Variant> = Vec::new();
     // Greedy decoding writes the same post for the same prompt, so each attempt is a new
-    // style; two rounds of styles at most, then the templates fill in.
-    for style in STYLES.iter().take(wanted * 2) {
-        if out.len() == wanted {
+    // style; the missing variants are generated together (the local model batches them),
+    // two rounds of styles at most, then the templates fill in.
+    let mut styles = STYLES.iter().take(wanted * 2);
+    while out.len() < wanted {
+        let round: Vec<&str> = styles.by_ref().take(wanted - out.len()).copied().collect();
+        if round.is_empty() {
             break;
         }
-        let Some(text) = generate(&input, &facts, &worded, style, lang).await else {
-            continue;
-        };
-        if let Some(why) = refuse(&text, &out) {
-            tracing::info!(why, "post variant dropped");
-            continue;
+        let texts = futures_util::future::join_all(
+            round
+                .iter()
+                .map(|style| generate(&input, &facts, &worded, style, lang)),
+        )
+        .await;
+        for text in texts.into_iter().flatten() {
+            if let Some(why) = refuse(&text, &out) {
+                tracing::info!(why, "post variant dropped");
+                continue;
+            }
+            out.push(score(input.graph, input.judge, &text, input.brief, false));
         }
-        out.push(score(input.graph, input.judge, &text, input.brief, false));
     }
     // Fill up with posts worded from the facts; past the number wanted, they replace
     // variants with warnings, keeping one (what the model tried, for a manager to edit).
@@ -190,6 +198,8 @@ async fn generate(
             no_repeat_ngram: 6,
             ..Constraint::default()
         }),
+        // Drafting is one conversation: its variants take turns with members' questions.
+        conversation: "posts:draft".into(),
         ..GenerateRequest::default()
     };
     match input.llm.generate(req).await {

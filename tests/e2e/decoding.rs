@@ -23,6 +23,7 @@ fn request(constraint: Option<Constraint>) -> GenerateRequest {
         max_tokens: 40,
         constraint,
         cache_prefix: String::new(),
+        conversation: String::new(),
     }
 }
 

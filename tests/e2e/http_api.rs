@@ -232,6 +232,20 @@ async fn health_and_readiness_need_no_key() {
         body.contains("\nherald_knowledge_fallbacks_total 0\n"),
         "the embedded store never falls back: {body}"
     );
+    // The local model's queue and batches, idle: nothing waits, nothing runs, and the
+    // sequences it may run at once are said.
+    let model = t.app.llm.name().to_string();
+    for (series, value) in [
+        ("herald_llm_queue_length", "0"),
+        ("herald_llm_active_sequences", "0"),
+        (
+            "herald_llm_sequences_max",
+            &herald::llm::LlamaOptions::default().parallel.to_string(),
+        ),
+    ] {
+        let line = format!("\n{series}{{backend=\"{model}\"}} {value}\n");
+        assert!(body.contains(&line), "no {line:?} in {body}");
+    }
     let (status, body) = call(&app, "GET", "/readyz", None, String::new()).await;
     assert_eq!(status, StatusCode::OK);
     let v: Value = serde_json::from_str(&body).expect("json");

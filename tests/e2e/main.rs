@@ -12,6 +12,7 @@ mod support;
 mod analytics;
 mod answers;
 mod architecture;
+mod batching;
 mod cli;
 mod decoding;
 mod discord;

@@ -152,6 +152,7 @@ async fn server_errors_are_retried_then_answered() {
             max_tokens: 8,
             constraint: None,
             cache_prefix: String::new(),
+            conversation: String::new(),
         })
         .await
         .expect_err("refused");
@@ -182,6 +183,7 @@ async fn a_chain_falls_back_to_the_local_model_when_the_server_is_down() {
             max_tokens: 8,
             constraint: None,
             cache_prefix: String::new(),
+            conversation: String::new(),
         })
         .await
         .expect("the local model answered");
@@ -283,6 +285,7 @@ async fn streaming_gathers_the_tokens_and_a_stall_mid_answer_hits_the_deadline()
             max_tokens: 32,
             constraint: None,
             cache_prefix: String::new(),
+            conversation: String::new(),
         })
         .await
         .expect("streamed answer");

@@ -50,28 +50,28 @@ impl PrefixStore {
             .join(format!("{:016x}-{}.kv", h.finish(), tokens.len()))
     }
 
-    /// Load the saved state of `tokens` into sequence 0 of `ctx` (whose cache must be
-    /// empty). False when there is none or it does not load; the cache is then empty again.
-    pub(super) fn load(&self, ctx: &mut LlamaContext<'_>, tokens: &[LlamaToken]) -> bool {
+    /// Load the saved state of `tokens` into sequence `seq` of `ctx` (which must be
+    /// empty). False when there is none or it does not load; the sequence is then empty again.
+    pub(super) fn load(&self, ctx: &mut LlamaContext<'_>, seq: i32, tokens: &[LlamaToken]) -> bool {
         let path = self.path(tokens);
         if !path.is_file() {
             return false;
         }
-        match ctx.state_seq_load_file(&path, 0, tokens.len()) {
+        match ctx.state_seq_load_file(&path, seq, tokens.len()) {
             Ok((saved, _)) if saved == tokens => true,
             other => {
                 // A file from another llama.cpp version, or damaged: forget it.
                 tracing::warn!(path = %path.display(), ok = other.is_ok(), "saved prompt head does not load; evaluating it");
-                ctx.clear_kv_cache();
+                let _ = ctx.clear_kv_cache_seq(u32::try_from(seq).ok(), None, None);
                 let _ = std::fs::remove_file(&path);
                 false
             }
         }
     }
 
-    /// Save sequence 0 of `ctx`, which holds exactly `tokens`. Best effort: a head that
+    /// Save sequence `seq` of `ctx`, which holds exactly `tokens`. Best effort: a head that
     /// cannot be saved is evaluated again next time, nothing worse.
-    pub(super) fn save(&self, ctx: &LlamaContext<'_>, tokens: &[LlamaToken]) {
+    pub(super) fn save(&self, ctx: &LlamaContext<'_>, seq: i32, tokens: &[LlamaToken]) {
         let path = self.path(tokens);
         if let Err(e) = std::fs::create_dir_all(&self.dir) {
             tracing::warn!(dir = %self.dir.display(), error = %e, "cannot create the prompt cache folder");
@@ -81,7 +81,7 @@ impl PrefixStore {
         let tmp = self
             .dir
             .join(format!(".{}.{}.tmp", std::process::id(), tokens.len()));
-        match ctx.state_seq_save_file(&tmp, 0, tokens) {
+        match ctx.state_seq_save_file(&tmp, seq, tokens) {
             Ok(_) => {
                 if let Err(e) = std::fs::rename(&tmp, &path) {
                     tracing::warn!(error = %e, "cannot store the saved prompt head");
