@@ -1,259 +1,403 @@
-//! Generation: the bot's path (LlamaBackend: worker thread, channel, chat template) against
-//! a bare llama-cpp-2 decode loop on the same model, threads and prompt, in the same run;
-//! and time to first token with and without the shared-prefix KV cache.
+//! Generation against llama.cpp itself, on the same model and threads (2):
+//!
+//! 1. **One request**: herald's decode and prompt speed (`LlamaBackend` as `herald run`
+//!    builds it) against `llama-bench` (tg128, pp512), interleaved run by run.
+//! 2. **Bursts** of 1, 2, 4, 8 and 16 requests at once, each a distinct question of the
+//!    sample eval set with the facts retrieved for it (fresh facts every request), greedy,
+//!    64 tokens at most, no constraint (the server cannot apply one): herald against
+//!    `llama-server --parallel 8 --cont-batching` (the same sequences as herald's default
+//!    here), interleaved burst by burst. `llama-batched-bench` gives llama.cpp's pure decode
+//!    speed at the same batch sizes.
+//! 3. **The HTTP API**: 8 distinct questions one after another against the same 8 at once,
+//!    through herald's whole answer path, with how many answers the model still words.
+//! 4. **Time to first token** over distinct questions with their facts, with and without the
+//!    shared-prefix cache (two backends, one after the other: two models alive in one
+//!    process slow each other).
+//!
+//! Decode speed excludes prompt processing: one request's is from its first token to its
+//! end; a burst's is herald's own count of reply tokens over the time of the steps that
+//! decoded them (what llama-batched-bench reports as S_TG), next to llama-batched-bench at
+//! the same number of sequences. End to end is all tokens over the burst's wall time, for
+//! both herald and the server. Every request carries a line no other has right after the
+//! instructions, so neither side finds its facts in a cache. The server is reached over
+//! loopback HTTP, herald in-process: the HTTP hop is a millisecond against seconds.
+//!
+//! Needs llama.cpp's tools: `scripts/bench --bench generation` builds them once.
 
 // Shared helpers are `pub` for this benchmark, not for another crate.
 #![allow(unreachable_pub)]
 
-use std::num::NonZeroU32;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use llama_cpp_2::context::params::LlamaContextParams;
-use llama_cpp_2::context::LlamaContext;
-use llama_cpp_2::llama_batch::LlamaBatch;
-use llama_cpp_2::model::params::LlamaModelParams;
-use llama_cpp_2::model::{LlamaChatMessage, LlamaModel};
-use llama_cpp_2::sampling::LlamaSampler;
 
-use herald::llm::{
-    llama_runtime, ChatMessage, GenerateRequest, LlamaBackend, LlamaOptions, LlmBackend, Role,
-};
+use herald::llm::{ChatMessage, GenerateRequest, LlamaBackend, LlamaOptions, LlmBackend, Role};
+
+mod peers;
+mod support;
+use peers::{LlamaServer, Tools};
 
 const THREADS: i32 = 2;
-const CONTEXT: u32 = 2048;
-const MAX_TOKENS: u32 = 64;
+const BURST_TOKENS: u32 = 64;
+const STORY: &str = "Write a long story about a lighthouse keeper and her cat.";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
 
 fn model_path() -> PathBuf {
     let path = std::env::var_os("HERALD_TEST_MODEL")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/SmolLM2-135M-Instruct.Q4_1.gguf")
-        });
+        .unwrap_or_else(|| repo().join("models/SmolLM2-135M-Instruct.Q4_1.gguf"));
     assert!(
         path.is_file(),
-        "model {} missing: run scripts/test or scripts/setup",
+        "model {} missing: run scripts/bench or scripts/setup",
         path.display()
     );
     path
 }
 
-fn system_prompt() -> String {
-    let mut s = String::from(
-        "You are Herald, a helpful community assistant. Answer the member using only the facts below. \
-         Copy names, prices, numbers and dates exactly as the facts write them. Cite facts like [1].\nFacts:\n",
+fn herald_backend(prompt_cache: bool) -> Arc<LlamaBackend> {
+    Arc::new(
+        LlamaBackend::load(LlamaOptions {
+            model: model_path(),
+            threads: THREADS,
+            prompt_cache,
+            ..LlamaOptions::default()
+        })
+        .expect("model loads"),
+    )
+}
+
+/// One finished request, as either side reports it.
+#[derive(Clone, Copy, Debug)]
+pub struct Done {
+    pub tokens: usize,
+    /// From the request's start: its first token, and its end.
+    pub first: Duration,
+    pub end: Duration,
+}
+
+/// A burst's figures.
+struct Burst {
+    wall: Duration,
+    tokens: usize,
+    /// Herald: tokens per second of its decode steps (its own counters), as
+    /// llama-batched-bench measures; the server: 0 (it has no such counter).
+    decode_tps: f64,
+    latencies: Vec<Duration>,
+}
+
+fn burst(done: &[Done], wall: Duration, decode_tps: f64) -> Burst {
+    let tokens = done.iter().map(|d| d.tokens).sum();
+    let mut latencies: Vec<Duration> = done.iter().map(|d| d.end).collect();
+    latencies.sort();
+    Burst {
+        wall,
+        tokens,
+        decode_tps,
+        latencies,
+    }
+}
+
+async fn herald_generate(llm: &LlamaBackend, req: GenerateRequest) -> Done {
+    let t = Instant::now();
+    let g = llm.generate(req).await.expect("herald generates");
+    let end = t.elapsed();
+    Done {
+        tokens: g.generated_tokens,
+        first: end.saturating_sub(Duration::from_secs_f64(
+            (g.total_ms - g.first_token_ms) / 1000.0,
+        )),
+        end,
+    }
+}
+
+static TICKET: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// `req` with a line no other request has, right after the instructions: its facts and
+/// question are evaluated, never found in a cache (the instructions are).
+fn fresh(req: &GenerateRequest) -> GenerateRequest {
+    let n = TICKET.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut req = req.clone();
+    let head = req.cache_prefix.clone();
+    let first = req.messages.first_mut().expect("a system message");
+    assert!(
+        first.content.starts_with(&head),
+        "the head starts the prompt"
     );
-    for (i, f) in [
-        "Ethiopia Yirgacheffe — price: 18.50 USD",
-        "Ethiopia Yirgacheffe — weight: 250 g",
-        "Ethiopia Yirgacheffe — Light roast single origin with floral and citrus notes.",
-        "Colombia Huila — price: 16.00 USD",
-        "Riverside Roastery — hours: Tue–Sat 9:00–17:00",
-        "Shipping policy — dispatch: within 2 business days",
-    ]
-    .iter()
-    .enumerate()
-    {
-        s.push_str(&format!("[{}] {f}\n", i + 1));
-    }
-    s
+    first.content = first
+        .content
+        .replacen(&head, &format!("{head}Ticket {n}.\n"), 1);
+    req
 }
 
-fn messages(question: &str) -> Vec<ChatMessage> {
-    vec![
-        ChatMessage::new(Role::System, system_prompt()),
-        ChatMessage::new(Role::User, question),
-    ]
+async fn herald_burst(llm: &LlamaBackend, reqs: &[GenerateRequest]) -> Burst {
+    let stats = llm.stats().expect("the local model counts its steps");
+    let (tokens0, secs0) = stats.decoded();
+    let t = Instant::now();
+    let done =
+        futures_util::future::join_all(reqs.iter().map(|r| herald_generate(llm, fresh(r)))).await;
+    let wall = t.elapsed();
+    let (tokens1, secs1) = stats.decoded();
+    let tps = (tokens1 - tokens0) as f64 / (secs1 - secs0).max(1e-9);
+    burst(&done, wall, tps)
 }
 
-/// llama.cpp as a bare loop: tokenize, decode the prompt, greedy-sample MAX_TOKENS.
-struct Bare {
-    model: LlamaModel,
+async fn server_burst(server: &LlamaServer, reqs: &[GenerateRequest]) -> Burst {
+    let reqs: Vec<GenerateRequest> = reqs.iter().map(fresh).collect();
+    let t = Instant::now();
+    let done = futures_util::future::join_all(reqs.iter().map(|r| server.generate(r))).await;
+    burst(&done, t.elapsed(), 0.0)
 }
 
-impl Bare {
-    fn new() -> Bare {
-        let rt = llama_runtime().expect("llama.cpp");
-        let model = LlamaModel::load_from_file(rt, model_path(), &LlamaModelParams::default())
-            .expect("model");
-        Bare { model }
-    }
-
-    fn prompt(&self, question: &str) -> String {
-        let tmpl = self.model.chat_template(None).expect("template");
-        let msgs: Vec<LlamaChatMessage> = messages(question)
-            .into_iter()
-            .map(|m| LlamaChatMessage::new(m.role.as_str().into(), m.content).expect("message"))
-            .collect();
-        self.model
-            .apply_chat_template(&tmpl, &msgs, true)
-            .expect("render")
-    }
-
-    fn context(&self) -> LlamaContext<'_> {
-        let rt = llama_runtime().expect("llama.cpp");
-        let params = LlamaContextParams::default()
-            .with_n_ctx(NonZeroU32::new(CONTEXT))
-            .with_n_batch(CONTEXT)
-            .with_n_threads(THREADS)
-            .with_n_threads_batch(THREADS);
-        self.model.new_context(rt, params).expect("context")
-    }
-
-    /// Returns the number of tokens generated. The context is reused, as the bot reuses
-    /// its own; its KV cache is cleared so the whole prompt is processed every time.
-    fn run(&self, ctx: &mut LlamaContext<'_>, prompt: &str) -> usize {
-        ctx.clear_kv_cache();
-        let vocab = self.model.vocab();
-        let tokens = vocab.tokenize(prompt.as_bytes(), true, true);
-        let mut batch = LlamaBatch::new(CONTEXT as usize, 1);
-        for (i, &t) in tokens.iter().enumerate() {
-            batch
-                .add(t, i as i32, &[0], i == tokens.len() - 1)
-                .expect("batch");
-        }
-        ctx.decode(&mut batch).expect("decode");
-        let mut sampler = LlamaSampler::greedy();
-        let mut pos = tokens.len();
-        let mut at = batch.n_tokens() - 1;
-        let mut n = 0;
-        while n < MAX_TOKENS as usize {
-            let t = sampler.sample(ctx, at);
-            sampler.accept(t);
-            if vocab.is_eog(t) {
-                break;
-            }
-            n += 1;
-            batch.clear();
-            batch.add(t, pos as i32, &[0], true).expect("batch");
-            ctx.decode(&mut batch).expect("decode");
-            pos += 1;
-            at = 0;
-        }
-        n
+fn story() -> GenerateRequest {
+    GenerateRequest {
+        messages: vec![ChatMessage::new(Role::User, STORY)],
+        max_tokens: 128,
+        ..GenerateRequest::default()
     }
 }
 
-fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let question = "Tell me everything about the Ethiopia Yirgacheffe, in detail, as a long friendly paragraph.";
-    let opts = |prompt_cache| LlamaOptions {
-        model: model_path(),
-        threads: THREADS,
-        context: CONTEXT,
-        parallel: 1,
-        temperature: 0.0,
-        prompt_cache,
-        // The same work as the bare loop: one token per step.
-        prompt_lookup: false,
-        prefix_dir: None,
-    };
-    let bot_cold = LlamaBackend::load(opts(false)).expect("bot backend");
-    let bot_cached = LlamaBackend::load(opts(true)).expect("bot backend");
-    let bare = Bare::new();
-    let bare_prompt = bare.prompt(question);
-    let req = |q: &str| GenerateRequest {
-        messages: messages(q),
-        max_tokens: MAX_TOKENS,
-        constraint: None,
-        cache_prefix: String::new(),
-        conversation: String::new(),
-    };
+/// Decode speed of one request (tokens after the first per second after the first).
+fn decode_tps(d: &Done) -> f64 {
+    d.tokens.saturating_sub(1) as f64 / (d.end - d.first).as_secs_f64().max(1e-9)
+}
 
-    // Same work on both sides: the whole prompt is processed every time, then greedy decoding.
-    let bot_tokens = rt
-        .block_on(bot_cold.generate(req(question)))
-        .expect("generate")
-        .generated_tokens;
-    let mut ctx = bare.context();
-    let bare_tokens = bare.run(&mut ctx, &bare_prompt);
-    assert_eq!(
-        bot_tokens, bare_tokens,
-        "both paths must generate the same tokens"
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Ten samples of one run each: a run here takes seconds, and the interleaved passes
+/// above each group are what the ratios come from.
+fn quick(g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>) {
+    g.sample_size(10)
+        .sampling_mode(criterion::SamplingMode::Flat)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(1));
+}
+
+fn generation(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let tools = Tools::find();
+    let model = model_path();
+    let questions = peers::questions(&repo());
+    assert!(
+        questions.len() >= 16,
+        "the sample eval set has too few questions"
     );
 
-    let mut group = c.benchmark_group("generation");
-    group
-        .sample_size(10)
-        .measurement_time(Duration::from_secs(15));
-    let mut bot_time = Duration::ZERO;
-    let mut bare_time = Duration::ZERO;
-    group.bench_function("bot_path", |b| {
-        b.iter_custom(|iters| {
+    // llama.cpp's pure decode at each batch size, once, for reference.
+    let batched = tools.batched_bench(&model, THREADS, &[1, 2, 4, 8, 16]);
+    println!("\nllama-batched-bench (pp 400, tg 64, 2 threads): decode tok/s by sequences");
+    for (n, tps) in &batched {
+        println!("  {n:>2}: {tps:.1}");
+    }
+
+    let llm = herald_backend(true);
+    let requests = peers::requests(&repo(), &questions);
+    // Warm: the instructions' state is evaluated once, as in a running bot.
+    rt.block_on(herald_burst(&llm, &requests[..1]));
+
+    // 1. One request, interleaved with llama-bench.
+    let (mut ours, mut theirs, mut our_pp, mut their_pp) = (vec![], vec![], vec![], vec![]);
+    for round in 0..6 {
+        let mut run_ours = || {
+            let d = rt.block_on(herald_generate(&llm, story()));
+            ours.push(decode_tps(&d));
+            let q = &requests[round % requests.len()];
             let t = Instant::now();
-            for _ in 0..iters {
-                rt.block_on(bot_cold.generate(req(question)))
-                    .expect("generate");
-            }
-            let e = t.elapsed();
-            bot_time = e / iters as u32;
-            e
+            let g = rt.block_on(llm.generate(GenerateRequest {
+                max_tokens: 1,
+                ..fresh(q)
+            }));
+            let g = g.expect("prompt");
+            let _ = t;
+            our_pp.push((g.prompt_tokens - g.cached_tokens) as f64 / (g.first_token_ms / 1000.0));
+        };
+        if round % 2 == 0 {
+            run_ours();
+        }
+        let (pp, tg) = tools.llama_bench(&model, THREADS);
+        their_pp.push(pp);
+        theirs.push(tg);
+        if round % 2 == 1 {
+            run_ours();
+        }
+    }
+    let (ours, theirs) = (median(ours), median(theirs));
+    let (our_pp, their_pp) = (median(our_pp), median(their_pp));
+    println!(
+        "\none request, medians of 6 interleaved runs: decode herald {ours:.1} tok/s, llama-bench tg128 {theirs:.1} tok/s (ratio {:.2}); prompt herald {our_pp:.1} tok/s, llama-bench pp512 {their_pp:.1} tok/s (ratio {:.2})",
+        ours / theirs,
+        our_pp / their_pp
+    );
+    let mut g = c.benchmark_group("one_request");
+    quick(&mut g);
+    g.bench_function("decode_100_tokens/herald", |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let d = rt.block_on(herald_generate(&llm, story()));
+                    Duration::from_secs_f64(100.0 / decode_tps(&d))
+                })
+                .sum()
         })
     });
-    group.bench_function("bare_llama_cpp_loop", |b| {
+    g.bench_function("decode_100_tokens/llama-bench", |b| {
         b.iter_custom(|iters| {
-            let t = Instant::now();
-            for _ in 0..iters {
-                bare.run(&mut ctx, &bare_prompt);
-            }
-            let e = t.elapsed();
-            bare_time = e / iters as u32;
-            e
+            (0..iters)
+                .map(|_| Duration::from_secs_f64(100.0 / tools.llama_bench(&model, THREADS).1))
+                .sum()
         })
     });
-    group.finish();
-    let tps = |d: Duration| bot_tokens as f64 / d.as_secs_f64();
-    println!(
-        "generation ({bot_tokens} tokens, prompt included): bot path {:.1} tok/s, bare loop {:.1} tok/s, ratio {:.3}",
-        tps(bot_time),
-        tps(bare_time),
-        bare_time.as_secs_f64() / bot_time.as_secs_f64()
-    );
+    g.finish();
 
-    // Time to first token when only the question is new.
-    let questions = [
-        "How much is the Huila?",
-        "When is the roastery open?",
-        "How heavy is the Yirgacheffe?",
-        "Do you ship fast?",
-    ];
-    let ttft = |backend: &LlamaBackend| -> (f64, usize) {
-        rt.block_on(backend.generate(GenerateRequest {
-            messages: messages("hello"),
-            max_tokens: 1,
-            constraint: None,
-            cache_prefix: String::new(),
-            conversation: String::new(),
-        }))
-        .expect("warm");
-        let mut total = 0.0;
-        let mut cached = 0;
-        for q in questions {
-            let g = rt
-                .block_on(backend.generate(GenerateRequest {
-                    messages: messages(q),
-                    max_tokens: 1,
-                    constraint: None,
-                    cache_prefix: String::new(),
-                    conversation: String::new(),
-                }))
-                .expect("generate");
-            total += g.first_token_ms;
-            cached += g.cached_tokens;
+    // 2. Bursts, interleaved with llama-server.
+    let server = rt.block_on(LlamaServer::start(&tools, &model, THREADS, 8));
+    rt.block_on(server_burst(&server, &requests[..1]));
+    let sizes = [1usize, 2, 4, 8, 16];
+    let mut table: Vec<(usize, Vec<Burst>, Vec<Burst>)> =
+        sizes.iter().map(|&n| (n, vec![], vec![])).collect();
+    let mut next = 0;
+    for round in 0..2 {
+        for row in table.iter_mut() {
+            let n = row.0;
+            let reqs: Vec<GenerateRequest> = (0..n)
+                .map(|k| requests[(next + k) % requests.len()].clone())
+                .collect();
+            next += n;
+            if round % 2 == 0 {
+                row.1.push(rt.block_on(herald_burst(&llm, &reqs)));
+                row.2.push(rt.block_on(server_burst(&server, &reqs)));
+            } else {
+                row.2.push(rt.block_on(server_burst(&server, &reqs)));
+                row.1.push(rt.block_on(herald_burst(&llm, &reqs)));
+            }
         }
-        (total / questions.len() as f64, cached / questions.len())
+    }
+    println!("\nbursts ({BURST_TOKENS} tokens at most, 2 rounds interleaved; tok/s end to end = all tokens / burst wall time)");
+    println!("  n | herald decode tok/s | llama-batched-bench decode tok/s | herald e2e tok/s | server e2e tok/s | herald/server e2e | herald p95 / alone p50 | server p95 / alone p50");
+    let alone = |side: usize| -> f64 {
+        let row = &table[0];
+        let bursts = if side == 0 { &row.1 } else { &row.2 };
+        median(
+            bursts
+                .iter()
+                .map(|b| b.latencies[0].as_secs_f64())
+                .collect(),
+        )
     };
-    let (with_cache, reused) = ttft(&bot_cached);
-    let (without, _) = ttft(&bot_cold);
-    println!(
-        "time to first token: {with_cache:.1} ms with the prefix cache ({reused} prompt tokens reused), {without:.1} ms without (ratio {:.2})",
-        without / with_cache
-    );
+    let (alone_h, alone_s) = (alone(0), alone(1));
+    for (n, h, s) in &table {
+        let dec = |b: &[Burst]| median(b.iter().map(|b| b.decode_tps).collect());
+        let e2e = |b: &[Burst]| {
+            median(
+                b.iter()
+                    .map(|b| b.tokens as f64 / b.wall.as_secs_f64())
+                    .collect(),
+            )
+        };
+        let p95 = |b: &[Burst]| {
+            let mut all: Vec<Duration> = b.iter().flat_map(|b| b.latencies.clone()).collect();
+            all.sort();
+            support::percentile(&all, 0.95).as_secs_f64()
+        };
+        let reference = batched
+            .iter()
+            .find(|(b, _)| b == n)
+            .map_or(0.0, |(_, tps)| *tps);
+        println!(
+            "  {n:>2} | {:.1} | {:.1} | {:.1} | {:.1} | {:.2} | {:.2} | {:.2}",
+            dec(h),
+            reference,
+            e2e(h),
+            e2e(s),
+            e2e(h) / e2e(s),
+            p95(h) / alone_h,
+            p95(s) / alone_s
+        );
+    }
+    let mut g = c.benchmark_group("burst");
+    quick(&mut g);
+    for n in [1usize, 8] {
+        let reqs = |i: u64| -> Vec<GenerateRequest> {
+            (0..n)
+                .map(|k| requests[(i as usize * n + k) % requests.len()].clone())
+                .collect()
+        };
+        // Time per 100 tokens, end to end, from criterion's estimate.
+        g.bench_function(format!("{n}/herald"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|i| {
+                        let r = rt.block_on(herald_burst(&llm, &reqs(i)));
+                        r.wall.mul_f64(100.0 / r.tokens.max(1) as f64)
+                    })
+                    .sum()
+            })
+        });
+        g.bench_function(format!("{n}/llama-server"), |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|i| {
+                        let r = rt.block_on(server_burst(&server, &reqs(i)));
+                        r.wall.mul_f64(100.0 / r.tokens.max(1) as f64)
+                    })
+                    .sum()
+            })
+        });
+    }
+    g.finish();
+    drop(server);
+
+    // 3. The HTTP API.
+    peers::api(c, &rt, llm.clone(), &questions);
+
+    // 4. Time to first token, with the shared-prefix cache, then without.
+    let mut g = c.benchmark_group("first_token");
+    quick(&mut g);
+    let ttft = |g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+                name: &str,
+                llm: &LlamaBackend| {
+        let mut i = 0;
+        let mut seen = Vec::new();
+        g.bench_function(name, |b| {
+            b.iter_custom(|iters| {
+                (0..iters)
+                    .map(|_| {
+                        i += 1;
+                        let q = &requests[i % requests.len()];
+                        let d = rt.block_on(herald_generate(
+                            llm,
+                            GenerateRequest {
+                                max_tokens: 1,
+                                ..fresh(q)
+                            },
+                        ));
+                        seen.push(d.first);
+                        d.first
+                    })
+                    .sum()
+            })
+        });
+        seen.sort();
+        println!(
+            "\nfirst token {name}: p50 {:.0} ms, p95 {:.0} ms over {} requests",
+            support::percentile(&seen, 0.5).as_secs_f64() * 1000.0,
+            support::percentile(&seen, 0.95).as_secs_f64() * 1000.0,
+            seen.len()
+        );
+    };
+    ttft(&mut g, "with_prefix_cache", &llm);
+    drop(llm);
+    let cold = herald_backend(false);
+    ttft(&mut g, "without_prefix_cache", &cold);
+    g.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group!(benches, generation);
 criterion_main!(benches);

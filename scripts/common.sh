@@ -138,3 +138,27 @@ stop_arcadedb() {
         rm -rf "$ARCADEDB_ROOT"
     fi
 }
+
+# llama.cpp's own tools (llama-bench, llama-batched-bench, llama-server), the peers of the
+# generation benchmark: built from the full llama.cpp source that the PyPI sdist of
+# llama-cpp-python vendors (the llama-cpp-sys-2 crate ships only the library). Cached.
+LLAMA_TOOLS_DIR="${HERALD_LLAMA_TOOLS:-${HOME:-/root}/.cache/herald/llama.cpp/build/bin}"
+ensure_llama_tools() {
+    if [ -x "$LLAMA_TOOLS_DIR/llama-bench" ] && [ -x "$LLAMA_TOOLS_DIR/llama-batched-bench" ] && [ -x "$LLAMA_TOOLS_DIR/llama-server" ]; then
+        return
+    fi
+    ensure_build_deps
+    local base="${HOME:-/root}/.cache/herald/llama.cpp"
+    say "building llama.cpp's llama-bench, llama-batched-bench and llama-server (a few minutes, once)"
+    mkdir -p "$base"
+    if [ ! -d "$base/llama_cpp_python-0.3.36/vendor/llama.cpp" ]; then
+        python3 -m pip download --quiet --no-deps --no-binary :all: llama-cpp-python==0.3.36 -d "$base"
+        tar xzf "$base/llama_cpp_python-0.3.36.tar.gz" -C "$base"
+    fi
+    mkdir -p "$base/build"
+    (cd "$base/build" &&
+        cmake ../llama_cpp_python-0.3.36/vendor/llama.cpp -DCMAKE_BUILD_TYPE=Release -DLLAMA_CURL=OFF \
+            -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DGGML_NATIVE=OFF >/dev/null &&
+        cmake --build . --target llama-server llama-bench llama-batched-bench -j2 >/dev/null)
+    LLAMA_TOOLS_DIR="$base/build/bin"
+}

@@ -100,6 +100,14 @@ impl BackendStats {
         self.active.load(Ordering::Relaxed)
     }
 
+    /// Reply tokens decoded so far, and the seconds the steps that decoded them took.
+    pub fn decoded(&self) -> (u64, f64) {
+        (
+            self.decoded.load(Ordering::Relaxed),
+            self.decode_us.load(Ordering::Relaxed) as f64 / 1e6,
+        )
+    }
+
     /// Requests finished, and requests whose caller stopped waiting.
     pub fn done(&self) -> (u64, u64) {
         (

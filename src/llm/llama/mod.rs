@@ -3,6 +3,7 @@
 //! so the async runtime never blocks on inference; requests arrive on a channel and are
 //! decoded together in batches (see `worker`).
 
+mod chunks;
 mod lookup;
 mod options;
 mod prefix;

@@ -30,9 +30,9 @@ pub(super) struct Running {
     pub(super) fed: usize,
     /// Prompt tokens whose state was reused, not evaluated.
     pub(super) reused: usize,
-    /// Where the head's chunk ends (0: no head to evaluate).
-    pub(super) head_end: usize,
-    /// Save the sequence's state to disk once `fed` reaches `head_end`.
+    /// Where the prompt is split for evaluation.
+    pub(super) chunks: super::chunks::Chunks,
+    /// Save the sequence's state to disk once `fed` reaches the head's end.
     pub(super) save_head: bool,
     pub(super) max_new: usize,
     pub(super) decoding: Decoding,

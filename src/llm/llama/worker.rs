@@ -20,6 +20,7 @@ use llama_cpp_2::token::LlamaToken;
 use super::super::constraint::Decoding;
 use super::super::stats::BackendStats;
 use super::super::{GenerateRequest, LlmError};
+use super::chunks::{Chunks, CHUNK};
 use super::lookup;
 use super::options::LlamaOptions;
 use super::prefix::{self, PrefixStore};
@@ -29,12 +30,10 @@ use super::running::{pick, sampler, Job, Progress, Running};
 /// The most tokens guessed per step: a batch of nine costs about two single steps here.
 const GUESS: usize = 8;
 
-/// A prompt is evaluated in chunks of this many tokens (after its head), one chunk per
-/// request per step: a newcomer's prompt is spread over a few steps instead of stalling
-/// every reply for its whole length (~1.4 s for 500 tokens on two cores). The chunks do
-/// not depend on the load, so a reply is the same alone or beside others (llama.cpp's
-/// results differ in the last bits with where a prompt is split).
-const CHUNK: usize = 192;
+/// Prompt tokens evaluated per step while others are writing: a newcomer's prompt is
+/// spread over a few steps instead of stalling every reply for its whole length (~1.6 s
+/// for 450 tokens on two cores).
+const PREFILL_WHILE_WRITING: usize = 4 * CHUNK;
 
 /// What one sequence's KV stream holds: these tokens at positions 0.. (none half-written).
 #[derive(Default)]
@@ -165,7 +164,7 @@ impl<'m> Worker<'m> {
                         prompt: start.prompt,
                         fed: start.cached,
                         reused: start.cached,
-                        head_end: start.head_end,
+                        chunks: start.chunks,
                         save_head: start.save_head,
                         max_new: job.req.max_tokens as usize,
                         decoding,
@@ -210,57 +209,52 @@ impl<'m> Worker<'m> {
         } else {
             0
         };
-        // With a head, only the head is reused, and it is always evaluated as a chunk of
-        // its own: llama.cpp's results differ in the last bits with where a prompt is split,
-        // so a prompt split the same way whatever ran before gets the same reply alone or
-        // beside others.
-        let own = shared(&self.seqs[seq].cached);
-        let mut cached = match (self.opts.prompt_cache, head) {
-            (false, _) => 0,
-            (true, 0) => own,
-            (true, head) if own >= head => head,
-            _ => 0,
+        // Only whole chunks are reused (see `Chunks`): a prompt is then split the same
+        // way whatever ran before, and gets the same reply alone or beside others.
+        let chunks = Chunks { head };
+        let reusable = |cached: &[LlamaToken]| {
+            if self.opts.prompt_cache {
+                chunks.floor(shared(cached))
+            } else {
+                0
+            }
         };
-        self.truncate(seq, cached)?;
-        let mut head_end = 0;
+        let mut cached = reusable(&self.seqs[seq].cached);
+        let donor = (0..self.seqs.len())
+            .filter(|&s| s != seq)
+            .map(|s| (reusable(&self.seqs[s].cached), s))
+            .max()
+            .filter(|&(n, _)| n > cached);
         let mut save_head = false;
-        if head > cached {
-            let donor = (0..self.seqs.len())
-                .filter(|&s| s != seq)
-                .map(|s| (shared(&self.seqs[s].cached), s))
-                .max();
-            match donor {
-                Some((n, src)) if n >= head => {
-                    // Another stream holds the head: llama.cpp copies whole streams, so
-                    // copy it and cut what is not the head.
-                    self.ctx
-                        .copy_kv_cache_seq(src as i32, seq as i32, None, None)
-                        .map_err(|e| LlmError::Generate(e.to_string()))?;
-                    self.seqs[seq].cached = self.seqs[src].cached.clone();
-                    self.truncate(seq, head)?;
-                    cached = head;
-                }
-                _ => {
-                    self.truncate(seq, 0)?;
-                    let loaded = self.heads.as_ref().is_some_and(|store| {
-                        store.load(&mut self.ctx, seq as i32, &prompt[..head])
-                    });
-                    if loaded {
-                        self.seqs[seq].cached = prompt[..head].to_vec();
-                        cached = head;
-                    } else {
-                        cached = 0;
-                        head_end = head;
-                        save_head = self.heads.is_some();
-                    }
-                }
+        if let Some((n, src)) = donor {
+            // Another stream holds more of this prompt (the instructions, often the same
+            // facts): llama.cpp copies whole streams, so copy it and cut the rest.
+            self.ctx
+                .copy_kv_cache_seq(src as i32, seq as i32, None, None)
+                .map_err(|e| LlmError::Generate(e.to_string()))?;
+            self.seqs[seq].cached = self.seqs[src].cached.clone();
+            cached = n;
+        }
+        self.truncate(seq, cached)?;
+        if cached < head {
+            self.truncate(seq, 0)?;
+            cached = 0;
+            let loaded = self
+                .heads
+                .as_ref()
+                .is_some_and(|store| store.load(&mut self.ctx, seq as i32, &prompt[..head]));
+            if loaded {
+                self.seqs[seq].cached = prompt[..head].to_vec();
+                cached = head;
+            } else {
+                save_head = self.heads.is_some();
             }
         }
         Ok(Start {
             seq,
             prompt,
             cached,
-            head_end,
+            chunks,
             save_head,
         })
     }
@@ -320,22 +314,18 @@ impl<'m> Worker<'m> {
                 }
             }
         }
-        // While others write, one chunk per step; else as many as the batch holds.
+        // While others write, a few chunks per step; else as many as the batch holds.
         let mut budget = if writers.is_empty() {
             self.n_batch
         } else {
-            CHUNK
+            PREFILL_WHILE_WRITING
         };
         for i in 0..self.running.len() {
             let r = &self.running[i];
             if r.fed == r.prompt.len() {
                 continue;
             }
-            let mut n = (r.prompt.len() - r.fed).min(CHUNK);
-            if r.head_end > r.fed {
-                // The head is a chunk of its own (see `start`).
-                n = n.min(r.head_end - r.fed);
-            }
+            let n = r.chunks.next(r.fed).min(r.prompt.len()) - r.fed;
             if n > budget {
                 break;
             }
@@ -390,7 +380,7 @@ impl<'m> Worker<'m> {
         let seq = &mut self.seqs[r.seq];
         seq.cached.extend_from_slice(&r.prompt[r.fed..r.fed + n]);
         r.fed += n;
-        if r.save_head && r.fed == r.head_end {
+        if r.save_head && r.fed == r.chunks.head {
             if let Some(store) = &self.heads {
                 store.save(&self.ctx, r.seq as i32, &r.prompt[..r.fed]);
             }
@@ -539,7 +529,7 @@ struct Start {
     seq: usize,
     prompt: Vec<LlamaToken>,
     cached: usize,
-    head_end: usize,
+    chunks: Chunks,
     save_head: bool,
 }
 
