@@ -23,6 +23,8 @@ struct Scripted {
     messages: Vec<Incoming>,
     sent: Mutex<Vec<Outgoing>>,
     typing: Mutex<Vec<String>>,
+    /// "typing c1" and "sent c1", in the order they happened.
+    order: Mutex<Vec<String>>,
     after: Option<(usize, SignalsFrom)>,
     progress: Notify,
 }
@@ -33,6 +35,7 @@ impl Scripted {
             messages,
             sent: Mutex::new(Vec::new()),
             typing: Mutex::new(Vec::new()),
+            order: Mutex::new(Vec::new()),
             after: None,
             progress: Notify::new(),
         }
@@ -85,6 +88,10 @@ impl Platform for Scripted {
     }
 
     async fn send(&self, out: Outgoing) -> Result<Sent, PlatformError> {
+        self.order
+            .lock()
+            .unwrap()
+            .push(format!("sent {}", out.chat.chat));
         let mut sent = self.sent.lock().unwrap();
         sent.push(out);
         self.progress.notify_waiters();
@@ -95,6 +102,10 @@ impl Platform for Scripted {
 
     async fn typing(&self, chat: &ChatRef) -> Result<(), PlatformError> {
         self.typing.lock().unwrap().push(chat.chat.clone());
+        self.order
+            .lock()
+            .unwrap()
+            .push(format!("typing {}", chat.chat));
         Ok(())
     }
 }
@@ -172,6 +183,34 @@ async fn thirty_conversations_are_each_answered_once_and_in_order() {
         assert!(replies[1].text.starts_with("Hi!"));
         assert!(replies[2].text.contains("/help"));
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_whose_question_waits_its_turn_sees_typing_while_waiting() {
+    let t = support::bot();
+    let messages: Vec<Incoming> = (0..4)
+        .map(|chat| support::msg(&format!("c{chat}"), "how much is the huila?"))
+        .collect();
+    let platform = Arc::new(Scripted::new(messages));
+    // One message at a time: the last one waits behind three answers from the model.
+    let opts = EngineOptions {
+        concurrency: 1,
+        typing_after: std::time::Duration::from_millis(20),
+        ..EngineOptions::default()
+    };
+    play(&t.app, &platform, opts).await;
+    let order = platform.order.lock().unwrap().clone();
+    let position = |event: &str| order.iter().position(|e| e == event);
+    for chat in 0..4 {
+        let sent = position(&format!("sent c{chat}")).expect("every question answered");
+        let typing = position(&format!("typing c{chat}")).expect("typing shown");
+        assert!(typing < sent, "{order:?}");
+    }
+    // The waiting member saw the bot at work before the first answer went out.
+    assert!(
+        position("typing c3") < position("sent c0"),
+        "typing only after the wait: {order:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
