@@ -55,14 +55,17 @@ impl GuardReport {
     }
 }
 
+// ASCII word boundaries: in Unicode mode `是https://…` or `是2026-12-12` has none.
 static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>()\[\]]+").unwrap());
-static EMAIL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+\b").unwrap());
+    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)https?://[^\s<>()\[\]]+").unwrap());
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?-u:\b)").unwrap()
+});
 static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})\b").unwrap());
-static TIME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\b(\d{1,2})[:：](\d{2})\s*(am|pm|a\.m\.|p\.m\.)?").unwrap());
+    LazyLock::new(|| Regex::new(r"(?-u:\b)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?-u:\b)").unwrap());
+static TIME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)(?-u:\b)(\d{1,2})[:：](\d{2})\s*(am|pm|a\.m\.|p\.m\.)?").unwrap()
+});
 static PHONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\+?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}").unwrap());
 static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:,\d{3})*(?:\.\d+)?").unwrap());

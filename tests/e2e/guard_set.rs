@@ -173,3 +173,39 @@ fn a_names_own_words_do_not_ask() {
     )
     .is_some());
 }
+
+/// An e-mail, URL, date or time written against Chinese text has no Unicode word boundary
+/// before it (`是care@…`): the guard must still check it.
+#[test]
+fn contact_details_and_dates_next_to_chinese_text_are_checked() {
+    let g = PackLoader::default()
+        .load(&repo().join("knowledge"))
+        .expect("pack loads")
+        .graph;
+    for (q, right, wrong, bad) in [
+        (
+            "客服的邮箱是什么？",
+            "客服的邮箱是care@lanternhill.coffee。",
+            "客服的邮箱是help@lanternhill.coffee。",
+            "help@",
+        ),
+        (
+            "拉花工作坊是哪天？",
+            "拉花工作坊在2026-12-12。",
+            "拉花工作坊在2026-12-19。",
+            "12-19",
+        ),
+    ] {
+        assert!(
+            accepted(&g, q, right).is_some(),
+            "right answer refused: {right} | {}",
+            why(&g, q, right)
+        );
+        let got = accepted(&g, q, wrong);
+        assert!(
+            !got.as_deref().is_some_and(|r| r.contains(bad)),
+            "wrong answer let through: {wrong} | {}",
+            why(&g, q, wrong)
+        );
+    }
+}
