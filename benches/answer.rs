@@ -25,7 +25,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use serde::Deserialize;
 
 use herald::knowledge::RetrieveOptions;
 use herald::knowledge::SledKnowledge;
@@ -39,20 +38,6 @@ use support::percentile;
 
 /// The old answer path's token cap (`[llm] max_tokens` before the dialogue core).
 const BASELINE_MAX_TOKENS: u32 = 96;
-
-#[derive(Deserialize)]
-struct EvalFile {
-    case: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-struct Case {
-    q: String,
-    #[serde(default)]
-    expect: Vec<String>,
-    #[serde(default)]
-    before: Vec<String>,
-}
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -72,14 +57,7 @@ fn model_path() -> PathBuf {
 
 /// The questions of an eval set that stand alone, each with whether it expects an answer.
 fn questions(set: &str) -> Vec<(String, bool)> {
-    let path = repo().join(set);
-    let text = std::fs::read_to_string(&path).expect("eval set");
-    let file: EvalFile = toml::from_str(&text).expect("eval set parses");
-    file.case
-        .into_iter()
-        .filter(|c| c.before.is_empty())
-        .map(|c| (c.q, !c.expect.is_empty()))
-        .collect()
+    support::eval::standalone_questions(&repo().join(set))
 }
 
 /// The bot on `pack` as `herald run` builds it, with prompt lookup on or off.

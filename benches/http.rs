@@ -13,12 +13,13 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use herald::config::HttpConfig;
-use herald::http::{router, HttpState};
 use herald::knowledge::SledKnowledge;
 use herald::llm::{LlamaBackend, LlamaOptions, LlmBackend, OpenAiBackend, OpenAiOptions};
 use herald::{App, Bot, Config, Incoming};
 use herald_platform::{ChatRef, PlatformKind};
+
+mod support;
+use support::serve::serve;
 
 const QUESTION: &str = "how much is the huila?";
 
@@ -50,26 +51,6 @@ fn local_model() -> Arc<dyn LlmBackend> {
         })
         .expect("model"),
     )
-}
-
-/// Serve `bot` on a loopback port; returns the API base.
-async fn serve(app: &App) -> String {
-    let config = HttpConfig {
-        rate_per_minute: 0,
-        ..HttpConfig::default()
-    };
-    let app = router(
-        HttpState::new(app.http_parts(), &config),
-        config.max_body_bytes,
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, app).await;
-    });
-    format!("http://{addr}/v1")
 }
 
 static NEXT: AtomicU64 = AtomicU64::new(0);

@@ -12,8 +12,6 @@ use std::time::{Duration, Instant};
 use criterion::Criterion;
 use serde::Deserialize;
 
-use herald::config::HttpConfig;
-use herald::http::{router, HttpState};
 use herald::knowledge::{KnowledgeStore, RetrieveOptions, SledKnowledge};
 use herald::llm::{ChatMessage, GenerateRequest, LlamaBackend, Role};
 use herald::text::Lang;
@@ -212,28 +210,12 @@ impl Drop for LlamaServer {
     }
 }
 
-#[derive(Deserialize)]
-struct EvalFile {
-    case: Vec<Case>,
-}
-
-#[derive(Deserialize)]
-struct Case {
-    q: String,
-    #[serde(default)]
-    expect: Vec<String>,
-    #[serde(default)]
-    before: Vec<String>,
-}
-
 /// The sample eval set's questions that stand alone and expect an answer.
 pub fn questions(repo: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(repo.join("eval/sample.toml")).expect("eval set");
-    let file: EvalFile = toml::from_str(&text).expect("eval set parses");
-    file.case
+    crate::support::eval::standalone_questions(&repo.join("eval/sample.toml"))
         .into_iter()
-        .filter(|c| c.before.is_empty() && !c.expect.is_empty())
-        .map(|c| c.q)
+        .filter(|(_, answer)| *answer)
+        .map(|(q, _)| q)
         .collect()
 }
 
@@ -322,21 +304,7 @@ pub fn api(
     let db = herald::data::open_data(data.path()).expect("data");
     let (store, _) = SledKnowledge::open(&db, config.knowledge.dir.clone()).expect("pack");
     let app: App = App::assemble(&config, db, Arc::new(store), llm).expect("bot");
-    let http = HttpConfig {
-        rate_per_minute: 0,
-        ..HttpConfig::default()
-    };
-    let router = router(HttpState::new(app.http_parts(), &http), http.max_body_bytes);
-    let base = rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
-        format!("http://{addr}/v1")
-    });
+    let base = rt.block_on(crate::support::serve::serve(&app));
     let client = reqwest::Client::new();
     let eight: Vec<Vec<String>> = questions
         .chunks(8)

@@ -2,6 +2,9 @@
 //! passages in 120 files, the same every run (a fixed xorshift seed), and its questions.
 #![allow(dead_code)]
 
+pub mod eval;
+pub mod serve;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;

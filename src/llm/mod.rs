@@ -22,7 +22,7 @@ pub enum LlmError {
     ModelMissing { path: String },
     #[error("model file {path} could not be loaded ({reason}); it may be corrupt: delete it and run scripts/setup")]
     ModelLoad { path: String, reason: String },
-    #[error("the prompt has {tokens} tokens but the context holds {context}")]
+    #[error("the prompt and its reply need {tokens} tokens but the context holds {context} per request ([llm] context)")]
     PromptTooLong { tokens: usize, context: u32 },
     #[error("generation failed: {0}")]
     Generate(String),

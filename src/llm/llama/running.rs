@@ -70,8 +70,8 @@ impl Running {
     pub(super) fn accept(
         &mut self,
         model: &LlamaModel,
+        piece_bytes: &[Vec<u8>],
         token: Option<LlamaToken>,
-        piece: &[u8],
     ) -> Progress {
         self.next = None;
         if self.written.is_empty() && self.first_token_ms == 0.0 {
@@ -80,7 +80,7 @@ impl Running {
         let Some(token) = token.filter(|&t| !model.vocab().is_eog(t)) else {
             return Progress::Finished;
         };
-        self.decoding.push(token.0, piece);
+        self.decoding.push(token.0, &piece_bytes[token.0 as usize]);
         self.written.push(token);
         if self.written.len() >= self.max_new || self.decoding.done() {
             // Its logits would choose a token nobody reads.

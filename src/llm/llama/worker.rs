@@ -283,7 +283,8 @@ impl<'m> Worker<'m> {
             .collect();
         if !writers.is_empty() {
             let lone = self.running.len() == 1;
-            let mut batch = LlamaBatch::new(self.n_batch, 1);
+            // Sized for what it holds: a batch allocates per token slot, every step.
+            let mut batch = LlamaBatch::new(writers.len() * (1 + GUESS), 1);
             let mut feeds = Vec::with_capacity(writers.len());
             for &i in &writers {
                 let r = &self.running[i];
@@ -388,15 +389,8 @@ impl<'m> Worker<'m> {
         if r.fed < r.prompt.len() {
             return Ok(Progress::Continue);
         }
-        let logits = self.ctx.get_logits_ith((n - 1) as i32);
-        let token = pick(
-            self.model,
-            &self.piece_bytes,
-            logits,
-            &r.decoding,
-            r.sampler.as_mut(),
-        );
-        let progress = accept(r, self.model, &self.piece_bytes, token);
+        let progress = self.choose(i, n - 1);
+        let r = &self.running[i];
         self.stats
             .first_token(r.prompt.len(), r.reused, r.first_token_ms / 1000.0);
         Ok(progress)
@@ -423,12 +417,12 @@ impl<'m> Worker<'m> {
             let logits = self.ctx.get_logits_ith((at + j) as i32);
             let choice = pick(self.model, &self.piece_bytes, logits, &r.decoding, None);
             if choice != Some(g) || self.model.vocab().is_eog(g) {
-                progress = accept(r, self.model, &self.piece_bytes, choice);
+                progress = r.accept(self.model, &self.piece_bytes, choice);
                 decided = true;
                 break;
             }
             kept += 1;
-            progress = accept(r, self.model, &self.piece_bytes, Some(g));
+            progress = r.accept(self.model, &self.piece_bytes, Some(g));
             // A kept guess is already in the cache.
             r.next = None;
             self.seqs[seq].cached.push(g);
@@ -445,17 +439,23 @@ impl<'m> Worker<'m> {
                 .map_err(|e| LlmError::Generate(e.to_string()))?;
         }
         if !decided {
-            let logits = self.ctx.get_logits_ith((at + kept) as i32);
-            let token = pick(
-                self.model,
-                &self.piece_bytes,
-                logits,
-                &r.decoding,
-                r.sampler.as_mut(),
-            );
-            progress = accept(r, self.model, &self.piece_bytes, token);
+            progress = self.choose(i, at + kept);
         }
         Ok(progress)
+    }
+
+    /// Choose request `i`'s next token from the logits at batch index `at`, and take it.
+    fn choose(&mut self, i: usize, at: usize) -> Progress {
+        let r = &mut self.running[i];
+        let logits = self.ctx.get_logits_ith(at as i32);
+        let token = pick(
+            self.model,
+            &self.piece_bytes,
+            logits,
+            &r.decoding,
+            r.sampler.as_mut(),
+        );
+        r.accept(self.model, &self.piece_bytes, token)
     }
 
     /// After a failed decode the cache's state is unknown: fail what runs, start clean.
@@ -511,17 +511,6 @@ impl<'m> Worker<'m> {
             0
         }
     }
-}
-
-/// Take `token` for `r`, with its bytes.
-fn accept(
-    r: &mut Running,
-    model: &LlamaModel,
-    piece_bytes: &[Vec<u8>],
-    token: Option<LlamaToken>,
-) -> Progress {
-    let piece = token.map_or(&[][..], |t| &piece_bytes[t.0 as usize][..]);
-    r.accept(model, token, piece)
 }
 
 /// What `start` prepared.
