@@ -14,7 +14,7 @@ use herald_platform::{
     ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformError, PlatformKind,
 };
 
-use crate::bot::{Bot, PRIVACY_ROUTE};
+use crate::bot::{Bot, Forward, PRIVACY_ROUTE};
 use crate::engagement::{EngagementLog, SentInfo};
 
 /// How the engine runs.
@@ -249,6 +249,7 @@ impl Worker {
             rateable: matches!(reply.route.as_str(), "answer" | "recommend"),
             idempotency_key: None,
             images: std::mem::take(&mut reply.images),
+            mention: None,
             text: reply.reply,
             citations: reply
                 .citations
@@ -260,6 +261,7 @@ impl Worker {
                 })
                 .collect(),
         };
+        let forwards = std::mem::take(&mut reply.forwards);
         let remember = reply.route != PRIVACY_ROUTE;
         match adapter.send(out).await {
             Ok(sent) if !remember => drop(sent),
@@ -270,6 +272,30 @@ impl Worker {
             }
             Err(e) => {
                 tracing::error!(platform = %msg.chat.platform, error = %crate::text::chain(&e), "reply not delivered")
+            }
+        }
+        for f in forwards {
+            self.forward(f, &msg.chat, &adapter).await;
+        }
+    }
+
+    /// Deliver a message for another chat (a ticket to the team, an answer to a member)
+    /// through that chat's platform; a failure is logged, and told to `from` when the
+    /// forward says what to tell.
+    async fn forward(&self, f: Forward, from: &ChatRef, here: &Arc<dyn Platform>) {
+        let target = f.out.chat.clone();
+        let result = match self.adapters.get(&target.platform) {
+            Some(a) => a.send(f.out).await.map(drop),
+            None => Err(PlatformError::Send {
+                platform: target.platform,
+                reason: "that platform is not running (enable it in the config)".into(),
+            }),
+        };
+        let Err(e) = result else { return };
+        tracing::error!(platform = %target.platform, chat = %target.chat, error = %crate::text::chain(&e), "message for another chat not delivered");
+        if let Some(note) = f.on_failure {
+            if let Err(e) = here.send(Outgoing::text(from.clone(), note)).await {
+                tracing::error!(error = %crate::text::chain(&e), "could not say that a message was not delivered");
             }
         }
     }

@@ -14,7 +14,8 @@
 //!   the grounding guard, memory), [`router`] (commands split, intents classified).
 //! - **L2, built on those**: [`posts`] (drafts, judge, schedule, exactly-once publishing),
 //!   [`analytics`] (pure functions over engagement data), [`privacy`] (erasure and export
-//!   across stores), [`metrics`] (the counters `/metrics` shows).
+//!   across stores), [`metrics`] (the counters `/metrics` shows), [`team`] (tickets that
+//!   hand a member over to the people behind the bot).
 //! - **L3, what serves**: [`manage`] (the managers' commands), [`bot`] (one message in, one
 //!   reply out), [`jobs`] (scheduler loop, alerts, upkeep, reload), [`engine`] (adapters in,
 //!   replies out), [`http`] (the OpenAI-compatible API).
@@ -42,6 +43,7 @@ pub mod metrics;
 pub mod posts;
 pub mod privacy;
 pub mod router;
+pub mod team;
 pub mod text;
 
 pub use app::App;

@@ -26,7 +26,8 @@ use crate::llm::{
 };
 use crate::manage;
 use crate::metrics::{Metered, Metrics};
-use crate::posts::{PostStore, PostsError, PostsSetup};
+use crate::posts::{target_ref, PostStore, PostsError, PostsSetup};
+use crate::team::TicketStore;
 
 /// What can stop the components from being put together (the knowledge and the model are
 /// already loaded by then).
@@ -42,6 +43,8 @@ pub enum AppError {
     Log(#[from] EngagementError),
     #[error(transparent)]
     Posts(#[from] PostsError),
+    #[error(transparent)]
+    Tickets(#[from] crate::team::TicketError),
 }
 
 /// Every component, built once. Clone what a task needs; nothing reaches through the bot.
@@ -53,6 +56,7 @@ pub struct App {
     pub log: EngagementLog,
     pub posts: PostStore,
     pub posts_setup: PostsSetup,
+    pub tickets: TicketStore,
     pub metrics: Arc<Metrics>,
     pub bot: Arc<Bot>,
 }
@@ -79,6 +83,7 @@ impl App {
         let log = EngagementLog::open(&db, &config.engagement.member_key)?;
         let posts = PostStore::open(&db).map_err(PostsError::from)?;
         let posts_setup = PostsSetup::from_config(&config.posts)?;
+        let tickets = TicketStore::open(&db)?;
         let metrics = Arc::new(Metrics::for_backend(llm.as_ref()));
         let llm: Arc<dyn LlmBackend> = Arc::new(Metered::new(llm, metrics.clone()));
         let manage = manage::Context {
@@ -88,6 +93,7 @@ impl App {
             llm: llm.clone(),
             prompts: prompts.clone(),
             bot_name: config.dialogue.bot_name.clone(),
+            tickets: tickets.clone(),
         };
         let bot = Bot::new(
             Parts {
@@ -108,6 +114,7 @@ impl App {
             log,
             posts,
             posts_setup,
+            tickets,
             metrics,
             bot: Arc::new(bot),
         })
@@ -137,7 +144,16 @@ pub fn bot_options(config: &Config) -> BotOptions {
         intent_threshold: config.router.threshold,
         retrieve: retrieve_options(config),
         max_tokens: config.llm.max_tokens,
+        team: team_chat(config),
     }
+}
+
+/// The managers' chat: `[posts] report_target`, when set (checked by `PostsSetup`).
+pub fn team_chat(config: &Config) -> Option<herald_platform::ChatRef> {
+    let name = &config.posts.report_target;
+    (!name.is_empty())
+        .then(|| target_ref(&config.posts.targets, name).ok())
+        .flatten()
 }
 
 /// The retrieval budget of `[knowledge]`.

@@ -82,6 +82,7 @@ impl Bot {
                 },
                 entities: retrieval.entity_ids(),
                 images: Vec::new(),
+                forwards: Vec::new(),
             }
         };
         reply.timings_ms.retrieve = retrieve_ms;

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use herald_platform::Incoming;
 use minijinja::context;
 
 use crate::engagement::Speaker;
@@ -98,15 +99,16 @@ impl Bot {
         &self,
         line: CommandLine,
         who: &Speaker,
-        manager: bool,
+        msg: &Incoming,
         graph: &Arc<Graph>,
         zh: bool,
     ) -> Reply {
         let intent = Some(format!("/{}", line.name));
         let mut r = if let Some(cmd) = MemberCommand::parse(&line.name, &line.args) {
-            self.member_command(cmd, who, graph, zh).await
+            self.member_command(cmd, who, msg, graph, zh).await
         } else if ManagerCommand::is_manager_command(&line.name) {
-            self.manager_command(&line, who, manager, graph, zh).await
+            self.manager_command(&line, who, msg.manager, graph, zh)
+                .await
         } else {
             let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
             r.reply = self
@@ -122,6 +124,7 @@ impl Bot {
         &self,
         cmd: MemberCommand,
         who: &Speaker,
+        msg: &Incoming,
         graph: &Arc<Graph>,
         zh: bool,
     ) -> Reply {
@@ -139,15 +142,20 @@ impl Bot {
                 self.fixed(None, Route::Smalltalk, 1.0, "empty", zh)
             }
             MemberCommand::Ask(q) => self.question(&q, None, 1.0, who, graph).await,
-            MemberCommand::Human(text) => self.flag(who, Route::Handoff, None, 1.0, &text, zh),
+            MemberCommand::Human(text) => self.flag(who, msg, Route::Handoff, None, 1.0, &text, zh),
             MemberCommand::Recommend(topic) => self.recommend(&topic, None, 1.0, graph, zh, who),
             MemberCommand::Forget => {
                 self.forget_conversation(who);
                 self.fixed(None, Route::Smalltalk, 1.0, "forget", zh)
             }
             MemberCommand::ForgetMe => {
-                let erased =
-                    crate::privacy::erase(&self.log, &self.memory, &self.manage.posts, who);
+                let stores = crate::privacy::MemberStores {
+                    log: &self.log,
+                    memory: &self.memory,
+                    posts: &self.manage.posts,
+                    tickets: &self.manage.tickets,
+                };
+                let erased = crate::privacy::erase(stores, who);
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
                 r.reply = self.prompts.reply(
                     "forgetme",
@@ -180,6 +188,7 @@ impl Bot {
         let call = Call {
             graph,
             author: &who.member,
+            who,
             now: chrono::Utc::now(),
         };
         let done = match ManagerCommand::parse(&line.name, &line.args) {
@@ -191,6 +200,7 @@ impl Bot {
             Ok(done) => {
                 r.reply = done.text;
                 r.images = done.images;
+                r.forwards = done.forwards;
             }
             Err(e) => r.reply = e.reply(),
         }

@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, RwLock};
 
+use herald_platform::ChatRef;
+
 use crate::dialogue::{Memory, Prompts};
 use crate::engagement::{EngagementLog, EventKind, Speaker};
 use crate::knowledge::{Graph, KnowledgeStore, RetrieveOptions};
@@ -29,6 +31,9 @@ pub struct BotOptions {
     pub retrieve: RetrieveOptions,
     /// Tokens generated per answer at most.
     pub max_tokens: u32,
+    /// The managers' chat, where hand-offs and complaints are posted as tickets (`[posts]
+    /// report_target`); `None`: no person is promised.
+    pub team: Option<ChatRef>,
 }
 
 impl Default for BotOptions {
@@ -41,6 +46,7 @@ impl Default for BotOptions {
             intent_threshold: 0.35,
             retrieve: RetrieveOptions::default(),
             max_tokens: 48,
+            team: None,
         }
     }
 }

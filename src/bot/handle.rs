@@ -70,13 +70,13 @@ impl Bot {
             );
             let route_ms = t.elapsed().as_secs_f64() * 1000.0;
             let mut r = match routed {
-                Routed::Command(line) => self.command(line, &who, msg.manager, &graph, zh).await,
+                Routed::Command(line) => self.command(line, &who, msg, &graph, zh).await,
                 Routed::Text {
                     intent,
                     route,
                     confidence,
                 } => {
-                    self.text(&text, intent, route, confidence, &who, &graph)
+                    self.text(&text, intent, route, confidence, &who, msg, &graph)
                         .await
                 }
             };
@@ -120,6 +120,7 @@ impl Bot {
     }
 
     /// Free text: the classifier's route, corrected by what the text names and asks.
+    #[allow(clippy::too_many_arguments)]
     async fn text(
         &self,
         text: &str,
@@ -127,6 +128,7 @@ impl Bot {
         route: Option<Route>,
         confidence: f32,
         who: &Speaker,
+        msg: &Incoming,
         graph: &Arc<Graph>,
     ) -> Reply {
         let zh = Lang::detect(text).is_zh();
@@ -162,7 +164,7 @@ impl Bot {
             Route::Answer => self.question(text, intent, confidence, who, graph).await,
             Route::Smalltalk => self.smalltalk(intent, confidence, zh),
             Route::Complaint | Route::Handoff => {
-                self.flag(who, route, intent, confidence, text, zh)
+                self.flag(who, msg, route, intent, confidence, text, zh)
             }
             Route::Recommend => self.recommend(text, intent, confidence, graph, zh, who),
             Route::Feedback => {

@@ -14,6 +14,7 @@ mod recommend;
 mod reply;
 mod smalltalk;
 
+pub use crate::manage::Forward;
 pub use answer::looks_like_question;
 pub use commands::{command_table, MemberCommand, MEMBER_COMMANDS};
 pub use core::{Bot, BotOptions, Parts};

@@ -101,6 +101,7 @@ impl Bot {
             timings_ms: Timings::default(),
             entities: Vec::new(),
             images: Vec::new(),
+            forwards: Vec::new(),
         }
     }
 

@@ -5,6 +5,7 @@ use serde::Serialize;
 use herald_platform::Image;
 
 use crate::dialogue::{CitationOut, Fallback};
+use crate::manage::Forward;
 
 /// The route of `/forgetme`'s reply: neither logged nor remembered.
 pub const PRIVACY_ROUTE: &str = "privacy";
@@ -30,6 +31,10 @@ pub struct Reply {
     /// Pictures to send after the text (the report's charts).
     #[serde(skip)]
     pub images: Vec<Image>,
+    /// Messages for other chats: a ticket's notice to the team, a manager's answer to a
+    /// member.
+    #[serde(skip)]
+    pub forwards: Vec<Forward>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -25,7 +25,7 @@ impl Bot {
             // Only complaints and hand-offs name the support contact; skip the lookup otherwise.
             context! {
                 bot_name => self.opts.bot_name.clone(),
-                support => if matches!(key, "complaint" | "handoff") { self.support_line() } else { String::new() },
+                support => if key.starts_with("complaint") || key.starts_with("handoff") { self.support_line() } else { String::new() },
             },
         );
         Reply {
@@ -41,6 +41,7 @@ impl Bot {
             timings_ms: Timings::default(),
             entities: Vec::new(),
             images: Vec::new(),
+            forwards: Vec::new(),
         }
     }
 

@@ -8,6 +8,8 @@ use crate::data::open_data;
 use crate::dialogue::Memory;
 use crate::engagement::EngagementLog;
 use crate::posts::PostStore;
+use crate::privacy::MemberStores;
+use crate::team::TicketStore;
 
 pub(super) fn export_user(config: &Config, platform: &str, user: &str) -> anyhow::Result<i32> {
     let platform = match platform {
@@ -20,7 +22,14 @@ pub(super) fn export_user(config: &Config, platform: &str, user: &str) -> anyhow
     let log = EngagementLog::open(&db, &config.engagement.member_key)?;
     let memory = Memory::open(&db, config.dialogue.memory_turns)?;
     let posts = PostStore::open(&db)?;
-    let export = crate::privacy::export(&log, &memory, &posts, platform, user);
+    let tickets = TicketStore::open(&db)?;
+    let stores = MemberStores {
+        log: &log,
+        memory: &memory,
+        posts: &posts,
+        tickets: &tickets,
+    };
+    let export = crate::privacy::export(stores, platform, user);
     println!("{}", serde_json::to_string_pretty(&export)?);
     Ok(0)
 }

@@ -29,6 +29,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
         None => None,
     };
     spawn_jobs(&config, &app, &adapters, &stop);
+    warn_if_no_team(&config, &adapters);
     tracing::info!(
         adapters = adapters.len(),
         "herald is running; stop it with Ctrl-C or SIGTERM"
@@ -59,7 +60,12 @@ fn spawn_jobs(
 ) {
     let retention = (config.engagement.retention_days > 0)
         .then(|| Duration::from_millis(days_ms(config.engagement.retention_days)));
-    tokio::spawn(jobs::upkeep::run(app.log.clone(), retention, stop.clone()));
+    tokio::spawn(jobs::upkeep::run(
+        app.log.clone(),
+        app.tickets.clone(),
+        retention,
+        stop.clone(),
+    ));
     spawn_reload(config, app, stop);
     let scheduler = || {
         Scheduler::new(
@@ -81,6 +87,20 @@ fn spawn_jobs(
     if !config.posts.targets.is_empty() {
         let every = Duration::from_millis(config.posts.tick_ms.max(50));
         tokio::spawn(jobs::publish::run(scheduler(), every, stop.clone()));
+    }
+}
+
+/// Hand-offs and complaints need a managers' chat on a running platform to reach anyone.
+fn warn_if_no_team(config: &Config, adapters: &[Arc<dyn Platform>]) {
+    match crate::app::team_chat(config) {
+        None => tracing::warn!(
+            "no [posts] report_target: hand-offs and complaints are logged but reach no one, and members are told to use the support contact instead; set report_target to a [posts.targets] entry for the managers' chat"
+        ),
+        Some(team) if !adapters.iter().any(|a| a.kind() == team.platform) => tracing::warn!(
+            platform = %team.platform,
+            "the managers' chat ([posts] report_target) is on a platform that is not enabled: tickets cannot be delivered"
+        ),
+        Some(_) => {}
     }
 }
 

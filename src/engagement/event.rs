@@ -90,6 +90,12 @@ pub enum EventKind {
     },
     /// A member joined the group or server.
     Joined,
+    /// A ticket for the team changed: `opened` (by the member's hand-off or complaint) or
+    /// `answered` (a manager's `/reply`, logged under the manager).
+    Ticket {
+        ticket: u64,
+        action: String,
+    },
 }
 
 /// What the bot remembers about a message it sent, to link ratings and reactions to it.

@@ -1,5 +1,5 @@
 //! The engagement log's upkeep: new events folded into the rollups every minute, events
-//! past retention deleted hourly.
+//! and tickets past retention deleted hourly.
 
 use std::time::Duration;
 
@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use crate::clock::now_ms;
 use crate::engagement::EngagementLog;
+use crate::team::TicketStore;
 
 /// How often `herald run` folds new events: a report or `/gaps` then folds at most this
 /// much in the handler that asked.
@@ -20,11 +21,13 @@ const PURGE_EVERY_FOLDS: u32 = 60;
 /// write sled.
 pub async fn run(
     log: EngagementLog,
+    tickets: TicketStore,
     retention: Option<Duration>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     for round in 0u32.. {
         let log = log.clone();
+        let tickets = tickets.clone();
         let purge = retention.filter(|_| round.is_multiple_of(PURGE_EVERY_FOLDS));
         let done = tokio::task::spawn_blocking(move || {
             if let Some(keep) = purge {
@@ -33,6 +36,11 @@ pub async fn run(
                     Ok(0) => {}
                     Ok(n) => tracing::info!(deleted = n, "events past retention deleted"),
                     Err(e) => tracing::error!(error = %crate::text::chain(&e), "retention: could not delete old events"),
+                }
+                match tickets.purge_before(cutoff) {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(deleted = n, "tickets past retention deleted"),
+                    Err(e) => tracing::error!(error = %crate::text::chain(&e), "retention: could not delete old tickets"),
                 }
             }
             // Retention folds first; without it, this is the fold.

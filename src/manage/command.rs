@@ -6,7 +6,9 @@ use crate::router::CommandSpec;
 use super::context::{Call, Context, Done};
 use super::error::CommandError;
 use super::shared::Period;
-use super::{approve, besttime, cancel, draft, edit, gaps, posted, queue, report, schedule};
+use super::{
+    approve, besttime, cancel, draft, edit, gaps, posted, queue, reply, report, schedule, tickets,
+};
 
 /// The managers' commands, for `/help` and platform menus (after the members' ones).
 pub const MANAGER_COMMANDS: &[CommandSpec] = &[
@@ -60,6 +62,16 @@ pub const MANAGER_COMMANDS: &[CommandSpec] = &[
         args: "",
         description: "managers: the hours of the week posts do best",
     },
+    CommandSpec {
+        name: "tickets",
+        args: "",
+        description: "managers: open hand-offs and complaints",
+    },
+    CommandSpec {
+        name: "reply",
+        args: "<ticket> <text>",
+        description: "managers: answer a ticket; the member gets it in their chat",
+    },
 ];
 
 /// A manager command with its arguments parsed.
@@ -75,6 +87,8 @@ pub enum ManagerCommand {
     Report(Period),
     Gaps(Period),
     BestTime,
+    Tickets,
+    Reply(reply::Args),
 }
 
 impl ManagerCommand {
@@ -93,6 +107,8 @@ impl ManagerCommand {
             "report" => Period::parse(args).map(C::Report),
             "gaps" => Period::parse(args).map(C::Gaps),
             "besttime" => Ok(C::BestTime),
+            "tickets" => Ok(C::Tickets),
+            "reply" => reply::parse(args).map(C::Reply),
             _ => return None,
         })
     }
@@ -114,6 +130,8 @@ impl ManagerCommand {
             ManagerCommand::Report(_) => "report",
             ManagerCommand::Gaps(_) => "gaps",
             ManagerCommand::BestTime => "besttime",
+            ManagerCommand::Tickets => "tickets",
+            ManagerCommand::Reply(_) => "reply",
         }
     }
 
@@ -130,6 +148,8 @@ impl ManagerCommand {
             ManagerCommand::Report(a) => report::apply(ctx, call, a),
             ManagerCommand::Gaps(a) => gaps::apply(ctx, call, a),
             ManagerCommand::BestTime => besttime::apply(ctx),
+            ManagerCommand::Tickets => Ok(tickets::apply(ctx, call)),
+            ManagerCommand::Reply(a) => reply::apply(ctx, call, a),
         }
     }
 }

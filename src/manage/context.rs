@@ -5,13 +5,14 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use herald_platform::Image;
+use herald_platform::{Image, Outgoing};
 
 use crate::dialogue::Prompts;
-use crate::engagement::EngagementLog;
+use crate::engagement::{EngagementLog, Speaker};
 use crate::knowledge::Graph;
 use crate::llm::LlmBackend;
 use crate::posts::{PostStore, PostsSetup};
+use crate::team::TicketStore;
 
 /// The components manager commands read and change, passed in when the bot is built.
 #[derive(Clone)]
@@ -23,6 +24,8 @@ pub struct Context {
     pub llm: Arc<dyn LlmBackend>,
     pub prompts: Arc<Prompts>,
     pub bot_name: String,
+    /// Hand-offs and complaints waiting for a manager's `/reply`.
+    pub tickets: TicketStore,
 }
 
 /// One command's call: the graph being served, who asked and when.
@@ -31,14 +34,27 @@ pub struct Call<'a> {
     pub graph: &'a Graph,
     /// The manager's pseudonym (kept as a draft's author).
     pub author: &'a str,
+    /// The manager as logged (what they did goes to the log under them).
+    pub who: &'a Speaker,
     pub now: DateTime<Utc>,
 }
 
-/// What a command answers: text, and pictures to send after it (the report's charts).
+/// What a command answers: text, pictures to send after it (the report's charts), and
+/// messages for other chats (`/reply`'s answer to a member).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Done {
     pub text: String,
     pub images: Vec<Image>,
+    pub forwards: Vec<Forward>,
+}
+
+/// A message for another chat than the one the command came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Forward {
+    pub out: Outgoing,
+    /// Told to the chat the command came from when the message cannot be delivered (`None`:
+    /// a failure is only logged).
+    pub on_failure: Option<String>,
 }
 
 impl From<String> for Done {
@@ -46,6 +62,7 @@ impl From<String> for Done {
         Done {
             text,
             images: Vec::new(),
+            forwards: Vec::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::engagement::EngagementError;
 use crate::posts::{StoreError, WhenError};
+use crate::team::TicketError;
 
 /// Where to look for post ids, added to "which post?" replies.
 const NO_POST: &str = "/queue lists scheduled posts, /posted published ones";
@@ -35,6 +36,9 @@ pub enum CommandError {
         #[source]
         source: StoreError,
     },
+    /// The tickets could not be read or written.
+    #[error("Sorry, the tickets could not be read or written; nothing was sent.")]
+    Tickets(#[from] TicketError),
     /// The engagement log could not be read, so `what` could not be made.
     #[error("Sorry, the data folder could not be read, so {what} could not be made.")]
     Log {
@@ -60,7 +64,10 @@ impl CommandError {
     /// their cause, so an operator sees them once whatever the command.
     pub fn reply(&self) -> String {
         if let Some(source) = std::error::Error::source(self) {
-            if matches!(self, CommandError::Posts { .. } | CommandError::Log { .. }) {
+            if matches!(
+                self,
+                CommandError::Posts { .. } | CommandError::Log { .. } | CommandError::Tickets(_)
+            ) {
                 tracing::error!(error = %source, "manager command failed: {self}");
             }
         }

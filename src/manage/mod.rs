@@ -1,5 +1,5 @@
 //! The managers' commands: `/draft`, `/edit`, `/approve`, `/schedule`, `/queue`, `/cancel`,
-//! `/posted`, `/report`, `/gaps` and `/besttime`. One enum and one table ([`ManagerCommand`],
+//! `/posted`, `/report`, `/gaps`, `/besttime`, `/tickets` and `/reply`. One enum and one table ([`ManagerCommand`],
 //! [`MANAGER_COMMANDS`]) give their names, argument shapes, help and menu entries; each
 //! command lives in its own file, where its arguments are parsed into a typed value and
 //! then applied to the components in a [`Context`]. Every failure is a [`CommandError`]
@@ -16,12 +16,14 @@ mod error;
 mod gaps;
 mod posted;
 mod queue;
+mod reply;
 mod report;
 mod schedule;
 mod shared;
+mod tickets;
 
 pub use command::{ManagerCommand, MANAGER_COMMANDS};
-pub use context::{Call, Context, Done};
+pub use context::{Call, Context, Done, Forward};
 pub use error::CommandError;
 pub use report::{full_report, FullReport};
 pub use shared::{period_days, Period};

@@ -26,6 +26,7 @@ pub(crate) fn apply(ctx: &Context, call: &Call<'_>, args: Period) -> Result<Done
     Ok(Done {
         text: full.text,
         images: full.charts,
+        forwards: Vec::new(),
     })
 }
 

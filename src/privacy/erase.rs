@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::dialogue::Memory;
-use crate::engagement::{EngagementLog, Speaker};
-use crate::posts::PostStore;
+use crate::engagement::Speaker;
+
+use super::MemberStores;
 
 /// What `/forgetme` erased.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -13,12 +13,19 @@ pub struct Erased {
     pub conversations: usize,
     pub sent: usize,
     pub posts: usize,
+    pub tickets: usize,
 }
 
 /// Erase `who`'s events, the events and the bot's messages in their private chats, their
-/// conversation memory, and their authorship of posts. A store that fails is logged and the
-/// others are still erased; the data folder is flushed before this returns.
-pub fn erase(log: &EngagementLog, memory: &Memory, posts: &PostStore, who: &Speaker) -> Erased {
+/// conversation memory, their authorship of posts and their tickets. A store that fails is
+/// logged and the others are still erased; the data folder is flushed before this returns.
+pub fn erase(stores: MemberStores<'_>, who: &Speaker) -> Erased {
+    let MemberStores {
+        log,
+        memory,
+        posts,
+        tickets,
+    } = stores;
     let chats = who.private_chats();
     let mut erased = Erased::default();
     match log.erase_member(&who.member, &chats) {
@@ -39,6 +46,12 @@ pub fn erase(log: &EngagementLog, memory: &Memory, posts: &PostStore, who: &Spea
     match posts.forget_author(&who.member) {
         Ok(n) => erased.posts = n,
         Err(e) => tracing::error!(error = %crate::text::chain(&e), "could not erase a post author"),
+    }
+    match tickets.forget_member(&who.member) {
+        Ok(n) => erased.tickets = n,
+        Err(e) => {
+            tracing::error!(error = %crate::text::chain(&e), "could not erase a member's tickets")
+        }
     }
     if let Err(e) = log.flush() {
         tracing::error!(error = %crate::text::chain(&e), "could not flush the data folder");

@@ -4,9 +4,7 @@ use serde::Serialize;
 
 use herald_platform::PlatformKind;
 
-use crate::dialogue::Memory;
-use crate::engagement::EngagementLog;
-use crate::posts::PostStore;
+use super::MemberStores;
 
 /// Everything stored about one member, for a data request.
 #[derive(Clone, Debug, Serialize)]
@@ -19,16 +17,18 @@ pub struct Export {
     pub conversations: Vec<(String, Vec<crate::dialogue::Turn>)>,
     /// Posts this member (a manager) drafted.
     pub posts_authored: Vec<String>,
+    /// Tickets this member opened (hand-offs and complaints).
+    pub tickets: Vec<crate::team::Ticket>,
 }
 
 /// Everything stored about one platform user. Needs only the data folder, not the bot.
-pub fn export(
-    log: &EngagementLog,
-    memory: &Memory,
-    posts: &PostStore,
-    platform: PlatformKind,
-    user: &str,
-) -> Export {
+pub fn export(stores: MemberStores<'_>, platform: PlatformKind, user: &str) -> Export {
+    let MemberStores {
+        log,
+        memory,
+        posts,
+        tickets,
+    } = stores;
     let who = log.member(platform, user);
     let chats = who.private_chats();
     let member = who.member;
@@ -38,6 +38,7 @@ pub fn export(
         events: log.events_of(&member, &chats),
         conversations: memory.conversations_of(&member, &chats),
         posts_authored: posts.authored_by(&member),
+        tickets: tickets.of_member(&member),
         member,
     }
 }

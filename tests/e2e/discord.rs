@@ -297,6 +297,7 @@ async fn long_text_is_split_in_order_and_everyone_never_pings() {
             rateable: true,
             idempotency_key: None,
             images: Vec::new(),
+            mention: None,
             ..Outgoing::text(chat(CHANNEL, false), text.clone())
         })
         .await

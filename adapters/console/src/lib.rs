@@ -60,16 +60,19 @@ impl ConsoleAdapter {
 /// The text shown for a reply: the answer, then its sources when asked for. Piped, a
 /// reply is exactly one line, so line N of the output answers line N of the input.
 pub fn render(out: &Outgoing, show_sources: bool, interactive: bool) -> String {
+    let body = match &out.mention {
+        Some(m) => format!("{} {}", out.text, m.plain()),
+        None => out.text.clone(),
+    };
     if !interactive {
-        let one_line: Vec<&str> = out
-            .text
+        let one_line: Vec<&str> = body
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .collect();
         return format!("{}\n", one_line.join(" "));
     }
-    let mut text = out.text.clone();
+    let mut text = body;
     if show_sources && !out.citations.is_empty() {
         text.push_str("\n  sources:");
         for c in &out.citations {
@@ -188,6 +191,7 @@ mod tests {
             rateable: false,
             idempotency_key: None,
             images: Vec::new(),
+            mention: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! How a reply looks on Discord: the answer, then its sources in small print, cut into
 //! messages that fit Discord's 2000-character limit.
 
-use herald_platform::{split_utf16, Outgoing};
+use herald_platform::{split_utf16, Outgoing, PlatformKind};
 
 /// Discord's limit on a message's content.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -21,6 +21,16 @@ pub fn render(out: &Outgoing, max: usize) -> Vec<String> {
                 escape(&c.source)
             ));
         }
+    }
+    if let Some(m) = &out.mention {
+        // `<@id>` shows as the member's name and opens their profile; sends allow no pings,
+        // so the member is not notified of the team's channel.
+        let shown = if m.platform == PlatformKind::Discord && m.user.parse::<u64>().is_ok() {
+            format!("<@{}>", m.user)
+        } else {
+            escape(&m.plain())
+        };
+        text = format!("{text} {shown}");
     }
     split_utf16(&text, max)
 }
@@ -44,7 +54,7 @@ pub fn escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use herald_platform::{utf16_len, ChatRef, Citation, PlatformKind};
+    use herald_platform::{utf16_len, ChatRef, Citation, Mention};
 
     fn out(text: &str, citations: Vec<Citation>) -> Outgoing {
         Outgoing {
@@ -59,6 +69,7 @@ mod tests {
             rateable: true,
             idempotency_key: None,
             images: Vec::new(),
+            mention: None,
         }
     }
 
@@ -91,6 +102,29 @@ mod tests {
         assert_eq!(
             pieces.join(" ").split_whitespace().collect::<Vec<_>>(),
             text.split_whitespace().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_discord_member_is_mentioned_and_others_are_named() {
+        let mut o = out("Ticket t1: *help*", vec![]);
+        o.mention = Some(Mention {
+            platform: PlatformKind::Discord,
+            user: "123456789".into(),
+            label: "the member".into(),
+        });
+        assert_eq!(
+            render(&o, MAX_MESSAGE_CHARS),
+            ["Ticket t1: *help* <@123456789>"]
+        );
+        o.mention = Some(Mention {
+            platform: PlatformKind::Telegram,
+            user: "42".into(),
+            label: "the_member".into(),
+        });
+        assert_eq!(
+            render(&o, MAX_MESSAGE_CHARS),
+            ["Ticket t1: *help* the\\_member (telegram user 42)"]
         );
     }
 }

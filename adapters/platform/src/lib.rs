@@ -11,6 +11,7 @@
 //!   restart (Telegram's update offset); [`MemoryState`] when nothing needs to.
 //! - [`split_message`], [`split_utf16`]: cut long text on paragraph and sentence boundaries.
 //! - [`MenuCommand`], [`Backoff`]: the command menu and the retry pacing adapters share.
+//! - [`Mention`]: a person the reader can tap (a ticket's member), linked by the adapter.
 //!
 //! This crate knows no SDK and depends on nothing from the core, so adapters stay swappable
 //! and no platform type can leak into the engine.
@@ -126,6 +127,28 @@ pub struct Outgoing {
     pub idempotency_key: Option<String>,
     /// Pictures sent after the text (charts), in order.
     pub images: Vec<Image>,
+    /// Someone the reader can tap to reach, shown after the text (a ticket names the member
+    /// who asked for a person). Adapters link it when it is on their platform.
+    pub mention: Option<Mention>,
+}
+
+/// A person on a platform, to be shown as a link the reader can tap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mention {
+    /// The platform the person is on.
+    pub platform: PlatformKind,
+    /// Their user id there.
+    pub user: String,
+    /// The link's text.
+    pub label: String,
+}
+
+impl Mention {
+    /// The mention as plain text, for a platform that cannot link it: the label and where
+    /// the person is (`the member (telegram user 42)`).
+    pub fn plain(&self) -> String {
+        format!("{} ({} user {})", self.label, self.platform, self.user)
+    }
 }
 
 /// A PNG picture with a file name and a caption.
@@ -147,6 +170,7 @@ impl Outgoing {
             rateable: false,
             idempotency_key: None,
             images: Vec::new(),
+            mention: None,
         }
     }
 }

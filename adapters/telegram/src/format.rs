@@ -1,7 +1,7 @@
 //! How a reply looks on Telegram: the answer, then its sources, escaped for HTML parse mode,
 //! cut into messages that fit Telegram's 4096-character limit.
 
-use herald_platform::{split_utf16, Outgoing};
+use herald_platform::{split_utf16, Mention, Outgoing, PlatformKind};
 
 /// Telegram's limit on a message's text, in UTF-16 code units after entity parsing.
 pub const MAX_MESSAGE_UTF16: usize = 4096;
@@ -26,13 +26,36 @@ pub fn render(out: &Outgoing, max: usize) -> Vec<Piece> {
             plain.push_str(&format!("\n[{}] {} · {}", c.id, c.fact, c.source));
         }
     }
-    split_utf16(&plain, max)
+    let mut pieces: Vec<Piece> = split_utf16(&plain, max)
         .into_iter()
         .map(|p| Piece {
             html: html(&p),
             plain: p,
         })
-        .collect()
+        .collect();
+    if let (Some(m), Some(last)) = (&out.mention, pieces.last_mut()) {
+        let (html, plain) = mention(m);
+        last.html = format!("{} {html}", last.html);
+        last.plain = format!("{} {plain}", last.plain);
+    }
+    pieces
+}
+
+/// A mention as a link to the Telegram user (`tg://user?id=`), which opens their profile in
+/// any client; a person on another platform is named in plain text.
+fn mention(m: &Mention) -> (String, String) {
+    let plain = m.plain();
+    if m.platform != PlatformKind::Telegram || m.user.parse::<i64>().is_err() {
+        return (escape(&plain), plain);
+    }
+    (
+        format!(
+            "<a href=\"tg://user?id={}\">{}</a>",
+            m.user,
+            escape(&m.label)
+        ),
+        format!("{} (tg://user?id={})", m.label, m.user),
+    )
 }
 
 /// The piece as Telegram HTML: everything escaped, the sources heading in bold.
@@ -66,7 +89,7 @@ pub fn escape(s: &str) -> String {
 mod tests {
     use super::*;
     use herald_platform::utf16_len;
-    use herald_platform::{ChatRef, Citation, PlatformKind};
+    use herald_platform::{ChatRef, Citation};
 
     fn out(text: &str, citations: usize) -> Outgoing {
         Outgoing {
@@ -87,6 +110,7 @@ mod tests {
             rateable: true,
             idempotency_key: None,
             images: Vec::new(),
+            mention: None,
         }
     }
 
@@ -101,6 +125,33 @@ mod tests {
         assert!(pieces[0]
             .plain
             .ends_with("16.00 USD & up · knowledge/products.toml:1"));
+    }
+
+    #[test]
+    fn a_telegram_member_is_a_tappable_link_and_others_are_named() {
+        let mut o = out("Ticket t1 <urgent>", 0);
+        o.mention = Some(Mention {
+            platform: PlatformKind::Telegram,
+            user: "4242".into(),
+            label: "the member <Ann>".into(),
+        });
+        let p = render(&o, MAX_MESSAGE_UTF16);
+        assert_eq!(
+            p[0].html,
+            "Ticket t1 &lt;urgent&gt; <a href=\"tg://user?id=4242\">the member &lt;Ann&gt;</a>"
+        );
+        assert!(p[0].plain.ends_with("the member <Ann> (tg://user?id=4242)"));
+        o.mention = Some(Mention {
+            platform: PlatformKind::Discord,
+            user: "99".into(),
+            label: "the member".into(),
+        });
+        let p = render(&o, MAX_MESSAGE_UTF16);
+        assert!(
+            p[0].html.ends_with("the member (discord user 99)"),
+            "{}",
+            p[0].html
+        );
     }
 
     #[test]

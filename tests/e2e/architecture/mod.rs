@@ -30,6 +30,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("analytics", 2),
     ("privacy", 2),
     ("metrics", 2),
+    ("team", 2),
     ("manage", 3),
     ("bot", 3),
     ("jobs", 3),
@@ -58,6 +59,11 @@ const SIDEWAYS: &[(&str, &str, &str)] = &[
         "privacy",
         "posts",
         "erasure removes a member's authorship of posts",
+    ),
+    (
+        "privacy",
+        "team",
+        "erasure and export cover a member's tickets",
     ),
     (
         "bot",

@@ -169,6 +169,7 @@ fn world(quiet: &str) -> World {
             llm: Arc::new(NoModel),
             prompts: Arc::new(Prompts::load(&support::repo().join("prompts")).expect("prompts")),
             bot_name: "Lantern".into(),
+            tickets: herald::team::TicketStore::open(&db).expect("tickets"),
         },
         telegram: Recorder::new(PlatformKind::Telegram, false),
         discord: Recorder::new(PlatformKind::Discord, true),
@@ -190,9 +191,15 @@ impl World {
 
     /// `/name args` from a manager at `now`: the reply they read.
     async fn cmd(&self, name: &str, args: &str, now: DateTime<Utc>) -> String {
+        let who = herald::engagement::Speaker {
+            platform: PlatformKind::Telegram,
+            chat: "ops".into(),
+            member: "m1".into(),
+        };
         let call = Call {
             graph: &self.graph,
             author: "m1",
+            who: &who,
             now,
         };
         let parsed = ManagerCommand::parse(name, args).expect("a manager command");

@@ -68,20 +68,35 @@ pub struct TestBot {
 }
 
 pub fn bot() -> TestBot {
-    let llm = LlamaBackend::load(LlamaOptions {
-        model: model_path(),
-        threads: MODEL_THREADS,
-        ..LlamaOptions::default()
-    })
-    .expect("model loads");
-    bot_with(Arc::new(llm))
+    bot_with(local_model())
 }
 
 /// A bot on the sample pack that generates with `llm`.
 pub fn bot_with(llm: Arc<dyn herald::llm::LlmBackend>) -> TestBot {
+    bot_configured(llm, |_| {})
+}
+
+/// The local model, loaded as [`bot`] loads it.
+pub fn local_model() -> Arc<dyn herald::llm::LlmBackend> {
+    Arc::new(
+        LlamaBackend::load(LlamaOptions {
+            model: model_path(),
+            threads: MODEL_THREADS,
+            ..LlamaOptions::default()
+        })
+        .expect("model loads"),
+    )
+}
+
+/// A bot on the sample pack that generates with `llm`, its config changed by `edit` first.
+pub fn bot_configured(
+    llm: Arc<dyn herald::llm::LlmBackend>,
+    edit: impl FnOnce(&mut Config),
+) -> TestBot {
     let knowledge = sample_pack();
     let data = tempfile::tempdir().expect("temp dir");
-    let config = config(knowledge.path(), data.path());
+    let mut config = config(knowledge.path(), data.path());
+    edit(&mut config);
     let db = herald::data::open_data(data.path()).expect("data folder");
     let (store, _) =
         SledKnowledge::open(&db, knowledge.path().to_path_buf()).expect("sample pack loads");

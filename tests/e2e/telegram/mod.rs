@@ -491,3 +491,4 @@ async fn a_rating_button_is_acknowledged_and_recorded_with_the_cited_sources() {
 }
 
 mod service;
+mod team;
