@@ -375,6 +375,9 @@ pub struct TelegramConfig {
     pub allowed_chats: Vec<i64>,
     /// User ids allowed to run manager commands.
     pub managers: Vec<u64>,
+    /// A group's administrators are managers in that group (checked with
+    /// `getChatAdministrators`, cached for ten minutes).
+    pub managers_from_admins: bool,
     /// `polling` (no public address needed) or `webhook`.
     pub mode: TelegramMode,
     pub webhook: Option<TelegramWebhookConfig>,
@@ -402,6 +405,7 @@ impl Default for TelegramConfig {
             api_url: String::new(),
             allowed_chats: Vec::new(),
             managers: Vec::new(),
+            managers_from_admins: false,
             mode: TelegramMode::Polling,
             webhook: None,
             feedback_buttons: true,

@@ -13,9 +13,11 @@ use herald_telegram::{
 
 use herald_discord::{DiscordAdapter, DiscordOptions, Rules, Shards};
 
-use crate::bot::command_table;
+use crate::bot::MEMBER_COMMANDS;
 use crate::config::{Config, DiscordConfig, TelegramConfig, TelegramMode};
 use crate::data::SledState;
+use crate::manage::MANAGER_COMMANDS;
+use crate::router::CommandSpec;
 
 /// Every adapter the config enables, in a stable order.
 pub fn enabled(config: &Config, db: &sled::Db) -> anyhow::Result<Vec<Arc<dyn Platform>>> {
@@ -82,15 +84,19 @@ fn shards(s: &str) -> anyhow::Result<Shards> {
     Ok(Shards::Range { first, last, total })
 }
 
-/// The menu members see: the same table `/help` prints.
+/// The command menu: the same table `/help` prints, managers' commands marked so adapters
+/// show them to managers only.
 pub fn menu() -> Vec<MenuCommand> {
-    command_table()
+    let entry = |c: &CommandSpec, managers_only: bool| MenuCommand {
+        name: c.name.to_string(),
+        args: c.args.to_string(),
+        description: c.description.to_string(),
+        managers_only,
+    };
+    MEMBER_COMMANDS
         .iter()
-        .map(|c| MenuCommand {
-            name: c.name.to_string(),
-            args: c.args.to_string(),
-            description: c.description.to_string(),
-        })
+        .map(|c| entry(c, false))
+        .chain(MANAGER_COMMANDS.iter().map(|c| entry(c, true)))
         .collect()
 }
 
@@ -127,6 +133,7 @@ pub fn telegram_options(t: &TelegramConfig) -> anyhow::Result<TelegramOptions> {
         mode,
         allowed_chats: t.allowed_chats.clone(),
         managers: t.managers.clone(),
+        managers_from_admins: t.managers_from_admins,
         feedback_buttons: t.feedback_buttons,
         commands: menu(),
         poll_timeout: Duration::from_secs(t.poll_timeout_secs.clamp(1, 15)),
@@ -147,6 +154,7 @@ pub fn telegram_options(t: &TelegramConfig) -> anyhow::Result<TelegramOptions> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::bot::command_table;
 
     fn telegram(toml: &str) -> TelegramConfig {
         let c = Config::parse("config.toml", toml).expect("config parses");

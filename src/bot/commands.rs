@@ -52,6 +52,11 @@ pub const MEMBER_COMMANDS: &[CommandSpec] = &[
         args: "",
         description: "erase everything I stored about you",
     },
+    CommandSpec {
+        name: "whoami",
+        args: "",
+        description: "show your user id and this chat's id (for the bot's settings)",
+    },
 ];
 
 /// Every command the bot has, members' first: what `/help` prints and platform menus show.
@@ -74,6 +79,8 @@ pub enum MemberCommand {
     Forget,
     /// Erase everything stored about the member.
     ForgetMe,
+    /// The member's platform id and the chat's, for `managers` and `[posts.targets]`.
+    WhoAmI,
 }
 
 impl MemberCommand {
@@ -88,6 +95,7 @@ impl MemberCommand {
             "recommend" => MemberCommand::Recommend(args),
             "forget" => MemberCommand::Forget,
             "forgetme" => MemberCommand::ForgetMe,
+            "whoami" => MemberCommand::WhoAmI,
             _ => return None,
         })
     }
@@ -131,10 +139,27 @@ impl Bot {
         match cmd {
             MemberCommand::Start | MemberCommand::Help => {
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "greet", zh);
-                r.reply = format!(
-                    "{}\n\n{}",
-                    r.reply,
-                    help_text(&self.opts.bot_name, &[MEMBER_COMMANDS, MANAGER_COMMANDS])
+                // Members see their own commands; managers see theirs too.
+                let tables: &[&[CommandSpec]] = if msg.manager {
+                    &[MEMBER_COMMANDS, MANAGER_COMMANDS]
+                } else {
+                    &[MEMBER_COMMANDS]
+                };
+                r.reply = format!("{}\n\n{}", r.reply, help_text(&self.opts.bot_name, tables));
+                r
+            }
+            MemberCommand::WhoAmI => {
+                let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
+                r.reply = self.prompts.reply(
+                    "whoami",
+                    zh,
+                    context! {
+                        platform => msg.chat.platform.as_str(),
+                        user => msg.user.clone(),
+                        chat => msg.chat.chat.clone(),
+                        private => msg.chat.private,
+                        manager => msg.manager,
+                    },
                 );
                 r
             }

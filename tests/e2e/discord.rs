@@ -131,6 +131,19 @@ async fn a_dm_is_answered_with_the_fact_as_a_reply_with_buttons_and_no_pings() {
         .map(|c| c.name)
         .collect();
     assert_eq!(names, table);
+    // Managers' commands are hidden from members who cannot manage the server.
+    for c in registered.body.as_array().expect("list") {
+        let name = c["name"].as_str().unwrap_or_default();
+        let managers_only = herald::manage::MANAGER_COMMANDS
+            .iter()
+            .any(|m| m.name == name);
+        let want = if managers_only {
+            json!("32")
+        } else {
+            Value::Null
+        };
+        assert_eq!(c["default_member_permissions"], want, "/{name}");
+    }
     let ask = &registered.body.as_array().expect("list")[2];
     assert_eq!(ask["options"][0]["name"], "question");
     assert_eq!(ask["options"][0]["required"], true);

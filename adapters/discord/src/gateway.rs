@@ -9,7 +9,8 @@ use herald_platform::{Inbound, MenuCommand, PlatformError, PlatformKind};
 use serenity::all::{
     ClientBuilder, Command, CommandOptionType, ConnectionStage, Context, CreateCommand,
     CreateCommandOption, CreateInteractionResponse, EventHandler, GatewayError, GatewayIntents,
-    GuildId, Interaction, Member, Message, Reaction, Ready, ResumedEvent, ShardStageUpdateEvent,
+    GuildId, Interaction, Member, Message, Permissions, Reaction, Ready, ResumedEvent,
+    ShardStageUpdateEvent,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -184,6 +185,11 @@ pub(crate) fn slash_command(c: &MenuCommand) -> CreateCommand {
             CreateCommandOption::new(CommandOptionType::String, name, description.clone())
                 .required(required),
         );
+    }
+    if c.managers_only {
+        // Hidden from members who cannot manage the server (server settings can widen it
+        // to a role); herald still checks `managers` and `manager_roles` when one runs.
+        cmd = cmd.default_member_permissions(Permissions::MANAGE_GUILD);
     }
     cmd
 }

@@ -338,6 +338,10 @@ pub struct MenuCommand {
     /// `<required>` or `[optional]` argument, or empty.
     pub args: String,
     pub description: String,
+    /// Only managers may run it: adapters show it to managers alone where the platform
+    /// allows (Telegram command scopes, Discord default permissions). The core still checks
+    /// who runs it.
+    pub managers_only: bool,
 }
 
 /// Exponential backoff: `base`, doubling, at most `max`.

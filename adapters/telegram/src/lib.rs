@@ -9,6 +9,8 @@
 //! - `format`: replies → HTML pieces within Telegram's limit, with a plain-text twin.
 //! - `retry`: what a failed call means (wait, back off, resend plain, give up).
 //! - `receive`: long polling with a stored offset, and the webhook server.
+//! - `roles`: command menus per scope (members, managers, group administrators) and the
+//!   group administrators who count as managers.
 //!
 //! Sends go through teloxide's `Throttle`, which paces them inside Telegram's per-chat and
 //! global limits and waits out a 429's `retry_after`; server and network errors are retried
@@ -18,6 +20,7 @@ mod convert;
 mod format;
 mod receive;
 mod retry;
+mod roles;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -28,8 +31,8 @@ use teloxide::adaptors::Throttle;
 use teloxide::payloads::{SendMessageSetters, SendPhotoSetters};
 use teloxide::prelude::*;
 use teloxide::types::{
-    BotCommand, ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode,
-    Recipient, ReplyParameters,
+    ChatAction, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode, Recipient,
+    ReplyParameters,
 };
 use tokio::sync::{mpsc, watch};
 
@@ -77,6 +80,8 @@ pub struct TelegramOptions {
     pub allowed_chats: Vec<i64>,
     /// Users who may run manager commands.
     pub managers: Vec<u64>,
+    /// A group's administrators are managers in that group (asked of Telegram, cached).
+    pub managers_from_admins: bool,
     /// 👍/👎 buttons under answers.
     pub feedback_buttons: bool,
     /// Registered with `setMyCommands` at start.
@@ -130,6 +135,7 @@ impl Default for TelegramOptions {
             mode: Mode::Polling,
             allowed_chats: Vec::new(),
             managers: Vec::new(),
+            managers_from_admins: false,
             feedback_buttons: true,
             commands: Vec::new(),
             poll_timeout: Duration::from_secs(10),
@@ -145,6 +151,7 @@ pub struct TelegramAdapter {
     state: Arc<dyn StateStore>,
     me: OnceLock<Identity>,
     webhook_addr: OnceLock<SocketAddr>,
+    admins: roles::AdminCache,
     /// Identity known and the last getUpdates (or webhook set-up) worked.
     connected: std::sync::atomic::AtomicBool,
 }
@@ -204,6 +211,7 @@ impl TelegramAdapter {
             state,
             me: OnceLock::new(),
             webhook_addr: OnceLock::new(),
+            admins: roles::AdminCache::default(),
             connected: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -246,31 +254,6 @@ impl TelegramAdapter {
                         }
                     }
                 },
-            }
-        }
-    }
-
-    /// Register the command menu, so members see the same commands `/help` lists.
-    async fn register_commands(&self) {
-        if self.opts.commands.is_empty() {
-            return;
-        }
-        let commands: Vec<BotCommand> = self
-            .opts
-            .commands
-            .iter()
-            .map(|c| BotCommand::new(c.name.to_lowercase(), menu_description(&c.description)))
-            .collect();
-        for attempt in 1..=3 {
-            match self.bot.set_my_commands(commands.clone()).await {
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::warn!(error = %e, attempt, "telegram: setMyCommands failed");
-                    if classify(&e) == Next::GiveUp {
-                        return;
-                    }
-                    tokio::time::sleep(self.opts.backoff.delay(attempt)).await;
-                }
             }
         }
     }
@@ -367,16 +350,6 @@ impl TelegramAdapter {
             }
             tokio::time::sleep(wait).await;
         }
-    }
-}
-
-/// Telegram wants 1–256 characters.
-fn menu_description(d: &str) -> String {
-    let d: String = d.chars().take(256).collect();
-    if d.is_empty() {
-        "-".into()
-    } else {
-        d
     }
 }
 

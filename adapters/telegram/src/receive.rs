@@ -58,10 +58,14 @@ async fn take(
         managers: &adapter.opts.managers,
     };
     match convert(update, &rules) {
-        Ok(inbound) => tx
-            .send(inbound)
-            .await
-            .map_err(|_| PlatformError::EngineGone),
+        Ok(mut inbound) => {
+            if let Inbound::Message(m) = &mut inbound {
+                adapter.admins_are_managers(m).await;
+            }
+            tx.send(inbound)
+                .await
+                .map_err(|_| PlatformError::EngineGone)
+        }
         Err(Skip::Unknown) => {
             tracing::warn!(
                 update = update.id.0,

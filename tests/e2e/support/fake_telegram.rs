@@ -56,6 +56,8 @@ struct State_ {
     next_update: u32,
     next_message: i64,
     faults: HashMap<String, VecDeque<Fault>>,
+    /// `getChatAdministrators` answers, by chat.
+    admins: HashMap<i64, Vec<i64>>,
 }
 
 struct Inner {
@@ -245,6 +247,11 @@ impl FakeTelegram {
         .await;
     }
 
+    /// The administrators `getChatAdministrators` reports for `chat`.
+    pub fn set_admins(&self, chat: i64, users: &[i64]) {
+        self.state().admins.insert(chat, users.to_vec());
+    }
+
     pub fn count(&self, method: &str) -> usize {
         self.state()
             .calls
@@ -369,6 +376,29 @@ async fn handle(
             "has_main_web_app": false
         })),
         "getUpdates" => return get_updates(&inner, body).await,
+        "getChatAdministrators" => {
+            let chat = body["chat_id"].as_i64().unwrap_or_default();
+            let admins = inner
+                .state
+                .lock()
+                .expect("fake state")
+                .admins
+                .get(&chat)
+                .cloned()
+                .unwrap_or_default();
+            ok(admins
+                .iter()
+                .map(|id| {
+                    json!({
+                        "status": "administrator", "user": member(*id),
+                        "is_anonymous": false, "can_be_edited": false, "can_manage_chat": true,
+                        "can_change_info": true, "can_delete_messages": true,
+                        "can_manage_video_chats": true, "can_invite_users": true,
+                        "can_restrict_members": true, "can_promote_members": false
+                    })
+                })
+                .collect())
+        }
         "sendMessage" => send_message(&inner, &mut body),
         "sendPhoto" => send_photo(&inner, &mut body),
         "getWebhookInfo" => {
