@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum DataError {
-    #[error("data folder {path} is in use by another herald process (sled holds a lock on it); stop that process or pass another --data folder")]
+    #[error("data folder {path} is in use by another herald process (sled holds a lock on it); stop that process or pass another --data folder (report, kb gaps, export-user and forget-user go through a running herald's control socket)")]
     InUse {
         path: String,
         #[source]

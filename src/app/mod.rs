@@ -57,6 +57,7 @@ pub struct App {
     pub posts: PostStore,
     pub posts_setup: PostsSetup,
     pub tickets: TicketStore,
+    pub memory: Memory,
     pub metrics: Arc<Metrics>,
     pub bot: Arc<Bot>,
 }
@@ -100,7 +101,7 @@ impl App {
                 knowledge: knowledge.clone(),
                 llm: llm.clone(),
                 prompts,
-                memory,
+                memory: memory.clone(),
                 log: log.clone(),
                 manage,
                 metrics: metrics.clone(),
@@ -115,6 +116,7 @@ impl App {
             posts,
             posts_setup,
             tickets,
+            memory,
             metrics,
             bot: Arc::new(bot),
         })

@@ -1,16 +1,11 @@
 //! `herald kb`: check a knowledge folder, query it as the bot would, sync it into a graph
-//! database, and list the questions it could not answer.
+//! database (`kb gaps` is an admin command: `super::admin`).
 
 use std::path::Path;
 
-use crate::analytics::gaps::{gap_groups, render};
 use crate::app::{neo4j_options, retrieve_options};
-use crate::clock::{days_ms, now_ms};
 use crate::config::Config;
-use crate::data::open_data;
-use crate::engagement::EngagementLog;
 use crate::knowledge::{retrieve, KnowledgeError, Neo4jSync, PackLoader};
-use crate::manage::period_days;
 use crate::router::{route, IntentClassifier, Routed};
 
 /// `herald kb check`: validate a knowledge folder; 1 with `path:line` problems.
@@ -156,21 +151,6 @@ pub(super) async fn sync(config: &Config, json: bool) -> anyhow::Result<i32> {
             summary.writes,
             ms
         );
-    }
-    Ok(0)
-}
-
-/// `herald kb gaps`: the questions the bot could not answer, grouped, most asked first.
-pub(super) fn gaps(config: &Config, json: bool, since: &str) -> anyhow::Result<i32> {
-    let days = period_days(since).map_err(|e| anyhow::anyhow!(e.reply()))?;
-    let db = open_data(&config.data.dir)?;
-    let log = EngagementLog::open(&db, &config.engagement.member_key)?;
-    let cutoff = now_ms().saturating_sub(days_ms(days));
-    let groups = gap_groups(log.gaps_since(cutoff)?);
-    if json {
-        println!("{}", serde_json::to_string(&groups)?);
-    } else {
-        println!("{}", render(&groups, 50));
     }
     Ok(0)
 }

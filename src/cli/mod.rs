@@ -1,14 +1,18 @@
 //! The command line (the contract in DESIGN.md): one file per subcommand — [`run`],
-//! [`chat`], [`ask`], [`eval`], [`kb`] (check, query, sync, gaps), [`report`] and [`export`]. Each
-//! builds what it needs (often only the data folder) and returns the exit code.
+//! [`chat`], [`ask`], [`eval`], [`kb`] (check, query, sync) — and the admin commands on the
+//! data folder ([`admin`]: report, gaps, export-user, forget-user), answered by a running
+//! herald through its [`control`] socket when one holds the folder. Each builds what it
+//! needs (often only the data folder) and returns the exit code.
 
+pub mod admin;
 mod ask;
 mod chat;
+pub mod control;
 mod eval;
-mod export;
 mod kb;
-mod report;
 mod run;
+
+use admin::AdminRequest;
 
 use std::path::PathBuf;
 
@@ -87,6 +91,14 @@ pub enum Command {
         /// The member's user id on that platform.
         user: String,
     },
+    /// Erase everything stored about one member (what their /forgetme erases), for a data
+    /// request that reaches the team instead of the bot.
+    ForgetUser {
+        /// telegram, discord or console.
+        platform: String,
+        /// The member's user id on that platform.
+        user: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -154,8 +166,32 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Kb(KbCommand::Sync { json }) => kb::sync(&config, json).await,
         Command::Kb(KbCommand::Query { json, text }) => kb::query(&config, &text.join(" "), json),
-        Command::Kb(KbCommand::Gaps { json, since }) => kb::gaps(&config, json, &since),
-        Command::Report { since, out } => report::report(&config, &since, out.as_deref()),
-        Command::ExportUser { platform, user } => export::export_user(&config, &platform, &user),
+        Command::Kb(KbCommand::Gaps { json, since }) => {
+            admin(&config, AdminRequest::Gaps { since, json }, None).await
+        }
+        Command::Report { since, out } => {
+            let files = out.is_some();
+            admin(
+                &config,
+                AdminRequest::Report { since, files },
+                out.as_deref(),
+            )
+            .await
+        }
+        Command::ExportUser { platform, user } => {
+            admin(&config, AdminRequest::ExportUser { platform, user }, None).await
+        }
+        Command::ForgetUser { platform, user } => {
+            admin(&config, AdminRequest::ForgetUser { platform, user }, None).await
+        }
     }
+}
+
+/// An admin command, through the running herald or on the folder, printed.
+async fn admin(
+    config: &Config,
+    req: AdminRequest,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<i32> {
+    control::run_admin(config, req).await?.emit(out)
 }

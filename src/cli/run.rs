@@ -24,6 +24,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
     }
     let (stop_tx, stop) = watch::channel(false);
     let stop = shutdown_on_signal(stop, stop_tx);
+    let control = super::control::serve(&config.data.dir, admin_stores(&app), stop.clone()).await?;
     let server = match &config.http {
         Some(h) => Some(start_http(&app, h, adapters.clone(), stop.clone()).await?),
         None => None,
@@ -45,6 +46,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
     if let Some(server) = server {
         let _ = server.await;
     }
+    let _ = control.await;
     tracing::info!("herald stopped");
     result?;
     Ok(0)
@@ -87,6 +89,19 @@ fn spawn_jobs(
     if !config.posts.targets.is_empty() {
         let every = Duration::from_millis(config.posts.tick_ms.max(50));
         tokio::spawn(jobs::publish::run(scheduler(), every, stop.clone()));
+    }
+}
+
+/// What the control socket's admin commands use: the running process's own stores, and
+/// the graph it serves.
+fn admin_stores(app: &App) -> super::admin::AdminStores {
+    super::admin::AdminStores {
+        log: app.log.clone(),
+        posts: app.posts.clone(),
+        setup: app.posts_setup.clone(),
+        memory: app.memory.clone(),
+        tickets: app.tickets.clone(),
+        knowledge: Some(app.knowledge.clone()),
     }
 }
 

@@ -11,6 +11,7 @@ pub struct Turn {
     pub entities: Vec<String>,
 }
 
+#[derive(Clone)]
 pub struct Memory {
     tree: sled::Tree,
     max_turns: usize,

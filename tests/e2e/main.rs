@@ -14,6 +14,7 @@ mod answers;
 mod architecture;
 mod batching;
 mod cli;
+mod control;
 mod decoding;
 mod discord;
 mod drafting;
