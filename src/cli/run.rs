@@ -17,13 +17,15 @@ use crate::jobs;
 use crate::posts::Scheduler;
 
 pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
-    let app = App::start(&config)?;
-    let adapters = platforms::enabled(&config, &app.db)?;
-    if adapters.is_empty() && config.http.is_none() {
+    // Signals first: a service manager may stop herald while the model is still loading.
+    let mut stop = shutdown_on_signal();
+    if !any_adapter(&config) {
         anyhow::bail!("no adapter is enabled: add a [console], [telegram], [discord] or [http] section to the config (see config.example.toml)");
     }
-    let (stop_tx, stop) = watch::channel(false);
-    let stop = shutdown_on_signal(stop, stop_tx);
+    let Some(app) = start_unless_stopped(&config, &mut stop).await? else {
+        return Ok(0);
+    };
+    let adapters = platforms::enabled(&config, &app.db)?;
     let control = super::control::serve(&config.data.dir, admin_stores(&app), stop.clone()).await?;
     let server = match &config.http {
         Some(h) => Some(start_http(&app, h, adapters.clone(), stop.clone()).await?),
@@ -92,6 +94,14 @@ fn spawn_jobs(
     }
 }
 
+/// Whether the config enables anything to serve (checked before the model loads).
+fn any_adapter(config: &Config) -> bool {
+    config.console.is_some()
+        || config.telegram.as_ref().is_some_and(|t| t.enabled)
+        || config.discord.as_ref().is_some_and(|d| d.enabled)
+        || config.http.is_some()
+}
+
 /// What the control socket's admin commands use: the running process's own stores, and
 /// the graph it serves.
 fn admin_stores(app: &App) -> super::admin::AdminStores {
@@ -141,37 +151,57 @@ pub(super) fn engine_options(config: &Config) -> EngineOptions {
     }
 }
 
-/// Turn SIGINT/SIGTERM into the shutdown signal.
-pub(super) fn shutdown_on_signal(
-    stop: watch::Receiver<bool>,
-    tx: watch::Sender<bool>,
-) -> watch::Receiver<bool> {
+/// The shutdown signal: true once SIGINT or SIGTERM arrives. The handlers are installed
+/// before this returns, so a signal at any later instant (even while the model loads) stops
+/// herald cleanly instead of killing it.
+pub(super) fn shutdown_on_signal() -> watch::Receiver<bool> {
+    let (tx, rx) = watch::channel(false);
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        )
+    };
     tokio::spawn(async move {
-        let ctrl_c = tokio::signal::ctrl_c();
         #[cfg(unix)]
-        {
-            let mut term = match tokio::signal::unix::signal(
-                tokio::signal::unix::SignalKind::terminate(),
-            ) {
-                Ok(t) => t,
-                Err(e) => {
-                    tracing::warn!(error = %crate::text::chain(&e), "cannot listen for SIGTERM");
-                    let _ = ctrl_c.await;
-                    let _ = tx.send(true);
-                    return;
+        match signals {
+            (Ok(mut int), Ok(mut term)) => {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
                 }
-            };
-            tokio::select! {
-                _ = ctrl_c => {}
-                _ = term.recv() => {}
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %crate::text::chain(&e), "cannot listen for SIGINT/SIGTERM; only Ctrl-C stops herald");
+                let _ = tokio::signal::ctrl_c().await;
             }
         }
         #[cfg(not(unix))]
-        let _ = ctrl_c.await;
+        let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
         let _ = tx.send(true);
     });
-    stop
+    rx
+}
+
+/// Load the knowledge and the model off the async workers, unless a stop comes first (then
+/// `None`: nothing was started, and the half-loaded parts are dropped with the process).
+pub(super) async fn start_unless_stopped(
+    config: &Config,
+    stop: &mut watch::Receiver<bool>,
+) -> anyhow::Result<Option<App>> {
+    tracing::info!("herald is starting: loading the knowledge and the model");
+    let owned = config.clone();
+    let load = tokio::task::spawn_blocking(move || App::start(&owned));
+    tokio::select! {
+        app = load => Ok(Some(app.context("loading stopped unexpectedly")??)),
+        _ = stop.wait_for(|s| *s) => {
+            tracing::info!("herald stopped before it was ready");
+            Ok(None)
+        }
+    }
 }
 
 /// Bind and serve the HTTP API until `stop`. Refuses to serve without keys off loopback.

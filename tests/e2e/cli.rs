@@ -342,6 +342,52 @@ fn run_survives_a_closed_stdin_and_stops_cleanly_on_sigterm() {
     assert!(err.contains("herald stopped"), "{err}");
 }
 
+/// A service manager may stop herald while it loads: SIGTERM is handled from the first
+/// instant, so the stop is clean (exit 0) rather than a kill.
+#[test]
+fn a_stop_while_the_model_loads_is_clean() {
+    use std::io::BufRead;
+    let pack = sample_pack();
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("config.toml");
+    std::fs::write(&config, "[console]\n").unwrap();
+    let mut cmd = herald();
+    with_dirs(&mut cmd, pack.path(), &data.path().join("db"));
+    let mut child = cmd
+        .arg("--config")
+        .arg(&config)
+        .arg("run")
+        .env("HERALD_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // The first line herald logs once its handlers are in; the model loads after it.
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        let starting = line.contains("herald is starting");
+        seen.push(line);
+        if starting {
+            break;
+        }
+    }
+    assert!(
+        seen.last()
+            .is_some_and(|l| l.contains("herald is starting")),
+        "{seen:#?}"
+    );
+    let status = stop(&mut child);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert!(status.success(), "{status:?}\n{rest:#?}");
+    assert!(
+        rest.iter().any(|l| l.contains("herald stopped")),
+        "{rest:#?}"
+    );
+}
+
 #[test]
 fn run_without_adapters_and_unknown_config_keys_are_explained() {
     let data = tempfile::tempdir().unwrap();
