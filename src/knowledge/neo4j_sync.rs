@@ -8,7 +8,8 @@
 //! typed relations `(a)-[:<REL> {file, line, attrs}]->(b)`, `(:Passage {key, title, body,
 //! about, file, line})`, and one `(:KbFile {path, hash})` per file. Values always travel as
 //! Cypher parameters; labels and relation types cannot be parameters, so they are built only
-//! from pack names that pass [`cypher_name`].
+//! by [`quoted_name`]: plain names as they are, any other name between backticks with
+//! backticks doubled. Relations keep the pack's name as the `name` property.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -56,8 +57,7 @@ fn storage(e: impl std::error::Error + Send + Sync + 'static) -> KnowledgeError 
     }
 }
 
-/// A label or relation type Cypher can carry unquoted. Pack ids and kinds already follow
-/// `[a-z0-9_]`, but this is the one place names enter a query text, so it checks again.
+/// A label or relation type Cypher can carry unquoted: ASCII letters, digits and `_`.
 pub fn cypher_name(s: &str) -> Option<&str> {
     let mut chars = s.chars();
     let first = chars.next()?;
@@ -65,12 +65,39 @@ pub fn cypher_name(s: &str) -> Option<&str> {
         .then_some(s)
 }
 
-/// `product` → `Product`, the conventional label spelling.
+/// Any non-empty name as a Cypher identifier: plain names as they are, anything else (spaces,
+/// Chinese, punctuation) between backticks with backticks doubled — the one way names enter a
+/// query text, so no name can end the identifier early. `None` for a name that is empty or
+/// holds control characters (no pack that `kb check` accepts has one).
+pub fn quoted_name(s: &str) -> Option<String> {
+    if s.trim().is_empty() || s.chars().any(char::is_control) {
+        return None;
+    }
+    Some(match cypher_name(s) {
+        Some(plain) => plain.to_string(),
+        None => format!("`{}`", s.replace('`', "``")),
+    })
+}
+
+/// The label of an entity kind: `product` → `Product` (the conventional spelling), any other
+/// kind as written (`咖啡豆`, `` `coffee shop` ``). The kind is also kept as a property.
 fn label(kind: &str) -> Option<String> {
-    let kind = cypher_name(kind)?;
-    let mut out = kind[..1].to_ascii_uppercase();
-    out.push_str(&kind[1..]);
-    Some(out)
+    if let Some(plain) = cypher_name(kind) {
+        let mut out = plain[..1].to_ascii_uppercase();
+        out.push_str(&plain[1..]);
+        return Some(out);
+    }
+    quoted_name(kind)
+}
+
+/// The relationship type of a relation name: `origin` → `ORIGIN` (the conventional
+/// spelling), any other name as written (`` `contains beans from` ``, `位于`). The name as
+/// the pack writes it is also kept on the relationship as `name`.
+fn relation_type(rel: &str) -> Option<String> {
+    match cypher_name(rel) {
+        Some(plain) => Some(plain.to_ascii_uppercase()),
+        None => quoted_name(rel),
+    }
 }
 
 fn attrs_json(attrs: &[Attr]) -> String {
@@ -348,26 +375,24 @@ async fn write_relations_and_passages(
     .await?;
     let mut by_type: BTreeMap<String, Vec<HashMap<String, BoltType>>> = BTreeMap::new();
     for r in &k.relations {
-        let Some(t) = cypher_name(&r.rel) else {
+        let Some(t) = relation_type(&r.rel) else {
             return Err(KnowledgeError::Graph(format!(
-                "{}: relation type {:?} cannot be a graph relationship type",
+                "{}: relation type {:?} cannot be a graph relationship type (it is empty or holds control characters)",
                 r.source, r.rel
             )));
         };
-        by_type
-            .entry(t.to_ascii_uppercase())
-            .or_default()
-            .push(row(vec![
-                ("from", r.from.clone().into()),
-                ("to", r.to.clone().into()),
-                ("attrs", attrs_json(&r.attrs).into()),
-                ("line", (r.source.line as i64).into()),
-            ]));
+        by_type.entry(t).or_default().push(row(vec![
+            ("from", r.from.clone().into()),
+            ("to", r.to.clone().into()),
+            ("name", r.rel.clone().into()),
+            ("attrs", attrs_json(&r.attrs).into()),
+            ("line", (r.source.line as i64).into()),
+        ]));
     }
     for (t, rows) in by_type {
         let cypher = format!(
             "UNWIND $rows AS r MATCH (a:Entity {{id: r.from}}), (b:Entity {{id: r.to}}) \
-             CREATE (a)-[:{t} {{file: $path, line: r.line, attrs: r.attrs}}]->(b)"
+             CREATE (a)-[:{t} {{name: r.name, file: $path, line: r.line, attrs: r.attrs}}]->(b)"
         );
         run(txn, query(&cypher).param("rows", rows).param("path", path)).await?;
     }
@@ -409,13 +434,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_plain_names_enter_query_text() {
+    fn only_plain_names_enter_query_text_unquoted() {
         assert_eq!(cypher_name("sells"), Some("sells"));
         assert_eq!(cypher_name("part_of2"), Some("part_of2"));
         for bad in ["", "1x", "a b", "x`", "a]->(b) DETACH DELETE b //", "名字"] {
             assert_eq!(cypher_name(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn any_name_kb_check_accepts_becomes_one_quoted_identifier() {
         assert_eq!(label("product").as_deref(), Some("Product"));
-        assert_eq!(label("x`y"), None);
+        assert_eq!(relation_type("origin").as_deref(), Some("ORIGIN"));
+        assert_eq!(
+            relation_type("contains beans from").as_deref(),
+            Some("`contains beans from`")
+        );
+        assert_eq!(relation_type("位于").as_deref(), Some("`位于`"));
+        assert_eq!(label("coffee shop").as_deref(), Some("`coffee shop`"));
+        assert_eq!(label("咖啡豆").as_deref(), Some("`咖啡豆`"));
+        // A backtick cannot end the identifier: it is doubled.
+        assert_eq!(
+            relation_type("a`]->(b) DETACH DELETE b //").as_deref(),
+            Some("`a``]->(b) DETACH DELETE b //`")
+        );
+        for bad in ["", "  ", "a\nb", "x\0"] {
+            assert_eq!(relation_type(bad), None, "{bad:?}");
+            assert_eq!(label(bad), None, "{bad:?}");
+        }
     }
 }

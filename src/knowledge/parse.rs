@@ -143,6 +143,14 @@ fn parse_toml(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>> {
                     line,
                     format!("entity {:?}: {field} is empty", e.id),
                 ));
+            } else if value.trim().chars().any(char::is_control) {
+                problems.push(problem(
+                    line,
+                    format!(
+                        "entity {:?}: {field} holds a line break or control character",
+                        e.id
+                    ),
+                ));
             }
         }
         if e.aliases.iter().any(|a| a.trim().is_empty()) {
@@ -170,6 +178,14 @@ fn parse_toml(file: &str, text: &str) -> Result<FileKnowledge, Vec<Problem>> {
         let r = spanned.into_inner();
         if r.rel.trim().is_empty() {
             problems.push(problem(line_of(at), "relation: rel is empty".into()));
+        } else if r.rel.trim().chars().any(char::is_control) {
+            problems.push(problem(
+                line_of(at),
+                format!(
+                    "relation {:?}: rel holds a line break or control character",
+                    r.rel
+                ),
+            ));
         }
         let label = format!("relation {} -{}-> {}", r.from, r.rel, r.to);
         let attrs = convert_attrs(r.attrs, &source, &mut |at, msg| {

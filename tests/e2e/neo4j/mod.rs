@@ -288,7 +288,8 @@ async fn hostile_strings_stay_data_and_a_failed_sync_changes_nothing() {
         entities: vec![entity("b0", "B", "b.toml", 1)],
         relations: vec![Relation {
             from: "b0".into(),
-            rel: "not a type".into(),
+            // `kb check` refuses it; the sync refuses it too, half-way through.
+            rel: "line\nbreak".into(),
             to: "e0".into(),
             attrs: vec![],
             source: Source {
@@ -313,6 +314,106 @@ async fn hostile_strings_stay_data_and_a_failed_sync_changes_nothing() {
     assert_eq!(name_of(&g, "new").await, None);
     assert_eq!(name_of(&g, "b0").await, None);
     assert_eq!(count(&g, "MATCH (f:KbFile) RETURN count(f) AS n").await, 1);
+}
+
+/// Admins name relations and kinds in words, with spaces or in Chinese: whatever `kb check`
+/// accepts syncs, as a quoted relationship type or label that keeps the name as written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relation_names_and_kinds_in_words_or_chinese_sync() {
+    let _one = SERIAL.lock().await;
+    let g = raw().await;
+    wipe(&g).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pack = dir.path().join("knowledge");
+    std::fs::create_dir(&pack).expect("folder");
+    std::fs::write(
+        pack.join("shop.toml"),
+        r#"[[entity]]
+id = "house-blend"
+kind = "咖啡豆"
+name = "House Blend"
+
+[[entity]]
+id = "ethiopia"
+kind = "coffee origin"
+name = "Ethiopia"
+
+[[entity]]
+id = "shop"
+kind = "product"
+name = "Lantern Hill Cafe"
+
+[[relation]]
+from = "house-blend"
+rel = "contains beans from"
+to = "ethiopia"
+
+[[relation]]
+from = "shop"
+rel = "位于"
+to = "ethiopia"
+
+[[relation]]
+from = "shop"
+rel = "sells `the` best"
+to = "house-blend"
+"#,
+    )
+    .expect("pack file");
+    let check = support::herald()
+        .args(["kb", "check"])
+        .arg(&pack)
+        .output()
+        .expect("kb check runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+
+    let summary = kb_sync(dir.path());
+    assert_eq!(summary["created"], 1, "{summary}");
+    for (cypher, want) in [
+        (
+            "MATCH (:Entity)-[r:`contains beans from`]->(:Entity) RETURN count(r) AS n",
+            1,
+        ),
+        (
+            "MATCH (:Entity)-[r:`位于`]->(:Entity) RETURN count(r) AS n",
+            1,
+        ),
+        (
+            "MATCH (:Entity)-[r:`sells ``the`` best`]->(:Entity) RETURN count(r) AS n",
+            1,
+        ),
+        ("MATCH (e:`咖啡豆`) RETURN count(e) AS n", 1),
+        ("MATCH (e:`coffee origin`) RETURN count(e) AS n", 1),
+        ("MATCH (e:Product) RETURN count(e) AS n", 1),
+    ] {
+        assert_eq!(count(&g, cypher).await, want, "{cypher}");
+    }
+    // The name as the pack writes it is kept on each relationship.
+    let mut rows = g
+        .execute(query(
+            "MATCH ()-[r]->() RETURN r.name AS name ORDER BY name",
+        ))
+        .await
+        .expect("query");
+    let mut names = Vec::new();
+    while let Some(row) = rows.next().await.expect("row") {
+        names.push(row.get::<String>("name").expect("name"));
+    }
+    names.sort();
+    assert_eq!(names, ["contains beans from", "sells `the` best", "位于"]);
+    // The sync's own neighbourhood query sees them like any other relation.
+    let sync = Neo4jSync::connect(&options()).await.expect("connects");
+    let near = sync
+        .neighbours(&["ethiopia".to_string()])
+        .await
+        .expect("neighbours");
+    let mut around: Vec<String> = near.get("ethiopia").cloned().unwrap_or_default();
+    around.sort();
+    assert_eq!(around, ["house-blend", "shop"]);
 }
 
 #[test]
