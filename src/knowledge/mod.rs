@@ -24,7 +24,7 @@ pub use model::{
     Attr, AttributeWords, Entity, FileKnowledge, Intent, Passage, Problem, Relation, Route, Source,
 };
 pub use neo4j_store::Neo4jKnowledge;
-pub use neo4j_sync::{cypher_name, Neo4jOptions, Neo4jSync, SyncSummary};
+pub use neo4j_sync::{cypher_name, quoted_name, Neo4jOptions, Neo4jSync, SyncSummary};
 pub use parse::parse_file;
 pub use retrieve::{
     retrieve, retrieve_with, subjects, LinkedEntity, Retrieval, RetrieveOptions, ScoredFact,
