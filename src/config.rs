@@ -19,6 +19,13 @@ pub enum ConfigError {
         line: usize,
         message: String,
     },
+    #[error("{var} names {path}, which cannot be read: {source}")]
+    SecretFile {
+        var: String,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -487,16 +494,19 @@ pub struct TelegramWebhookConfig {
 }
 
 impl Config {
-    /// Read `path`, or `config.toml` in the working folder when it exists, else defaults.
+    /// Read `path`, else the file `HERALD_CONFIG` names, else `config.toml` in the working
+    /// folder when it exists, else defaults; then apply the environment's secrets.
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
-        let (path, required) = match path {
-            Some(p) => (p.to_path_buf(), true),
-            None => (PathBuf::from("config.toml"), false),
+        let from_env = env::config_path();
+        let (path, required) = match (path, from_env) {
+            (Some(p), _) => (p.to_path_buf(), true),
+            (None, Some(p)) => (p, true),
+            (None, None) => (PathBuf::from("config.toml"), false),
         };
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Config::default().with_env())
+                return Config::default().with_env()
             }
             Err(source) => {
                 return Err(ConfigError::Read {
@@ -505,7 +515,7 @@ impl Config {
                 })
             }
         };
-        Config::parse(&path.display().to_string(), &text).map(Config::with_env)
+        Config::parse(&path.display().to_string(), &text).and_then(Config::with_env)
     }
 
     pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
@@ -518,61 +528,9 @@ impl Config {
             message: e.message().to_string(),
         })
     }
-
-    fn with_env(mut self) -> Config {
-        if let Ok(key) = std::env::var("HERALD_MEMBER_KEY") {
-            if !key.is_empty() {
-                self.engagement.member_key = key;
-            }
-        }
-        if let Ok(key) = std::env::var("HERALD_LLM_API_KEY") {
-            if !key.is_empty() {
-                self.llm.api_key = key;
-            }
-        }
-        if let (Some(h), Ok(keys)) = (&mut self.http, std::env::var("HERALD_HTTP_KEYS")) {
-            let keys: Vec<String> = keys
-                .split(',')
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(String::from)
-                .collect();
-            if !keys.is_empty() {
-                h.keys = keys;
-            }
-        }
-        if let Some(n) = &mut self.neo4j {
-            if let Ok(p) = std::env::var("HERALD_NEO4J_PASSWORD") {
-                if !p.is_empty() {
-                    n.password = p;
-                }
-            }
-        }
-        if let Some(d) = &mut self.discord {
-            if let Ok(token) = std::env::var("HERALD_DISCORD_TOKEN") {
-                if !token.is_empty() {
-                    d.token = token;
-                }
-            }
-        }
-        if let Some(t) = &mut self.telegram {
-            if let Ok(token) = std::env::var("HERALD_TELEGRAM_TOKEN") {
-                if !token.is_empty() {
-                    t.token = token;
-                }
-            }
-            if let (Some(w), Ok(secret)) = (
-                &mut t.webhook,
-                std::env::var("HERALD_TELEGRAM_WEBHOOK_SECRET"),
-            ) {
-                if !secret.is_empty() {
-                    w.secret_token = secret;
-                }
-            }
-        }
-        self
-    }
 }
+
+mod env;
 
 #[cfg(test)]
 mod tests;

@@ -11,7 +11,7 @@ use crate::engine::{self, EngineOptions};
 use super::run::{engine_options, shutdown_on_signal, spawn_reload, start_unless_stopped};
 
 pub(super) async fn chat(config: Config) -> anyhow::Result<i32> {
-    let mut stop = shutdown_on_signal();
+    let (_stop_all, mut stop) = shutdown_on_signal();
     let Some(app) = start_unless_stopped(&config, &mut stop).await? else {
         return Ok(0);
     };

@@ -9,6 +9,7 @@ mod ask;
 mod chat;
 pub mod control;
 mod eval;
+mod init;
 mod kb;
 mod run;
 
@@ -45,6 +46,12 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Start a new community: an empty knowledge pack with commented examples of every
+    /// element, a config.toml for Telegram or Discord, and what to do next.
+    Init {
+        /// The folder to create (must be new or empty).
+        dir: PathBuf,
+    },
     /// Run every enabled adapter until SIGINT/SIGTERM.
     Run,
     /// Talk to the bot in the terminal (one reply per line when piped).
@@ -153,6 +160,7 @@ impl Cli {
 pub async fn main(cli: Cli) -> anyhow::Result<i32> {
     let config = cli.config()?;
     match cli.command {
+        Command::Init { dir } => init::init(&config, &dir),
         Command::Run => run::run(config).await,
         Command::Chat => chat::chat(config).await,
         Command::Ask { json, text } => ask::ask(config, &text.join(" "), json).await,

@@ -18,7 +18,7 @@ use crate::posts::Scheduler;
 
 pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
     // Signals first: a service manager may stop herald while the model is still loading.
-    let mut stop = shutdown_on_signal();
+    let (stop_all, mut stop) = shutdown_on_signal();
     if !any_adapter(&config) {
         anyhow::bail!("no adapter is enabled: add a [console], [telegram], [discord] or [http] section to the config (see config.example.toml)");
     }
@@ -45,6 +45,8 @@ pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
         stop,
     )
     .await;
+    // The engine also ends when an adapter cannot work (a refused token): stop the rest.
+    let _ = stop_all.send(true);
     if let Some(server) = server {
         let _ = server.await;
     }
@@ -154,8 +156,9 @@ pub(super) fn engine_options(config: &Config) -> EngineOptions {
 /// The shutdown signal: true once SIGINT or SIGTERM arrives. The handlers are installed
 /// before this returns, so a signal at any later instant (even while the model loads) stops
 /// herald cleanly instead of killing it.
-pub(super) fn shutdown_on_signal() -> watch::Receiver<bool> {
+pub(super) fn shutdown_on_signal() -> (watch::Sender<bool>, watch::Receiver<bool>) {
     let (tx, rx) = watch::channel(false);
+    let signalled = tx.clone();
     #[cfg(unix)]
     let signals = {
         use tokio::signal::unix::{signal, SignalKind};
@@ -181,9 +184,9 @@ pub(super) fn shutdown_on_signal() -> watch::Receiver<bool> {
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
         tracing::info!("shutting down");
-        let _ = tx.send(true);
+        let _ = signalled.send(true);
     });
-    rx
+    (tx, rx)
 }
 
 /// Load the knowledge and the model off the async workers, unless a stop comes first (then

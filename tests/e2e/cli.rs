@@ -342,6 +342,90 @@ fn run_survives_a_closed_stdin_and_stops_cleanly_on_sigterm() {
     assert!(err.contains("herald stopped"), "{err}");
 }
 
+/// `herald init`: a new community's folder that `kb check` accepts empty and with every
+/// commented example uncommented, a config without the console that herald runs from, and a
+/// refusal to write into a folder that has files.
+#[test]
+fn init_makes_a_community_folder_whose_examples_are_valid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("my-community");
+    let out = run(herald()
+        .arg("--model")
+        .arg(model_path())
+        .arg("init")
+        .arg(&dir));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("Next:") && said.contains("/whoami"), "{said}");
+    let check = |pack: &std::path::Path| {
+        let out = run(herald().args(["kb", "check"]).arg(pack));
+        assert!(out.status.success(), "{}", text(&out.stdout));
+        text(&out.stdout)
+    };
+    let empty = check(&dir.join("knowledge"));
+    assert!(empty.contains("0 entities"), "{empty}");
+
+    // Every example, uncommented, is a valid pack.
+    let examples = tmp.path().join("examples");
+    std::fs::create_dir(&examples).unwrap();
+    for f in std::fs::read_dir(dir.join("knowledge")).unwrap() {
+        let path = f.unwrap().path();
+        let body = std::fs::read_to_string(&path).unwrap();
+        let md = path.extension().is_some_and(|e| e == "md");
+        let uncommented: Vec<&str> = body
+            .lines()
+            .map(|l| match md {
+                true => l.strip_prefix("    ").unwrap_or(l),
+                false if !l.starts_with("##") => l.strip_prefix("# ").unwrap_or(l),
+                false => l,
+            })
+            .collect();
+        std::fs::write(
+            examples.join(path.file_name().unwrap()),
+            uncommented.join("\n"),
+        )
+        .unwrap();
+    }
+    let full = check(&examples);
+    assert!(
+        full.contains("2 entities, 1 relations, 2 passages, 4 intents"),
+        "{full}"
+    );
+
+    // The config has no console, parses, and herald works from the folder.
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    assert!(!config.contains("[console]"), "{config}");
+    let out = run(herald().current_dir(&dir).args(["ask", "--json", "hello"]));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(herald()
+        .current_dir(&dir)
+        .arg("run")
+        .env_remove("HERALD_TELEGRAM_TOKEN")
+        .stdin(Stdio::null()));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("HERALD_TELEGRAM_TOKEN"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A folder with files is refused, and they stay as they were.
+    let before = std::fs::read_to_string(dir.join("knowledge/community.toml")).unwrap();
+    std::fs::write(dir.join("knowledge/community.toml"), "# mine\n").unwrap();
+    let out = run(herald().arg("init").arg(&dir));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("is not empty"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("knowledge/community.toml")).unwrap(),
+        "# mine\n"
+    );
+    assert_ne!(before, "# mine\n");
+}
+
 /// A service manager may stop herald while it loads: SIGTERM is handled from the first
 /// instant, so the stop is clean (exit 0) rather than a kill.
 #[test]

@@ -135,7 +135,7 @@ impl DiscordAdapter {
         let token = opts.token.trim();
         if token.is_empty() {
             return Err(config_error(
-                "no bot token: set discord.token or the HERALD_DISCORD_TOKEN environment variable",
+                "no bot token: set discord.token, or the environment variable HERALD_DISCORD_TOKEN (or HERALD_DISCORD_TOKEN_FILE naming a file that holds it)",
             ));
         }
         if token.chars().any(char::is_whitespace) {

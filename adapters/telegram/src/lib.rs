@@ -186,7 +186,7 @@ impl TelegramAdapter {
     ) -> Result<TelegramAdapter, PlatformError> {
         if opts.token.trim().is_empty() {
             return Err(config_error(
-                "no bot token: set telegram.token or HERALD_TELEGRAM_TOKEN (from @BotFather)",
+                "no bot token (from @BotFather): set telegram.token, or the environment variable HERALD_TELEGRAM_TOKEN (or HERALD_TELEGRAM_TOKEN_FILE naming a file that holds it)",
             ));
         }
         if let Mode::Webhook(w) = &opts.mode {

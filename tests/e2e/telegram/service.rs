@@ -228,6 +228,93 @@ async fn herald_run_with_a_refused_token_exits_and_says_what_to_fix() {
     assert!(err.contains("HERALD_TELEGRAM_TOKEN"), "{err}");
 }
 
+/// As a service manager runs it: the config named by `HERALD_CONFIG`, the token read from
+/// the file `HERALD_TELEGRAM_TOKEN_FILE` names (systemd credentials); a file that cannot be
+/// read stops herald with the variable and the path.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn herald_run_takes_its_config_and_token_file_from_the_environment() {
+    let fake = FakeTelegram::start().await;
+    let run = support::RunSetup::new(&format!(
+        "[telegram]\napi_url = \"{}\"\npoll_timeout_secs = 1\nretry_base_ms = 50\n",
+        fake.url
+    ));
+    let token = run.dir.path().join("telegram_token");
+    std::fs::write(&token, format!("{TOKEN}\n")).expect("token file");
+    let service = |token_file: &std::path::Path| {
+        let mut cmd = support::herald();
+        cmd.arg("--knowledge")
+            .arg(run.pack.path())
+            .arg("--data")
+            .arg(&run.data)
+            .arg("--model")
+            .arg(support::model_path())
+            .arg("run")
+            .env("HERALD_CONFIG", &run.config)
+            .env("HERALD_TELEGRAM_TOKEN_FILE", token_file)
+            .env_remove("HERALD_TELEGRAM_TOKEN")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    };
+    let child = service(&token).spawn().expect("herald runs");
+    fake.private_text(1511, "/start");
+    let sent = fake.wait_sent(1511, 1, 90).await;
+    assert!(text(&sent[0]).contains("/help"), "{}", text(&sent[0]));
+    let (status, err) = stop_child(child).await;
+    assert!(status.success(), "{status:?}\n{err}");
+
+    let missing = run.dir.path().join("no_such_token");
+    let mut cmd = service(&missing);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .expect("join")
+        .expect("herald runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("HERALD_TELEGRAM_TOKEN_FILE") && err.contains("no_such_token"),
+        "{err}"
+    );
+}
+
+/// The systemd unit in `deploy/` is one systemd accepts (`systemd-analyze verify`, with
+/// this build as its binary), and hands herald exactly the variables the test above runs it
+/// with: the config's path and the token as a credential file.
+#[test]
+fn the_systemd_unit_is_valid_and_passes_what_herald_reads() {
+    let unit = std::fs::read_to_string(support::repo().join("deploy/herald.service"))
+        .expect("deploy/herald.service");
+    let active: Vec<&str> = unit
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with('#'))
+        .collect();
+    for line in [
+        "Environment=HERALD_CONFIG=/srv/herald/config.toml",
+        "Environment=HERALD_TELEGRAM_TOKEN_FILE=%d/telegram_token",
+        "LoadCredential=telegram_token:/etc/herald/telegram_token",
+        "ExecStart=/usr/local/bin/herald run",
+        "KillSignal=SIGTERM",
+    ] {
+        assert!(active.contains(&line), "{line:?} missing from the unit");
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join("herald.service");
+    std::fs::write(
+        &copy,
+        unit.replace("/usr/local/bin/herald", env!("CARGO_BIN_EXE_herald")),
+    )
+    .expect("unit copy");
+    let out = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&copy)
+        .output()
+        .expect("systemd-analyze runs (apt install systemd)");
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && said.trim().is_empty(), "{said}");
+}
+
 /// `/readyz` follows the adapter: not ready before it has connected, ready while polling
 /// works, not ready while getUpdates fails, ready again once it recovers.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,71 @@
+//! Settings from the environment: `HERALD_CONFIG` (the config file when `--config` is not
+//! given) and the secrets — each `HERALD_<NAME>` also as `HERALD_<NAME>_FILE`, the path of a
+//! file holding it (systemd credentials, Docker and Kubernetes secrets), so a token never
+//! has to sit in the config file or in a unit's environment.
+
+use std::path::PathBuf;
+
+use super::{Config, ConfigError};
+
+/// The config file `HERALD_CONFIG` names, when set and not empty.
+pub(super) fn config_path() -> Option<PathBuf> {
+    std::env::var_os("HERALD_CONFIG")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+}
+
+/// The secret `name` from `<name>_FILE` (the file's content, trimmed) or `<name>`; `None`
+/// when neither is set or it is empty. A `_FILE` that cannot be read is an error: starting
+/// without the secret would fail later and less clearly.
+fn secret(name: &str) -> Result<Option<String>, ConfigError> {
+    let file_var = format!("{name}_FILE");
+    if let Some(path) = std::env::var_os(&file_var).filter(|p| !p.is_empty()) {
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::SecretFile {
+            var: file_var,
+            path: PathBuf::from(&path).display().to_string(),
+            source,
+        })?;
+        let value = text.trim().to_string();
+        return Ok((!value.is_empty()).then_some(value));
+    }
+    Ok(std::env::var(name).ok().filter(|v| !v.is_empty()))
+}
+
+impl Config {
+    /// Apply the environment's secrets over the file's values.
+    pub(super) fn with_env(mut self) -> Result<Config, ConfigError> {
+        if let Some(key) = secret("HERALD_MEMBER_KEY")? {
+            self.engagement.member_key = key;
+        }
+        if let Some(key) = secret("HERALD_LLM_API_KEY")? {
+            self.llm.api_key = key;
+        }
+        if let (Some(h), Some(keys)) = (&mut self.http, secret("HERALD_HTTP_KEYS")?) {
+            let keys: Vec<String> = keys
+                .split([',', '\n'])
+                .map(str::trim)
+                .filter(|k| !k.is_empty())
+                .map(String::from)
+                .collect();
+            if !keys.is_empty() {
+                h.keys = keys;
+            }
+        }
+        if let (Some(n), Some(p)) = (&mut self.neo4j, secret("HERALD_NEO4J_PASSWORD")?) {
+            n.password = p;
+        }
+        if let (Some(d), Some(token)) = (&mut self.discord, secret("HERALD_DISCORD_TOKEN")?) {
+            d.token = token;
+        }
+        if let Some(t) = &mut self.telegram {
+            if let Some(token) = secret("HERALD_TELEGRAM_TOKEN")? {
+                t.token = token;
+            }
+            if let (Some(w), Some(s)) = (&mut t.webhook, secret("HERALD_TELEGRAM_WEBHOOK_SECRET")?)
+            {
+                w.secret_token = s;
+            }
+        }
+        Ok(self)
+    }
+}
