@@ -1,7 +1,7 @@
 //! Configuration: one section per subsystem, every key optional with a sensible default,
 //! unknown keys refused by name. Secrets may come from the environment instead.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
@@ -494,30 +494,6 @@ pub struct TelegramWebhookConfig {
 }
 
 impl Config {
-    /// Read `path`, else the file `HERALD_CONFIG` names, else `config.toml` in the working
-    /// folder when it exists, else defaults; then apply the environment's secrets.
-    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
-        let from_env = env::config_path();
-        let (path, required) = match (path, from_env) {
-            (Some(p), _) => (p.to_path_buf(), true),
-            (None, Some(p)) => (p, true),
-            (None, None) => (PathBuf::from("config.toml"), false),
-        };
-        let text = match std::fs::read_to_string(&path) {
-            Ok(t) => t,
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-                return Config::default().with_env()
-            }
-            Err(source) => {
-                return Err(ConfigError::Read {
-                    path: path.display().to_string(),
-                    source,
-                })
-            }
-        };
-        Config::parse(&path.display().to_string(), &text).and_then(Config::with_env)
-    }
-
     pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_string(),
@@ -530,7 +506,7 @@ impl Config {
     }
 }
 
-mod env;
+mod load;
 
 #[cfg(test)]
 mod tests;

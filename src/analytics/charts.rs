@@ -1,10 +1,11 @@
 //! Charts as PNG, drawn in-process with plotters (bitmap backend, the DejaVu Sans font built
-//! in, so no system fonts are needed): daily activity with its forecast band, and engagement
-//! per post by hour of day.
+//! in, so no system fonts are needed): daily activity with its forecast band and unusual days,
+//! engagement per post by hour of day, and by weekday and hour as a heatmap.
 
 use std::sync::Once;
 
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::besttime::HourStat;
 use super::forecast::Forecast;
@@ -43,10 +44,33 @@ fn encode(rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
     Ok(out)
 }
 
-/// Member messages per day, then the forecast with its 95 % band.
+/// Where a value axis from 0 ends, and how many labels it gets, so that every label is a
+/// whole number and none repeats (small counts got `0 0 0 1 1 1` from fractional ticks).
+fn count_axis(max: f64) -> (f64, usize) {
+    let top = (max * 1.1).ceil().max(4.0);
+    if top <= 10.0 {
+        (top, top as usize + 1)
+    } else {
+        (top, 8)
+    }
+}
+
+/// A tick label for a count: whole numbers only (a fractional tick gets none).
+fn whole(v: f64) -> String {
+    if (v - v.round()).abs() < 1e-6 {
+        format!("{v:.0}")
+    } else {
+        String::new()
+    }
+}
+
+/// Member messages per day from `first` (a local date), then the forecast with its 95 %
+/// band; the days at `unusual` (indexes into `daily`) are marked.
 pub fn activity(
     daily: &[f64],
     forecast: Option<&Forecast>,
+    unusual: &[usize],
+    first: chrono::NaiveDate,
     title: &str,
 ) -> Result<Vec<u8>, ChartError> {
     font();
@@ -55,24 +79,35 @@ pub fn activity(
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         let ahead = forecast.map_or(0, |f| f.forecast.len());
-        let top = daily
+        let most = daily
             .iter()
             .chain(forecast.iter().flat_map(|f| f.upper.iter()))
-            .fold(1.0f64, |m, v| m.max(*v))
-            * 1.1;
+            .fold(0.0f64, |m, v| m.max(*v));
+        let (top, y_labels) = count_axis(most);
+        let days = (daily.len() + ahead).max(2);
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(36)
             .y_label_area_size(48)
-            .build_cartesian_2d(0f64..(daily.len() + ahead).max(2) as f64, 0f64..top)
+            .build_cartesian_2d(0f64..(days - 1) as f64, 0f64..top)
             .map_err(err)?;
+        let date = |x: &f64| {
+            if (x - x.round()).abs() > 1e-6 || *x < 0.0 {
+                return String::new();
+            }
+            first
+                .checked_add_days(chrono::Days::new(x.round() as u64))
+                .map(|d| d.format("%b %d").to_string())
+                .unwrap_or_default()
+        };
         chart
             .configure_mesh()
-            .x_desc("day")
+            .x_labels(10)
+            .y_labels(y_labels)
             .y_desc("messages")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| format!("{y:.0}"))
+            .x_label_formatter(&date)
+            .y_label_formatter(&|y| whole(*y))
             .label_style(("sans-serif", 14))
             .draw()
             .map_err(err)?;
@@ -89,7 +124,7 @@ pub fn activity(
                     .iter()
                     .enumerate()
                     .rev()
-                    .map(|(i, v)| (n + i as f64, *v)),
+                    .map(|(i, v)| (n + i as f64, v.max(0.0))),
             );
             chart
                 .draw_series(std::iter::once(Polygon::new(band, BLUE.mix(0.15).filled())))
@@ -99,7 +134,7 @@ pub fn activity(
                     f.forecast
                         .iter()
                         .enumerate()
-                        .map(|(i, v)| (n + i as f64, *v)),
+                        .map(|(i, v)| (n + i as f64, v.max(0.0))),
                     BLUE.stroke_width(2),
                 ))
                 .map_err(err)?
@@ -114,8 +149,20 @@ pub fn activity(
             .map_err(err)?
             .label("messages per day")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 18, y)], BLACK));
+        if !unusual.is_empty() {
+            chart
+                .draw_series(unusual.iter().filter_map(|d| {
+                    daily
+                        .get(*d)
+                        .map(|v| Circle::new((*d as f64, *v), 6, RED.stroke_width(3)))
+                }))
+                .map_err(err)?
+                .label("unusual day")
+                .legend(|(x, y)| Circle::new((x + 9, y), 5, RED.stroke_width(2)));
+        }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .label_font(("sans-serif", 14))
@@ -166,6 +213,100 @@ pub fn hours(stats: &[HourStat], title: &str) -> Result<Vec<u8>, ChartError> {
                 )
             }))
             .map_err(err)?;
+        root.present().map_err(err)?;
+    }
+    encode(&rgb)
+}
+
+/// Engagement per post by local weekday and hour: a 7 × 24 grid, darker where posts did
+/// better, each cell with posts showing its mean and count; hours without posts stay blank.
+pub fn week_heatmap(stats: &[HourStat], title: &str) -> Result<Vec<u8>, ChartError> {
+    font();
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    let mut cells = [[None::<(f64, usize)>; 24]; 7];
+    for s in stats {
+        if let (Some(row), true) = (DAYS.iter().position(|d| *d == s.weekday), s.hour < 24) {
+            cells[row][s.hour as usize] = Some((s.mean, s.posts));
+        }
+    }
+    let best = stats.iter().fold(0.0f64, |m, s| m.max(s.mean)).max(1e-9);
+    let mut rgb = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        // Segmented axes: each hour and each day is a band, labelled at its middle.
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(36)
+            .y_label_area_size(48)
+            .build_cartesian_2d(
+                (0u32..23u32).into_segmented(),
+                (0u32..6u32).into_segmented(),
+            )
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(24)
+            .y_labels(7)
+            .x_desc("hour of day (local)")
+            .x_label_formatter(&|h| match h {
+                SegmentValue::CenterOf(h) => format!("{h}"),
+                _ => String::new(),
+            })
+            .y_label_formatter(&|r| match r {
+                // Rows run Mon at the top to Sun at the bottom.
+                SegmentValue::CenterOf(r) => DAYS
+                    .get(6usize.saturating_sub(*r as usize))
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .label_style(("sans-serif", 13))
+            .draw()
+            .map_err(err)?;
+        let mut boxes = Vec::new();
+        let mut labels = Vec::new();
+        for (row, hours) in cells.iter().enumerate() {
+            let y = 6 - row as u32;
+            for (hour, cell) in hours.iter().enumerate() {
+                let x = hour as u32;
+                let colour = match cell {
+                    Some((mean, _)) => {
+                        let t = (mean / best).clamp(0.0, 1.0);
+                        // From a pale to a deep green: higher engagement reads darker.
+                        RGBColor(
+                            (235.0 - 200.0 * t) as u8,
+                            (245.0 - 110.0 * t) as u8,
+                            (235.0 - 180.0 * t) as u8,
+                        )
+                    }
+                    None => RGBColor(250, 250, 250),
+                };
+                boxes.push(Rectangle::new(
+                    [
+                        (SegmentValue::Exact(x), SegmentValue::Exact(y)),
+                        (SegmentValue::Exact(x + 1), SegmentValue::Exact(y + 1)),
+                    ],
+                    colour.filled(),
+                ));
+                if let Some((mean, posts)) = cell {
+                    let ink = if mean / best > 0.55 { WHITE } else { BLACK };
+                    let style = ("sans-serif", 12)
+                        .into_font()
+                        .color(&ink)
+                        .pos(Pos::new(HPos::Center, VPos::Center));
+                    labels.push(Text::new(
+                        format!("{mean:.0}/{posts}"),
+                        (SegmentValue::CenterOf(x), SegmentValue::CenterOf(y)),
+                        style,
+                    ));
+                }
+            }
+        }
+        chart.draw_series(boxes).map_err(err)?;
+        chart.draw_series(labels).map_err(err)?;
         root.present().map_err(err)?;
     }
     encode(&rgb)

@@ -64,15 +64,27 @@ fn ratio(a: u64, b: u64) -> f64 {
 pub struct ChannelReport {
     pub platform: String,
     pub chat: String,
+    /// The chat's name where the platform gives one (set by the caller; the rollups keep
+    /// ids only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub current: Numbers,
     pub previous: Numbers,
+    /// Today so far: from local midnight to the report's time (not part of the period).
+    pub today: Numbers,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
     pub days: u64,
     pub start_ms: u64,
+    /// Local midnight ending the period: today starts here.
     pub end_ms: u64,
+    /// When the report was made: "today so far" runs from `end_ms` to here.
+    pub now_ms: u64,
+    /// The local midnight starting each day of the period (23 or 25 hours apart around a
+    /// clock change), for the days' dates.
+    pub day_starts: Vec<u64>,
     pub overall: ChannelReport,
     /// Busiest channels first.
     pub channels: Vec<ChannelReport>,
@@ -86,15 +98,19 @@ pub struct Report {
     pub anomalies: Vec<usize>,
 }
 
-/// The `[from, to)` span of the report for `days` days before the day of `now_ms` and the
-/// period before it: what [`build`] needs loaded.
+/// The `[from, to)` span of the report for `days` days before the day of `now_ms`, the
+/// period before it and today so far: what [`build`] needs loaded.
 pub fn span(now_ms: u64, days: u64, tz: Tz) -> (u64, u64) {
     let end = midnight(now_ms, tz);
-    (end.saturating_sub(2 * days_ms(days) + HOUR_MS), end)
+    (
+        end.saturating_sub(2 * days_ms(days) + HOUR_MS),
+        now_ms.max(end) + 1,
+    )
 }
 
 /// The report for the `days` whole local days before the day of `now_ms` (today, still
-/// running, would look like a drop), with the period before for comparison, from rollups
+/// running, would look like a drop in the comparison, so it is reported apart as "today so
+/// far"), with the period before for comparison, from rollups
 /// (per channel and quarter hour; [`Rollup::of`] folds events): one pass over the period's
 /// buckets, so its cost follows channels × days, not events.
 pub fn build(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
@@ -102,8 +118,8 @@ pub fn build(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
     let start = local_days_before(end_ms, days, tz);
     let before = local_days_before(start, days, tz);
     let engagement = rollup.post_engagement();
-    let mut by_channel: BTreeMap<(&str, &str), [Tally; 2]> = BTreeMap::new();
-    let mut all: [Tally; 2] = Default::default();
+    let mut by_channel: BTreeMap<(&str, &str), [Tally; 3]> = BTreeMap::new();
+    let mut all: [Tally; 3] = Default::default();
     let bounds = day_bounds(start, days as usize, tz);
     let mut daily = vec![0.0; days as usize];
     let mut daily_engagement = vec![0.0; days as usize];
@@ -126,6 +142,8 @@ pub fn build(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
             0
         } else if (before..start).contains(&at) {
             1
+        } else if (end_ms..=now_ms).contains(&at) {
+            2
         } else {
             continue;
         };
@@ -137,13 +155,18 @@ pub fn build(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
     }
     let mut channels: Vec<ChannelReport> = by_channel
         .into_iter()
-        .map(|((platform, chat), [cur, prev])| ChannelReport {
+        .map(|((platform, chat), [cur, prev, today])| ChannelReport {
             platform: platform.to_string(),
             chat: chat.to_string(),
+            name: None,
             current: cur.numbers(&engagement),
             previous: prev.numbers(&engagement),
+            today: today.numbers(&engagement),
         })
-        .filter(|c| c.current.messages + c.current.posts + c.current.new_members > 0)
+        .filter(|c| {
+            let busy = |n: &Numbers| n.messages + n.posts + n.new_members > 0;
+            busy(&c.current) || busy(&c.today)
+        })
         .collect();
     channels.sort_by(|a, b| {
         b.current
@@ -159,16 +182,20 @@ pub fn build(rollup: &Rollup, now_ms: u64, days: u64, tz: Tz) -> Report {
         _ => Vec::new(),
     };
     let engagement_forecast = holt_winters(&daily_engagement, 7, 14);
-    let [cur, prev] = all;
+    let [cur, prev, today] = all;
     Report {
         days,
         start_ms: start,
         end_ms,
+        now_ms,
+        day_starts: bounds,
         overall: ChannelReport {
             platform: "all".into(),
             chat: "all".into(),
+            name: None,
             current: cur.numbers(&engagement),
             previous: prev.numbers(&engagement),
+            today: today.numbers(&engagement),
         },
         channels,
         daily_messages: daily,
@@ -353,24 +380,59 @@ fn lines(c: &ChannelReport) -> Vec<String> {
     out
 }
 
+/// Today's numbers so far, in a line: no change against anything (the day is not over).
+fn today_line(n: &Numbers) -> String {
+    let mut line = format!(
+        "messages {}, active members {}, new members {}, {} of {} questions answered",
+        n.messages, n.active_members, n.new_members, n.answered, n.questions
+    );
+    if n.flagged > 0 {
+        line.push_str(&format!(", flagged {}", n.flagged));
+    }
+    if n.posts > 0 {
+        line.push_str(&format!(", posts {}", n.posts));
+    }
+    line
+}
+
+/// How a channel is named in the report: its name where known, else platform and id.
+fn channel_label(c: &ChannelReport) -> String {
+    match &c.name {
+        Some(name) => format!("{} {name}", c.platform),
+        None => format!("{} {}", c.platform, c.chat),
+    }
+}
+
 /// The report as the short text managers get; changes are against the previous period.
 pub fn render(r: &Report, tz: Tz) -> String {
     let day = |ms: u64| show(ms_to_utc(ms), tz);
+    let date = |ms: u64| {
+        ms_to_utc(ms)
+            .with_timezone(&tz)
+            .format("%a %Y-%m-%d")
+            .to_string()
+    };
+    let last_day = r.day_starts.last().copied().unwrap_or(r.start_ms);
     let mut out = format!(
         "Report for the last {} days ({} – {}), changes against the {} days before.\n\nAll channels: {}\n",
         r.days,
-        day(r.start_ms),
-        day(r.end_ms),
+        date(r.start_ms),
+        date(last_day),
         r.days,
         lines(&r.overall).join("; ")
     );
+    out.push_str(&format!(
+        "Today so far ({} – {}, not in the comparison): {}\n",
+        day(r.end_ms),
+        ms_to_utc(r.now_ms).with_timezone(&tz).format("%H:%M"),
+        today_line(&r.overall.today)
+    ));
     for c in r.channels.iter().take(8) {
-        out.push_str(&format!(
-            "\n{} {}: {}\n",
-            c.platform,
-            c.chat,
-            lines(c).join("; ")
-        ));
+        out.push_str(&format!("\n{}: {}", channel_label(c), lines(c).join("; ")));
+        if c.today.messages + c.today.posts > 0 {
+            out.push_str(&format!("; today so far {} messages", c.today.messages));
+        }
+        out.push('\n');
     }
     if let Some(f) = &r.forecast {
         let next: f64 = f.forecast.iter().sum();
@@ -394,10 +456,14 @@ pub fn render(r: &Report, tz: Tz) -> String {
         ));
     }
     for d in &r.anomalies {
-        let ms = r.start_ms + *d as u64 * DAY_MS;
+        // The day's own local midnight: adding whole days to the start lands on the day
+        // before once a clock change made a day 25 hours long.
+        let Some(starts) = r.day_starts.get(*d) else {
+            continue;
+        };
         out.push_str(&format!(
             "Unusual day: {} had {:.0} messages (expected about {:.0}).\n",
-            day(ms),
+            date(*starts),
             r.daily_messages[*d],
             r.forecast.as_ref().map_or(0.0, |f| f.fitted[*d])
         ));

@@ -5,7 +5,7 @@ use herald_platform::Image;
 
 use crate::analytics::besttime::best_times;
 use crate::analytics::{charts, clusters, report, Report};
-use crate::clock::utc_to_ms;
+use crate::clock::{ms_to_utc, utc_to_ms};
 use crate::engagement::EngagementLog;
 use crate::knowledge::Graph;
 use crate::posts::{measured, PostStore, PostsSetup};
@@ -58,9 +58,12 @@ pub fn full_report(
     if let Some(c) = clusters::cluster(&measured::examples(posts, log, graph, setup)) {
         text.push_str(&format!("\n\n{}", clusters::render(&c)));
     }
+    let first = ms_to_utc(r.start_ms).with_timezone(&tz).date_naive();
     let activity = charts::activity(
         &r.daily_messages,
         r.forecast.as_ref(),
+        &r.anomalies,
+        first,
         &format!("Member messages per day, last {days} days, and the next 14"),
     );
     let hours = charts::hours(

@@ -185,7 +185,7 @@ fn herald_kb_gaps_prints_the_groups_from_the_data_folder() {
 }
 
 /// Decode a PNG: (width, height, distinct colours).
-fn png_facts(bytes: &[u8]) -> (u32, u32, usize) {
+pub(crate) fn png_facts(bytes: &[u8]) -> (u32, u32, usize) {
     let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size()];
@@ -289,8 +289,10 @@ fn report_numbers_match_a_direct_count_over_the_log() {
 fn charts_are_pngs_of_the_expected_size_and_not_blank() {
     let s = generate(9, 60);
     let f = holt_winters(&s.daily, 7, 14).expect("fit");
+    let first = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("date");
     let png =
-        herald::analytics::charts::activity(&s.daily, Some(&f), "Messages per day").expect("chart");
+        herald::analytics::charts::activity(&s.daily, Some(&f), &[], first, "Messages per day")
+            .expect("chart");
     let (w, h, colours) = png_facts(&png);
     assert_eq!((w, h), (900, 420));
     assert!(colours > 20, "{colours} colours: blank?");
@@ -300,7 +302,8 @@ fn charts_are_pngs_of_the_expected_size_and_not_blank() {
     assert_eq!((w, h), (900, 420));
     assert!(colours > 20, "{colours} colours: blank?");
     // An empty log still draws (axes, title), without panicking.
-    let empty = herald::analytics::charts::activity(&[], None, "nothing").expect("chart");
+    let empty =
+        herald::analytics::charts::activity(&[], None, &[], first, "nothing").expect("chart");
     assert_eq!(png_facts(&empty).0, 900);
 }
 
@@ -355,3 +358,4 @@ fn herald_report_writes_the_summary_charts_and_numbers() {
 }
 
 mod members;
+mod reports;

@@ -1,14 +1,14 @@
-//! Settings from the environment: `HERALD_CONFIG` (the config file when `--config` is not
-//! given) and the secrets — each `HERALD_<NAME>` also as `HERALD_<NAME>_FILE`, the path of a
+//! Loading the config: the file (`--config`, else `HERALD_CONFIG`, else `./config.toml`) and
+//! the environment's secrets — each `HERALD_<NAME>` also as `HERALD_<NAME>_FILE`, the path of a
 //! file holding it (systemd credentials, Docker and Kubernetes secrets), so a token never
 //! has to sit in the config file or in a unit's environment.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::{Config, ConfigError};
 
 /// The config file `HERALD_CONFIG` names, when set and not empty.
-pub(super) fn config_path() -> Option<PathBuf> {
+fn config_path() -> Option<PathBuf> {
     std::env::var_os("HERALD_CONFIG")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
@@ -32,6 +32,30 @@ fn secret(name: &str) -> Result<Option<String>, ConfigError> {
 }
 
 impl Config {
+    /// Read `path`, else the file `HERALD_CONFIG` names, else `config.toml` in the working
+    /// folder when it exists, else defaults; then apply the environment's secrets.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let from_env = config_path();
+        let (path, required) = match (path, from_env) {
+            (Some(p), _) => (p.to_path_buf(), true),
+            (None, Some(p)) => (p, true),
+            (None, None) => (PathBuf::from("config.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                return Config::default().with_env()
+            }
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.display().to_string(),
+                    source,
+                })
+            }
+        };
+        Config::parse(&path.display().to_string(), &text).and_then(Config::with_env)
+    }
+
     /// Apply the environment's secrets over the file's values.
     pub(super) fn with_env(mut self) -> Result<Config, ConfigError> {
         if let Some(key) = secret("HERALD_MEMBER_KEY")? {
