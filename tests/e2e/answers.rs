@@ -8,9 +8,29 @@ use std::time::Duration;
 use herald::engagement::EventKind;
 use support::{bot, msg};
 
+/// Every number the reply states (its `[n]` markers aside) is in a fact it cites: what
+/// "grounded" promises, checked on the reply itself rather than on the flag the bot sets.
+pub(crate) fn assert_numbers_cited(reply: &str, facts: &[&str]) {
+    let markers = regex::Regex::new(r"\[\d+\]").expect("regex");
+    let numbers = regex::Regex::new(r"\d+(?:[.,:]\d+)*").expect("regex");
+    let said = markers.replace_all(reply, "");
+    for n in numbers.find_iter(&said) {
+        assert!(
+            facts.iter().any(|f| f.contains(n.as_str())),
+            "{:?} in the reply is in no cited fact: {reply:?} / {facts:?}",
+            n.as_str()
+        );
+    }
+}
+
+fn facts_of(reply: &herald::Reply) -> Vec<&str> {
+    reply.citations.iter().map(|c| c.fact.as_str()).collect()
+}
+
 /// The reply states `value`, and a citation carries the fact it came from.
 fn assert_cited(reply: &herald::Reply, value: &str, source_suffix: &str) {
-    assert!(reply.answered && reply.grounded, "{reply:#?}");
+    assert!(reply.answered, "{reply:#?}");
+    assert_numbers_cited(&reply.reply, &facts_of(reply));
     assert!(
         reply.reply.contains(value),
         "reply lacks {value}: {reply:#?}"
@@ -158,7 +178,16 @@ async fn hot_reload_changes_the_answer_and_a_broken_edit_keeps_it() {
 
     let before = t.app.knowledge.snapshot();
     std::fs::write(&products, "[[entity]]\nid = \"huila\"\nkind = ").unwrap();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // The watcher's reload of the broken file, done here where its result can be seen
+    // (whichever of the two runs first, both find the same file).
+    let store = t.app.knowledge.clone();
+    let refused = tokio::task::spawn_blocking(move || store.reload())
+        .await
+        .unwrap();
+    assert!(
+        matches!(&refused, Err(herald::knowledge::KnowledgeError::Invalid(p)) if p.iter().any(|p| p.to_string().contains("products.toml:3"))),
+        "{refused:?}"
+    );
     assert!(
         std::sync::Arc::ptr_eq(&before, &t.app.knowledge.snapshot()),
         "a broken edit replaced the graph"
@@ -184,7 +213,7 @@ async fn instructions_in_a_message_do_not_change_facts_or_leak_the_prompt() {
         ))
         .await
         .unwrap();
-    assert!(r.grounded);
+    assert_numbers_cited(&r.reply, &facts_of(&r));
     assert!(!r.reply.contains(" 1 USD"), "{}", r.reply);
     assert!(r.reply.contains("16.00"), "{}", r.reply);
     let r = t

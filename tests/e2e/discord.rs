@@ -233,11 +233,23 @@ async fn in_a_server_only_mentions_and_replies_to_the_bot_are_answered() {
         "",
         json!({"attachments": [{"id": "1", "filename": "a.png", "size": 1, "url": "http://x/a.png", "proxy_url": "http://x/a.png"}]}),
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Then a message that is answered, from the same member in the same channel: once its
+    // answer is out, the three before it have been through the gateway and the engine.
+    let sentinel = fake.guild_message(
+        45,
+        &format!("<@{BOT_ID}> /help"),
+        json!({"mentions": [user(BOT_ID, true)]}),
+    );
+    let sent = fake.wait_messages(CHANNEL, 3, 60).await;
     run.stop().await;
     assert_eq!(
+        request(&sent[2])["message_reference"]["message_id"],
+        sentinel.to_string(),
+        "only the last message is answered"
+    );
+    assert_eq!(
         fake.messages(CHANNEL).len(),
-        2,
+        3,
         "{:?}",
         fake.messages(CHANNEL)
     );
@@ -433,7 +445,8 @@ async fn thirty_dms_at_once_are_all_answered_once() {
         })
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Stopping answers what the engine holds and waits for every reply: any second answer
+    // would be out by then.
     run.stop().await;
     for m in &members {
         let sent = fake.messages(dm_channel(*m));

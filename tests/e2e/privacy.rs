@@ -63,6 +63,60 @@ fn dump(data: &Path) -> String {
     all
 }
 
+/// Every key and value of every tree, as bytes: members are also stored in binary (the
+/// rollups keep 64-bit forms of pseudonyms), which a text dump cannot show.
+fn raw(data: &Path) -> Vec<u8> {
+    let db = sled::open(data).expect("data folder");
+    let mut all = Vec::new();
+    for name in db.tree_names() {
+        let tree = db.open_tree(&name).expect("tree");
+        for kv in tree.iter() {
+            let (k, v) = kv.expect("entry");
+            all.extend_from_slice(&k);
+            all.push(0);
+            all.extend_from_slice(&v);
+            all.push(0);
+        }
+    }
+    all
+}
+
+/// The binary forms of a member that could be stored: their 64-bit rollup form and their
+/// raw platform id as an integer, each in both byte orders.
+fn binary_forms(user: i64, pseudonym: &str) -> Vec<Vec<u8>> {
+    let bits = herald::engagement::rollup::member_bits(pseudonym);
+    vec![
+        bits.to_le_bytes().to_vec(),
+        bits.to_be_bytes().to_vec(),
+        user.to_le_bytes().to_vec(),
+        user.to_be_bytes().to_vec(),
+    ]
+}
+
+/// `herald report` on the stopped bot's folder: folds the log into the rollups, so the
+/// binary member forms are there to be looked for.
+fn fold(config: &Path, pack: &Path, data: &Path) {
+    let out = support::herald()
+        .arg("--config")
+        .arg(config)
+        .arg("--knowledge")
+        .arg(pack)
+        .arg("--data")
+        .arg(data)
+        .args(["report", "--since", "7d"])
+        .output()
+        .expect("report runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
 fn pseudonym(user: i64) -> String {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = sled::open(dir.path()).expect("sled");
@@ -130,6 +184,7 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     let alice = pseudonym(ALICE);
     let bob = pseudonym(BOB);
     // Raw platform ids are never stored, and contact details are scrubbed everywhere.
+    fold(config, pack.path(), data);
     let before = dump(data);
     for never in [
         ALICE.to_string(),
@@ -140,6 +195,22 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
         assert!(!before.contains(&never), "{never} is stored:\n{before}");
     }
     assert!(before.contains(&alice) && before.contains(&bob));
+    // In binary: the rollups hold both members' 64-bit forms (the scan can see them), never a
+    // raw id as an integer.
+    let bytes = raw(data);
+    for (user, name) in [(ALICE, &alice), (BOB, &bob)] {
+        let forms = binary_forms(user, name);
+        assert!(
+            contains(&bytes, &forms[0]) || contains(&bytes, &forms[1]),
+            "the scan does not see {user}'s rollup form"
+        );
+        for raw_id in &forms[2..] {
+            assert!(
+                !contains(&bytes, raw_id),
+                "{user}'s id is stored as an integer"
+            );
+        }
+    }
     assert!(before.contains("[email]") && before.contains("[phone]"));
 
     // What a data request gets.
@@ -169,11 +240,21 @@ async fn forgetme_erases_a_member_from_every_tree_and_export_shows_what_is_kept(
     assert!(confirm.contains("erased everything"), "{confirm}");
     support::stop_ok(child).await;
 
+    fold(config, pack.path(), data);
     let after = dump(data);
     for gone in [alice.as_str(), "zebra", "quasar", "[email]", "[phone]"] {
         assert!(!after.contains(gone), "{gone} is still stored:\n{after}");
     }
     assert!(after.contains(&bob), "Bob's data must stay");
+    let bytes = raw(data);
+    for form in binary_forms(ALICE, &alice) {
+        assert!(
+            !contains(&bytes, &form),
+            "Alice is still stored in binary: {form:?}"
+        );
+    }
+    let bob_forms = binary_forms(BOB, &bob);
+    assert!(contains(&bytes, &bob_forms[0]) || contains(&bytes, &bob_forms[1]));
     let exported = export(config, pack.path(), data, ALICE);
     assert_eq!(exported["events"], json!([]));
     assert_eq!(exported["conversations"], json!([]));

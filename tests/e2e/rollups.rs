@@ -158,6 +158,40 @@ fn with_private_chat(mut events: Vec<Event>) -> Vec<Event> {
     events
 }
 
+/// Member messages and the distinct members who wrote them in `[from, to)`, counted here
+/// from the events themselves, not by the code that builds reports.
+fn counted(events: &[Event], from: u64, to: u64) -> (u64, u64) {
+    let messages: Vec<&Event> = events
+        .iter()
+        .filter(|e| (from..to).contains(&e.at_ms))
+        .filter(|e| matches!(e.kind, EventKind::Message { .. }))
+        .collect();
+    let members: std::collections::HashSet<&str> =
+        messages.iter().map(|e| e.member.as_str()).collect();
+    (messages.len() as u64, members.len() as u64)
+}
+
+/// The stored report's numbers for its period and the one before equal a direct count.
+fn assert_counts(r: &Report, events: &[Event], when: &str) {
+    let before = r.start_ms - (r.end_ms - r.start_ms);
+    let n = &r.overall;
+    assert_eq!(
+        (n.current.messages, n.current.active_members),
+        counted(events, r.start_ms, r.end_ms),
+        "{when}: this period"
+    );
+    assert_eq!(
+        (n.previous.messages, n.previous.active_members),
+        counted(events, before, r.start_ms),
+        "{when}: the period before"
+    );
+    assert_eq!(
+        (n.today.messages, n.today.active_members),
+        counted(events, r.end_ms, r.now_ms + 1),
+        "{when}: today so far"
+    );
+}
+
 /// `/gaps` and `/recommend` from the stored rows equal the same over `events`.
 fn assert_asked_rows_match(log: &EngagementLog, events: &[Event], when: &str) {
     for since in [0, START_MS + 60 * DAY_MS] {
@@ -194,6 +228,7 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
             "{:?}",
             stored.overall
         );
+        assert_counts(&stored, &events, &format!("{days} days"));
         assert_eq!(
             comparable(stored),
             comparable(report_of(&events, now, days, chrono_tz::UTC)),
@@ -227,6 +262,7 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
     assert_eq!(left.len(), events.len() - erased);
     let stored = stored_report(&log, now, 30);
     assert!(!stored.channels.iter().any(|c| c.chat.contains("alice")));
+    assert_counts(&stored, &left, "after erasure");
     assert_eq!(
         comparable(stored),
         comparable(report_of(&left, now, 30, chrono_tz::UTC))
@@ -268,6 +304,7 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
     let purged = log.purge_before(cutoff).expect("purge");
     let left: Vec<Event> = log.events().collect();
     assert!(purged > 1000 && left.iter().all(|e| e.at_ms >= START_MS + 50 * DAY_MS));
+    assert_counts(&stored_report(&log, now, 30), &left, "after retention");
     assert_eq!(
         comparable(stored_report(&log, now, 30)),
         comparable(report_of(&left, now, 30, chrono_tz::UTC))
@@ -282,6 +319,20 @@ fn stored_rollups_give_the_report_of_the_events_through_erasure_and_retention() 
         best,
         best_times_of(&left, chrono_tz::UTC, 1),
         "best times follow retention"
+    );
+    // Counted directly: one post per publication kept (a post sent to several targets
+    // counts once).
+    let published: std::collections::HashSet<&str> = left
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Published { post, .. } => Some(post.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        best.iter().map(|h| h.posts).sum::<usize>(),
+        published.len(),
+        "every kept post is in one hour"
     );
     assert_asked_rows_match(&log, &left, "after retention");
     assert!(log
