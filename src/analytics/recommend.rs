@@ -167,3 +167,29 @@ pub fn hit_rate(
         .count();
     hits as f64 / held_out.len() as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engagement::asked::member_hex;
+    use crate::engagement::rollup::member_bits;
+
+    /// `add`, `from_pairs` (as the log stores pairs) and `history` agree on how a member is
+    /// keyed, for a real pseudonym (16 hex digits) and for any other member name.
+    #[test]
+    fn a_member_is_keyed_the_same_way_however_their_entities_came_in() {
+        for member in ["9f86d081884c7d65", "alice"] {
+            let mut added = Interactions::default();
+            added.add(member, "plan-1");
+            let stored =
+                Interactions::from_pairs([(member_hex(member_bits(member)), "plan-1".to_string())]);
+            assert_eq!(added.by_member, stored.by_member, "{member}");
+            assert_eq!(
+                added.history(member).into_iter().collect::<Vec<_>>(),
+                ["plan-1"],
+                "{member}"
+            );
+            assert_eq!(stored.history(member), added.history(member), "{member}");
+        }
+    }
+}

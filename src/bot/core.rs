@@ -130,7 +130,7 @@ impl Bot {
     /// A strongly negative message (sentiment ≤ −0.5) that was not already flagged as a
     /// complaint is flagged `negative` for the team, whatever it was routed to.
     pub(super) fn flag_if_negative(&self, who: &Speaker, text: &str) {
-        if crate::text::sentiment::compound(text) <= -0.5 {
+        if self.mood(text) <= -0.5 {
             self.record(
                 who,
                 EventKind::Flag {
@@ -139,5 +139,27 @@ impl Bot {
                 },
             );
         }
+    }
+
+    /// The sentiment of a member's words with the pack's own names left out: a product,
+    /// place or event called "Dark Bitter Roast" or "冷萃" says nothing about the member's
+    /// mood. Names are found by the same linker answers use.
+    pub(super) fn mood(&self, text: &str) -> f64 {
+        let graph = self.knowledge.snapshot();
+        let mut rest = text.to_string();
+        let mut aliases: Vec<String> = graph
+            .link(&crate::text::normalize(text))
+            .into_iter()
+            .map(|l| l.alias)
+            .collect();
+        // Longest first, so a name is not cut by a shorter alias inside it.
+        aliases.sort_by_key(|a| std::cmp::Reverse(a.chars().count()));
+        aliases.dedup();
+        for alias in aliases {
+            if let Ok(re) = regex::Regex::new(&format!("(?i){}", regex::escape(&alias))) {
+                rest = re.replace_all(&rest, " ").into_owned();
+            }
+        }
+        crate::text::sentiment::compound(&rest)
     }
 }

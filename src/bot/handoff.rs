@@ -98,7 +98,7 @@ impl Bot {
                 bot: t.bot.clone(),
             })
             .collect();
-        let mood = crate::text::sentiment::compound(text);
+        let mood = self.mood(text);
         Some(Forward {
             out: ticket_notice(team, &ticket, text, &turns, mood),
             on_failure: None,

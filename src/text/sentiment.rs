@@ -121,6 +121,33 @@ const ZH: &[(&str, f64)] = &[
     ("不满", -2.2),
 ];
 
+/// Chinese phrases that hold a scored character without its sense: polite formulas
+/// (不好意思 "excuse me"), 问题 as "question", and drinks named for being cold. Their
+/// characters are read as taken, so 好, 问题 and 冷 inside them count for nothing.
+const ZH_NEUTRAL: &[&str] = &[
+    "不好意思",
+    "有个问题",
+    "一个问题",
+    "几个问题",
+    "问个问题",
+    "问题是什么",
+    "冷萃",
+    "冷泡",
+    "冷饮",
+    "冷藏",
+];
+
+/// English word pairs where a scored word names a thing rather than judges it ("cold brew").
+const EN_NEUTRAL: &[&[&str]] = &[
+    &["cold", "brew"],
+    &["cold", "brewed"],
+    &["cold", "drip"],
+    &["cold", "foam"],
+    &["cold", "pressed"],
+    &["cold", "storage"],
+    &["no", "problem"],
+];
+
 const NEGATORS: &[&str] = &[
     "not", "no", "never", "dont", "don't", "doesnt", "doesn't", "didnt", "didn't", "isnt", "isn't",
     "wasnt", "wasn't", "cant", "can't", "cannot", "wont", "won't", "nothing", "without",
@@ -201,8 +228,23 @@ fn english(text: &str) -> Vec<f64> {
         .count();
     let differential = caps > 0 && caps < raw.len();
     let but = lower.iter().position(|w| w == "but");
+    let mut neutral = vec![false; lower.len()];
+    for phrase in EN_NEUTRAL {
+        for start in 0..lower.len().saturating_sub(phrase.len() - 1) {
+            if phrase
+                .iter()
+                .enumerate()
+                .all(|(k, p)| lower[start + k] == *p)
+            {
+                neutral[start..start + phrase.len()].fill(true);
+            }
+        }
+    }
     let mut out = Vec::new();
     for (i, w) in lower.iter().enumerate() {
+        if neutral[i] {
+            continue;
+        }
         let Some(v) = EN_MAP.get(w.as_str()) else {
             continue;
         };
@@ -236,6 +278,13 @@ fn chinese(text: &str) -> Vec<f64> {
     let s: String = chars.iter().collect();
     let mut out = Vec::new();
     let mut taken = vec![false; chars.len()];
+    for w in ZH_NEUTRAL {
+        let wlen = w.chars().count();
+        for (byte, _) in s.match_indices(w) {
+            let at = s[..byte].chars().count();
+            taken[at..at + wlen].iter_mut().for_each(|t| *t = true);
+        }
+    }
     for (w, v) in ZH_LONGEST_FIRST.iter() {
         let wlen = w.chars().count();
         let mut from = 0;
@@ -294,6 +343,24 @@ mod tests {
         assert!(compound("不错") > 0.0);
         assert!(compound("没有问题") > 0.0);
         assert_eq!(compound("门店几点开门"), 0.0);
+    }
+
+    #[test]
+    fn names_and_polite_formulas_are_not_complaints() {
+        for neutral in [
+            "Do you have cold brew today?",
+            "is the Cold Brew in stock",
+            "我想买冷萃",
+            "不好意思，请问几点开门？",
+            "我有个问题：周末开门吗？",
+        ] {
+            assert_eq!(compound(neutral), 0.0, "{neutral}");
+        }
+        // The words keep their sense elsewhere.
+        assert!(compound("my coffee arrived cold") < 0.0);
+        assert!(compound("咖啡是冷的，很失望") < 0.0);
+        assert!(compound("不好") < 0.0);
+        assert!(compound("这个有问题") < 0.0);
     }
 
     #[test]

@@ -315,6 +315,49 @@ async fn unaddressed_group_messages_are_logged_not_answered() {
     ));
 }
 
+/// The pack's own names are not a member's mood: a product called "Terrible Twos Espresso"
+/// or "苦涩" in its name is talked about without the message being flagged as negative; the
+/// same words about the coffee still are.
+#[tokio::test]
+async fn the_packs_own_names_do_not_make_a_message_negative() {
+    let t = bot();
+    std::fs::write(
+        t.knowledge.path().join("seasonal.toml"),
+        "[[entity]]\nid = \"terrible-twos\"\nkind = \"product\"\nname = \"Terrible Twos Espresso\"\naliases = [\"糟糕双份\"]\n",
+    )
+    .unwrap();
+    let store = t.app.knowledge.clone();
+    tokio::task::spawn_blocking(move || store.reload().expect("reload"))
+        .await
+        .unwrap();
+    let group = |text: &str| {
+        let mut m = msg("group", text);
+        m.chat.private = false;
+        m.addressed = false;
+        m
+    };
+    for text in [
+        "The Terrible Twos Espresso is back, I bought two bags",
+        "糟糕双份又到货了",
+    ] {
+        assert!(t.bot.handle(&group(text)).await.is_none());
+    }
+    let flags = |t: &support::TestBot| {
+        t.app
+            .log
+            .events()
+            .filter(|e| matches!(&e.kind, EventKind::Flag { reason, .. } if reason == "negative"))
+            .count()
+    };
+    assert_eq!(flags(&t), 0, "a name is not a complaint");
+    assert!(t
+        .bot
+        .handle(&group("this espresso was terrible, awful and stale"))
+        .await
+        .is_none());
+    assert_eq!(flags(&t), 1, "the words still count about the coffee");
+}
+
 #[tokio::test]
 async fn the_log_is_pseudonymous_and_complete() {
     let t = bot();
