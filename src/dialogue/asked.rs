@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::guard::numbers_in;
+use super::patterns::{fold, numbers_in};
 use crate::knowledge::Retrieval;
 use crate::text::{normalize, terms};
 
@@ -15,6 +15,8 @@ use crate::text::{normalize, terms};
 /// numbers when it has any ("within 30 days"), else two of its words. "No, I'm afraid of
 /// the consequences" is grounded — it claims nothing — but it is no answer.
 pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool {
+    // Full-width digits (１８．５０) say the same number.
+    let reply = &fold(reply);
     let asked: Vec<&str> = retrieval
         .facts
         .iter()

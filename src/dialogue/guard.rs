@@ -4,15 +4,16 @@
 //! when item 1 did); this is what keeps such a reply from reaching a member.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
 
-use regex::Regex;
 use serde::Serialize;
 
 pub use super::asked::states_asked;
 pub use super::cite::{citation_markers, strip_citations};
 use super::claims;
 pub(crate) use super::claims::{invented_han, invented_names};
+use super::patterns::{
+    dates_in, digits, fold, times_in, without_links, DATE, EMAIL, LIST_MARKER, PHONE, TIME, URL,
+};
 use crate::knowledge::{Graph, Retrieval};
 use crate::llm::constraint::protected_spans;
 use crate::text::normalize;
@@ -53,61 +54,6 @@ impl GuardReport {
     pub fn grounded(&self) -> bool {
         self.unsupported.is_empty()
     }
-}
-
-// ASCII word boundaries: in Unicode mode `是https://…` or `是2026-12-12` has none.
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)(?-u:\b)https?://[^\s<>()\[\]]+").unwrap());
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+(?-u:\b)").unwrap()
-});
-static DATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u:\b)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?-u:\b)").unwrap());
-static TIME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?-u:\b)(\d{1,2})[:：](\d{2})\s*(am|pm|a\.m\.|p\.m\.)?").unwrap()
-});
-static PHONE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"\+?\(?\d{1,4}\)?(?:[\s.-]?\d{2,4}){2,4}").unwrap());
-static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d+(?:,\d{3})*(?:\.\d+)?").unwrap());
-static LIST_MARKER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?m)^\s*\d{1,2}[.)]\s").unwrap());
-
-/// `text` with its URLs and e-mail addresses blanked out.
-fn without_links(text: &str) -> String {
-    let t = URL.replace_all(text, " ");
-    EMAIL.replace_all(&t, " ").into_owned()
-}
-
-pub(super) fn numbers_in(text: &str) -> Vec<f64> {
-    NUMBER
-        .find_iter(text)
-        .filter_map(|m| m.as_str().replace(',', "").parse::<f64>().ok())
-        .collect()
-}
-
-fn digits(text: &str) -> String {
-    text.chars().filter(|c| c.is_ascii_digit()).collect()
-}
-
-fn times_in(text: &str) -> Vec<(u32, u32)> {
-    TIME.captures_iter(text)
-        .filter_map(|c| {
-            let mut h: u32 = c[1].parse().ok()?;
-            let m: u32 = c[2].parse().ok()?;
-            if let Some(ampm) = c.get(3) {
-                if ampm.as_str().to_lowercase().starts_with('p') && h < 12 {
-                    h += 12;
-                }
-            }
-            Some((h, m))
-        })
-        .collect()
-}
-
-fn dates_in(text: &str) -> Vec<(u32, u32, u32)> {
-    DATE.captures_iter(text)
-        .filter_map(|c| Some((c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)))
-        .collect()
 }
 
 /// Sentences, split so that "18.50" stays whole.
@@ -268,6 +214,16 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
 }
 
 fn check_sentence(sentence: &str, sources: &[&str], allowed: &[usize], report: &mut GuardReport) {
+    // Full-width digits and colons (１３８, １８：００) as ASCII, in the sentence and the facts
+    // alike, so a claim written in full width is checked like any other.
+    let (sentence, folded) = (
+        fold(sentence),
+        sources.iter().map(|s| fold(s)).collect::<Vec<_>>(),
+    );
+    let (sentence, sources) = (
+        sentence.as_str(),
+        &folded.iter().map(String::as_str).collect::<Vec<_>>()[..],
+    );
     let mut rest = sentence.to_string();
     let support =
         |found: Option<usize>, kind: ClaimKind, text: &str, report: &mut GuardReport| match found {
@@ -392,6 +348,7 @@ pub fn keep_supported(reply: &str, input: &GuardInput) -> (String, GuardReport) 
 
 #[cfg(test)]
 mod tests {
+    use super::super::patterns::numbers_in;
     use super::*;
     use crate::knowledge::{retrieve, PackLoader, RetrieveOptions};
 

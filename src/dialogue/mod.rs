@@ -10,6 +10,7 @@ mod compose;
 mod error;
 pub mod guard;
 mod memory;
+mod patterns;
 mod plan;
 mod prompt;
 

@@ -195,6 +195,19 @@ fn contact_details_and_dates_next_to_chinese_text_are_checked() {
             "拉花工作坊在2026-12-19。",
             "12-19",
         ),
+        // Full-width digits and colon, as Chinese input methods write them.
+        (
+            "拉花工作坊是哪天？",
+            "拉花工作坊在２０２６－１２－１２。",
+            "拉花工作坊在２０２６－１２－１９。",
+            "１９",
+        ),
+        (
+            "耶加雪菲多少钱？",
+            "耶加雪菲是１８．５０ USD。",
+            "耶加雪菲是１７．５０ USD。",
+            "１７",
+        ),
     ] {
         assert!(
             accepted(&g, q, right).is_some(),
