@@ -98,6 +98,7 @@ async fn herald_answer(app: &App, q: &str, chat: usize) -> bool {
         addressed: true,
         manager: false,
         reply_to: None,
+        chat_title: None,
     };
     app.bot
         .handle(&msg)

@@ -95,6 +95,7 @@ async fn batch_direct(bot: &Arc<Bot>, clients: usize) {
                 addressed: true,
                 manager: false,
                 reply_to: None,
+                chat_title: None,
             };
             let r = bot.handle(&msg).await.expect("reply");
             assert!(r.reply.contains("16.00"));

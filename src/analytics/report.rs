@@ -104,7 +104,8 @@ pub fn span(now_ms: u64, days: u64, tz: Tz) -> (u64, u64) {
     let end = midnight(now_ms, tz);
     (
         end.saturating_sub(2 * days_ms(days) + HOUR_MS),
-        now_ms.max(end) + 1,
+        // Through the end of the current quarter hour: rollups are read by whole buckets.
+        now_ms.max(end) + BUCKET_MS,
     )
 }
 

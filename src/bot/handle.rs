@@ -28,6 +28,11 @@ impl Bot {
         let kept = || msg.text.chars().filter(|c| !c.is_control() || *c == '\n');
         let truncated = kept().count() > limit;
         let text = kept().take(limit).collect::<String>().trim().to_string();
+        if let Some(title) = &msg.chat_title {
+            if let Err(e) = self.log.remember_chat_name(&msg.chat, title) {
+                tracing::warn!(error = %crate::text::chain(&e), "could not keep the chat's name");
+            }
+        }
         self.record(
             &who,
             EventKind::Message {

@@ -20,6 +20,7 @@ pub(super) async fn ask(config: Config, text: &str, json: bool) -> anyhow::Resul
         addressed: true,
         manager: true,
         reply_to: None,
+        chat_title: None,
     };
     let Some(reply) = app.bot.handle(&msg).await else {
         return Ok(0);

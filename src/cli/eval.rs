@@ -153,6 +153,7 @@ pub(super) async fn evaluate(app: &App, cases: &[Case]) -> Summary {
             addressed: true,
             manager: false,
             reply_to: None,
+            chat_title: None,
         };
         for b in &case.before {
             app.bot.handle(&msg(b)).await;

@@ -17,6 +17,8 @@ pub struct EngagementLog {
     /// The bot's own messages (platform, chat, message id → [`SentInfo`]).
     pub(super) sent: sled::Tree,
     pub(super) rollups: sled::Tree,
+    /// Group and channel names by platform and id (`super::names`).
+    pub(super) names: sled::Tree,
     /// Held while the rollups change: folding, erasure and retention must not interleave.
     pub(super) rollup_lock: std::sync::Arc<std::sync::Mutex<()>>,
     key: [u8; 32],
@@ -51,6 +53,7 @@ impl EngagementLog {
             chunks,
             sent,
             rollups,
+            names: db.open_tree("chat_names")?,
             rollup_lock: Default::default(),
             key,
         })

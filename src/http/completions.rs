@@ -98,6 +98,7 @@ pub(super) async fn create(
         addressed: true,
         manager: false,
         reply_to: None,
+        chat_title: None,
     };
     let reply = s.parts.bot.handle(&msg).await.ok_or_else(|| {
         ApiError::new(

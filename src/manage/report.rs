@@ -53,7 +53,10 @@ pub fn full_report(
     let rollup = log
         .rollup(from, to)
         .map_err(CommandError::log("the report"))?;
-    let r = report::build(&rollup, now_ms, days, tz);
+    let mut r = report::build(&rollup, now_ms, days, tz);
+    for c in &mut r.channels {
+        c.name = log.chat_name(&c.platform, &c.chat);
+    }
     let mut text = report::render(&r, tz);
     if let Some(c) = clusters::cluster(&measured::examples(posts, log, graph, setup)) {
         text.push_str(&format!("\n\n{}", clusters::render(&c)));

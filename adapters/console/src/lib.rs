@@ -149,6 +149,7 @@ impl Platform for ConsoleAdapter {
                 addressed: true,
                 manager: true,
                 reply_to: None,
+                chat_title: None,
             };
             if tx.send(Inbound::Message(msg)).await.is_err() {
                 return Err(PlatformError::EngineGone);

@@ -129,6 +129,7 @@ pub fn message(m: &Message, me: &Identity, rules: &Rules) -> Result<Inbound, Ski
                     .and_then(|r| r.message_id)
                     .map(|id| id.to_string())
             }),
+        chat_title: None,
     }))
 }
 
@@ -169,6 +170,7 @@ pub fn command(c: &CommandInteraction, rules: &Rules) -> Result<Inbound, Skip> {
         addressed: true,
         manager: rules.manager(c.user.id.get(), roles),
         reply_to: None,
+        chat_title: None,
     }))
 }
 

@@ -72,6 +72,9 @@ pub struct Incoming {
     pub manager: bool,
     /// The message this one replies to, when it is a reply (links replies to posts).
     pub reply_to: Option<String>,
+    /// The group's or channel's name, where the platform sends it with the message (reports
+    /// name channels by it); `None` for private chats.
+    pub chat_title: Option<String>,
 }
 
 /// Everything an adapter hands to the core.

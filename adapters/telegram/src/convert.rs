@@ -161,6 +161,9 @@ fn message(m: &Message, rules: &Rules) -> Result<Incoming, Skip> {
             .as_ref()
             .is_some_and(|u| rules.managers.contains(&u.id.0)),
         reply_to: m.reply_to_message().map(|r| r.id.0.to_string()),
+        chat_title: (!m.chat.is_private())
+            .then(|| m.chat.title().map(str::to_string))
+            .flatten(),
     })
 }
 

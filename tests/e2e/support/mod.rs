@@ -122,6 +122,7 @@ pub fn msg(chat: &str, text: &str) -> Incoming {
         addressed: true,
         manager: true,
         reply_to: None,
+        chat_title: None,
     }
 }
 

@@ -140,3 +140,26 @@ async fn members_see_their_commands_and_managers_and_group_admins_see_all() {
     assert_eq!(asked, [json!(GROUP), json!(OTHER_GROUP)]);
     run.stop().await;
 }
+
+/// Reports name a group by the title Telegram sends with its messages, not by its id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_name_groups_by_their_title() {
+    let fake = FakeTelegram::start().await;
+    let t = support::bot();
+    let mut opts = options(&fake);
+    opts.managers = vec![MANAGER as u64];
+    let run = serve(&t.app, opts, Arc::new(MemoryState::default()));
+    let group = -100_300;
+    command(&fake, group, MEMBER, "/help");
+    fake.wait_sent(group, 1, 30).await;
+    fake.private_text(MANAGER, "/report 7d");
+    let report = text(&fake.wait_sent(MANAGER, 1, 60).await[0]);
+    run.stop().await;
+    // The fake's groups are titled as `support::fake_telegram::group_chat` says.
+    let title = support::fake_telegram::group_chat(group)["title"]
+        .as_str()
+        .expect("title")
+        .to_string();
+    assert!(report.contains(&format!("telegram {title}:")), "{report}");
+    assert!(!report.contains(&group.to_string()), "{report}");
+}
