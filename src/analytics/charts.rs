@@ -32,6 +32,20 @@ fn font() {
     });
 }
 
+/// Every chart's frame: its title above, room for the axes' labels.
+fn framed<'a, 'b, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, ("sans-serif", 22))
+        .margin(12)
+        .x_label_area_size(36)
+        .y_label_area_size(48);
+    builder
+}
+
 /// RGB pixels to PNG bytes.
 fn encode(rgb: &[u8]) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
@@ -85,11 +99,7 @@ pub fn activity(
             .fold(0.0f64, |m, v| m.max(*v));
         let (top, y_labels) = count_axis(most);
         let days = (daily.len() + ahead).max(2);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
+        let mut chart = framed(&root, title)
             .build_cartesian_2d(0f64..(days - 1) as f64, 0f64..top)
             .map_err(err)?;
         let date = |x: &f64| {
@@ -190,11 +200,7 @@ pub fn hours(stats: &[HourStat], title: &str) -> Result<Vec<u8>, ChartError> {
     {
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
+        let mut chart = framed(&root, title)
             .build_cartesian_2d(0u32..24u32, 0f64..top)
             .map_err(err)?;
         chart
@@ -235,11 +241,7 @@ pub fn week_heatmap(stats: &[HourStat], title: &str) -> Result<Vec<u8>, ChartErr
         let root = BitMapBackend::with_buffer(&mut rgb, (WIDTH, HEIGHT)).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         // Segmented axes: each hour and each day is a band, labelled at its middle.
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(36)
-            .y_label_area_size(48)
+        let mut chart = framed(&root, title)
             .build_cartesian_2d(
                 (0u32..23u32).into_segmented(),
                 (0u32..6u32).into_segmented(),

@@ -45,38 +45,47 @@ fn export(config: &Path, pack: &Path, data: &Path, user: i64) -> Value {
     serde_json::from_slice(&out.stdout).expect("export is JSON")
 }
 
-/// Every key and value of every tree, as lossy text.
-fn dump(data: &Path) -> String {
-    let db = sled::open(data).expect("data folder");
-    let mut all = String::new();
-    for name in db.tree_names() {
-        let tree = db.open_tree(&name).expect("tree");
-        all.push_str(&format!("\n## {}\n", String::from_utf8_lossy(&name)));
-        for kv in tree.iter() {
-            let (k, v) = kv.expect("entry");
-            all.push_str(&String::from_utf8_lossy(&k));
-            all.push('\t');
-            all.push_str(&String::from_utf8_lossy(&v));
-            all.push('\n');
-        }
-    }
-    all
-}
-
-/// Every key and value of every tree, as bytes: members are also stored in binary (the
-/// rollups keep 64-bit forms of pseudonyms), which a text dump cannot show.
-fn raw(data: &Path) -> Vec<u8> {
+/// Every key and value of every tree, with the tree's name.
+fn entries(data: &Path) -> Vec<(String, Vec<u8>, Vec<u8>)> {
     let db = sled::open(data).expect("data folder");
     let mut all = Vec::new();
     for name in db.tree_names() {
         let tree = db.open_tree(&name).expect("tree");
         for kv in tree.iter() {
             let (k, v) = kv.expect("entry");
-            all.extend_from_slice(&k);
-            all.push(0);
-            all.extend_from_slice(&v);
-            all.push(0);
+            all.push((
+                String::from_utf8_lossy(&name).into_owned(),
+                k.to_vec(),
+                v.to_vec(),
+            ));
         }
+    }
+    all
+}
+
+/// Every key and value of every tree, as lossy text.
+fn dump(data: &Path) -> String {
+    entries(data)
+        .into_iter()
+        .map(|(tree, k, v)| {
+            format!(
+                "{tree}\t{}\t{}\n",
+                String::from_utf8_lossy(&k),
+                String::from_utf8_lossy(&v)
+            )
+        })
+        .collect()
+}
+
+/// Every key and value of every tree, as bytes: members are also stored in binary (the
+/// rollups keep 64-bit forms of pseudonyms), which a text dump cannot show.
+fn raw(data: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for (_, k, v) in entries(data) {
+        all.extend_from_slice(&k);
+        all.push(0);
+        all.extend_from_slice(&v);
+        all.push(0);
     }
     all
 }

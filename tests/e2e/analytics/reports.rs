@@ -124,16 +124,21 @@ fn an_unusual_day_after_the_clock_change_is_named_by_its_own_date() {
 
 use chrono::Datelike;
 
-/// Pixels that are clearly red (the unusual-day marks).
-fn red_pixels(png: &[u8]) -> usize {
+/// How many pixels of an RGB chart match `colour`.
+fn pixels(png: &[u8], colour: impl Fn(&[u8]) -> bool) -> usize {
     let decoder = png::Decoder::new(std::io::Cursor::new(png));
     let mut reader = decoder.read_info().expect("a PNG");
     let mut buf = vec![0; reader.output_buffer_size()];
     let info = reader.next_frame(&mut buf).expect("a frame");
     buf[..info.buffer_size()]
         .chunks(3)
-        .filter(|p| p[0] > 180 && p[1] < 90 && p[2] < 90)
+        .filter(|p| colour(p))
         .count()
+}
+
+/// Pixels that are clearly red (the unusual-day marks).
+fn red_pixels(png: &[u8]) -> usize {
+    pixels(png, |p| p[0] > 180 && p[1] < 90 && p[2] < 90)
 }
 
 #[test]
@@ -155,17 +160,8 @@ fn the_best_time_heatmap_darkens_the_hours_that_did_best() {
         engagement,
         mean: engagement as f64 / posts as f64,
     };
-    let deep = |png: &[u8]| {
-        let decoder = png::Decoder::new(std::io::Cursor::new(png));
-        let mut reader = decoder.read_info().expect("a PNG");
-        let mut buf = vec![0; reader.output_buffer_size()];
-        let info = reader.next_frame(&mut buf).expect("a frame");
-        // The darkest green of the scale: the best cell.
-        buf[..info.buffer_size()]
-            .chunks(3)
-            .filter(|p| p[0] < 60 && p[1] > 120 && p[1] < 150 && p[2] < 70)
-            .count()
-    };
+    // The darkest green of the scale: the best cell.
+    let deep = |png: &[u8]| pixels(png, |p| p[0] < 60 && p[1] > 120 && p[1] < 150 && p[2] < 70);
     let empty = charts::week_heatmap(&[], "none").expect("chart");
     let some = charts::week_heatmap(&[stat("Tue", 18, 4, 40), stat("Sat", 9, 3, 6)], "posts")
         .expect("chart");

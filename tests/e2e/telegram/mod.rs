@@ -74,6 +74,17 @@ fn serve(app: &herald::App, opts: TelegramOptions, state: Arc<dyn StateStore>) -
 
 use support::fake_telegram::shown as text;
 
+/// `/name args` in a group, marked as the bot command it is; returns the message id.
+fn group_command(fake: &FakeTelegram, chat: i64, user: i64, text: &str) -> i64 {
+    let len = text.split_whitespace().next().unwrap_or_default().len();
+    fake.group_text(
+        chat,
+        user,
+        text,
+        json!({"entities": [{"type": "bot_command", "offset": 0, "length": len}]}),
+    )
+}
+
 fn reply_to(m: &Value) -> Option<i64> {
     m["reply_parameters"]["message_id"].as_i64()
 }

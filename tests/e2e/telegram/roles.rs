@@ -22,16 +22,6 @@ fn names(call: &Value) -> Vec<String> {
         .collect()
 }
 
-fn command(fake: &FakeTelegram, chat: i64, user: i64, text: &str) -> i64 {
-    let len = text.split_whitespace().next().unwrap_or_default().len();
-    fake.group_text(
-        chat,
-        user,
-        text,
-        json!({"entities": [{"type": "bot_command", "offset": 0, "length": len}]}),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_see_their_commands_and_managers_and_group_admins_see_all() {
     let fake = FakeTelegram::start().await;
@@ -99,7 +89,7 @@ async fn members_see_their_commands_and_managers_and_group_admins_see_all() {
             && whoami.contains("managers under [telegram]"),
         "{whoami}"
     );
-    command(&fake, GROUP, MEMBER, "/whoami");
+    group_command(&fake, GROUP, MEMBER, "/whoami");
     let whoami = text(&fake.wait_sent(GROUP, 1, 30).await[0]);
     assert!(
         whoami.contains(&format!("chat's id is {GROUP}")),
@@ -107,10 +97,10 @@ async fn members_see_their_commands_and_managers_and_group_admins_see_all() {
     );
 
     // A group's administrator is a manager there, and only there; others are refused.
-    let admin_queue = command(&fake, GROUP, ADMIN, "/queue");
-    let member_queue = command(&fake, GROUP, MEMBER, "/queue");
-    let admin_tickets = command(&fake, GROUP, ADMIN, "/tickets");
-    command(&fake, OTHER_GROUP, ADMIN, "/queue");
+    let admin_queue = group_command(&fake, GROUP, ADMIN, "/queue");
+    let member_queue = group_command(&fake, GROUP, MEMBER, "/queue");
+    let admin_tickets = group_command(&fake, GROUP, ADMIN, "/tickets");
+    group_command(&fake, OTHER_GROUP, ADMIN, "/queue");
     let in_group = fake.wait_sent(GROUP, 4, 30).await;
     // Different members' conversations run side by side: find each answer by what it replies to.
     let answer = |asked: i64| {
@@ -150,7 +140,7 @@ async fn reports_name_groups_by_their_title() {
     opts.managers = vec![MANAGER as u64];
     let run = serve(&t.app, opts, Arc::new(MemoryState::default()));
     let group = -100_300;
-    command(&fake, group, MEMBER, "/help");
+    group_command(&fake, group, MEMBER, "/help");
     fake.wait_sent(group, 1, 30).await;
     fake.private_text(MANAGER, "/report 7d");
     let report = text(&fake.wait_sent(MANAGER, 1, 60).await[0]);

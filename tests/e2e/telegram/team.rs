@@ -20,16 +20,6 @@ fn with_team(c: &mut herald::Config) {
     c.posts.report_target = "team".into();
 }
 
-fn command(fake: &FakeTelegram, chat: i64, user: i64, text: &str) -> i64 {
-    let len = text.split_whitespace().next().unwrap_or_default().len();
-    fake.group_text(
-        chat,
-        user,
-        text,
-        json!({"entities": [{"type": "bot_command", "offset": 0, "length": len}]}),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hand_off_becomes_a_ticket_for_the_team_and_the_managers_reply_reaches_the_member() {
     let fake = FakeTelegram::start().await;
@@ -67,14 +57,14 @@ async fn a_hand_off_becomes_a_ticket_for_the_team_and_the_managers_reply_reaches
     assert_eq!(notice[0]["parse_mode"], "HTML");
 
     // A member cannot answer tickets; a manager can, from the team's chat.
-    command(&fake, TEAM, 1888, "/reply t1 hello");
+    group_command(&fake, TEAM, 1888, "/reply t1 hello");
     let refused = fake.wait_sent(TEAM, 2, 30).await;
     assert!(
         text(&refused[1]).contains("for the community managers"),
         "{}",
         text(&refused[1])
     );
-    command(
+    group_command(
         &fake,
         TEAM,
         MANAGER as i64,
@@ -94,7 +84,7 @@ async fn a_hand_off_becomes_a_ticket_for_the_team_and_the_managers_reply_reaches
     );
 
     // The ticket is closed: a second answer is refused, and says what is open.
-    command(&fake, TEAM, MANAGER as i64, "/reply t1 again");
+    group_command(&fake, TEAM, MANAGER as i64, "/reply t1 again");
     let to_team = fake.wait_sent(TEAM, 4, 30).await;
     assert!(
         text(&to_team[3]).contains("already answered")
@@ -102,7 +92,7 @@ async fn a_hand_off_becomes_a_ticket_for_the_team_and_the_managers_reply_reaches
         "{}",
         text(&to_team[3])
     );
-    command(&fake, TEAM, MANAGER as i64, "/reply t9 hi");
+    group_command(&fake, TEAM, MANAGER as i64, "/reply t9 hi");
     let to_team = fake.wait_sent(TEAM, 5, 30).await;
     assert!(
         text(&to_team[4]).contains("no ticket t9"),
