@@ -559,3 +559,5 @@ async fn herald_run_serves_discord_from_the_config() {
     assert!(status.success(), "{status:?}");
     assert!(content(&sent[0]).contains("16.00"), "{}", content(&sent[0]));
 }
+
+mod team;
