@@ -165,6 +165,18 @@ impl Bot {
                 }
             }
         };
+        // A strongly negative message that asks nothing is a complaint, whatever the
+        // classifier made of it: its examples may not cover the member's words or language,
+        // and "I'm Herald, I answer questions" is no reply to "my order broke, so
+        // disappointed".
+        let route = match route {
+            Route::Smalltalk | Route::Feedback
+                if !looks_like_question(text) && self.mood(text) <= -0.5 =>
+            {
+                Route::Complaint
+            }
+            r => r,
+        };
         match route {
             Route::Answer => self.question(text, intent, confidence, who, graph).await,
             Route::Smalltalk => self.smalltalk(intent, confidence, zh),

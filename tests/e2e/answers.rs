@@ -251,13 +251,22 @@ async fn smalltalk_complaints_and_handoffs() {
         ("complaint", Some("complaint"))
     );
     assert!(c.reply.contains("care@lanternhill.coffee"), "{}", c.reply);
+    // Strongly negative, no question: a complaint even where the classifier's examples do
+    // not reach (this pack has no example like it).
+    let zh = t
+        .bot
+        .handle(&msg("z", "我的订单坏了，太失望了"))
+        .await
+        .unwrap();
+    assert_eq!(zh.flagged.as_deref(), Some("complaint"), "{zh:#?}");
+    assert!(zh.reply.contains("非常抱歉"), "{}", zh.reply);
     let h = t.bot.handle(&msg("h", "I want a human")).await.unwrap();
     assert_eq!(h.flagged.as_deref(), Some("handoff"));
     let flags = logged(&t, |k| match k {
         EventKind::Flag { reason, .. } => Some(reason),
         _ => None,
     });
-    assert_eq!(flags, ["complaint", "handoff"]);
+    assert_eq!(flags, ["complaint", "complaint", "handoff"]);
 
     let rec = t
         .bot
