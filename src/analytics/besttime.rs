@@ -7,6 +7,9 @@ use chrono::{Datelike, TimeZone, Timelike, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+/// How [`HourStat::weekday`] names the days, Monday first.
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct HourStat {
     /// Mon..Sun.
@@ -34,12 +37,11 @@ pub fn best_times(posts: &[(String, u64, u64)], tz: Tz, min_posts: usize) -> Vec
         slot.0 += 1;
         slot.1 += engagement;
     }
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let mut out: Vec<HourStat> = slots
         .into_iter()
         .filter(|(_, (n, _))| *n >= min_posts.max(1))
         .map(|((day, hour), (posts, engagement))| HourStat {
-            weekday: DAYS[day as usize].to_string(),
+            weekday: WEEKDAYS[day as usize].to_string(),
             hour,
             posts,
             engagement,

@@ -7,7 +7,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::besttime::HourStat;
+use super::besttime::{HourStat, WEEKDAYS};
 use super::forecast::Forecast;
 
 pub const WIDTH: u32 = 900;
@@ -228,10 +228,9 @@ pub fn hours(stats: &[HourStat], title: &str) -> Result<Vec<u8>, ChartError> {
 /// better, each cell with posts showing its mean and count; hours without posts stay blank.
 pub fn week_heatmap(stats: &[HourStat], title: &str) -> Result<Vec<u8>, ChartError> {
     font();
-    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     let mut cells = [[None::<(f64, usize)>; 24]; 7];
     for s in stats {
-        if let (Some(row), true) = (DAYS.iter().position(|d| *d == s.weekday), s.hour < 24) {
+        if let (Some(row), true) = (WEEKDAYS.iter().position(|d| *d == s.weekday), s.hour < 24) {
             cells[row][s.hour as usize] = Some((s.mean, s.posts));
         }
     }
@@ -259,7 +258,7 @@ pub fn week_heatmap(stats: &[HourStat], title: &str) -> Result<Vec<u8>, ChartErr
             })
             .y_label_formatter(&|r| match r {
                 // Rows run Mon at the top to Sun at the bottom.
-                SegmentValue::CenterOf(r) => DAYS
+                SegmentValue::CenterOf(r) => WEEKDAYS
                     .get(6usize.saturating_sub(*r as usize))
                     .map(|d| d.to_string())
                     .unwrap_or_default(),

@@ -187,14 +187,11 @@ fn gaps(stores: &AdminStores, since: &str, json: bool) -> anyhow::Result<AdminOu
     }))
 }
 
-/// The platform a data request names.
-pub fn platform_kind(name: &str) -> anyhow::Result<PlatformKind> {
-    match name {
-        "telegram" => Ok(PlatformKind::Telegram),
-        "discord" => Ok(PlatformKind::Discord),
-        "console" => Ok(PlatformKind::Console),
-        other => anyhow::bail!("unknown platform \"{other}\": use telegram, discord or console"),
-    }
+/// The platform a data request names (members live on telegram, discord or the console).
+fn platform_kind(name: &str) -> anyhow::Result<PlatformKind> {
+    PlatformKind::from_name(name)
+        .filter(|k| *k != PlatformKind::Http)
+        .with_context(|| format!("unknown platform \"{name}\": use telegram, discord or console"))
 }
 
 fn export_user(stores: &AdminStores, platform: &str, user: &str) -> anyhow::Result<AdminOutput> {

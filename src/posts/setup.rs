@@ -81,15 +81,11 @@ impl PostsSetup {
     }
 }
 
+/// A target's platform: one that posts can go to (not the HTTP API).
 fn platform_kind(name: &str) -> Result<PlatformKind, String> {
-    match name {
-        "telegram" => Ok(PlatformKind::Telegram),
-        "discord" => Ok(PlatformKind::Discord),
-        "console" => Ok(PlatformKind::Console),
-        other => Err(format!(
-            "platform \"{other}\" is not one of telegram, discord, console"
-        )),
-    }
+    PlatformKind::from_name(name)
+        .filter(|k| *k != PlatformKind::Http)
+        .ok_or_else(|| format!("platform \"{name}\" is not one of telegram, discord, console"))
 }
 
 /// The chat a named target posts to.

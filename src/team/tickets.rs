@@ -45,13 +45,7 @@ impl Ticket {
 
     /// The member's chat, while the ticket is open.
     pub fn chat_ref(&self) -> Option<ChatRef> {
-        let platform = match self.platform.as_str() {
-            "telegram" => PlatformKind::Telegram,
-            "discord" => PlatformKind::Discord,
-            "console" => PlatformKind::Console,
-            "http" => PlatformKind::Http,
-            _ => return None,
-        };
+        let platform = PlatformKind::from_name(&self.platform)?;
         (self.is_open() && !self.chat.is_empty()).then(|| ChatRef {
             platform,
             chat: self.chat.clone(),

@@ -40,6 +40,21 @@ impl PlatformKind {
     }
 }
 
+impl PlatformKind {
+    /// The platform a config or command line names (`telegram`, `discord`, `console`,
+    /// `http`): the inverse of [`PlatformKind::as_str`].
+    pub fn from_name(name: &str) -> Option<PlatformKind> {
+        [
+            PlatformKind::Console,
+            PlatformKind::Telegram,
+            PlatformKind::Discord,
+            PlatformKind::Http,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+}
+
 impl fmt::Display for PlatformKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

@@ -61,12 +61,12 @@ impl TelegramAdapter {
         if all.is_empty() {
             return;
         }
-        let members = bot_commands(all.iter().filter(|c| !c.managers_only));
-        let everything = bot_commands(all.iter());
-        self.set_commands(members, None).await;
-        if everything.len() == all.iter().filter(|c| !c.managers_only).count() {
+        self.set_commands(bot_commands(all.iter().filter(|c| !c.managers_only)), None)
+            .await;
+        if !all.iter().any(|c| c.managers_only) {
             return;
         }
+        let everything = bot_commands(all.iter());
         for id in &self.opts.managers {
             let scope = BotCommandScope::Chat {
                 chat_id: Recipient::Id(ChatId(*id as i64)),

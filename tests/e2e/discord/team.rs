@@ -4,24 +4,16 @@
 
 use super::*;
 
-use herald::config::PostTarget;
-
 const MANAGER: u64 = 77;
 const MEMBER: u64 = 88;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hand_off_reaches_the_team_channel_and_the_answer_the_members_dm() {
     let fake = FakeDiscord::start().await;
-    let t = support::bot_configured(support::local_model(), |c| {
-        c.posts.targets.insert(
-            "team".into(),
-            PostTarget {
-                platform: "discord".into(),
-                chat: CHANNEL.to_string(),
-            },
-        );
-        c.posts.report_target = "team".into();
-    });
+    let t = support::bot_configured(
+        support::local_model(),
+        support::team_chat("discord", CHANNEL.to_string()),
+    );
     let mut opts = options(&fake);
     opts.rules.managers = vec![MANAGER];
     let run = serve(&t.app, &fake, opts).await;

@@ -88,6 +88,20 @@ pub fn local_model() -> Arc<dyn herald::llm::LlmBackend> {
     )
 }
 
+/// A config change: the managers' chat is `chat` on `platform` (`[posts] report_target`).
+pub fn team_chat(platform: &'static str, chat: String) -> impl FnOnce(&mut Config) {
+    move |c: &mut Config| {
+        c.posts.targets.insert(
+            "team".into(),
+            herald::config::PostTarget {
+                platform: platform.into(),
+                chat,
+            },
+        );
+        c.posts.report_target = "team".into();
+    }
+}
+
 /// A bot on the sample pack that generates with `llm`, its config changed by `edit` first.
 pub fn bot_configured(
     llm: Arc<dyn herald::llm::LlmBackend>,

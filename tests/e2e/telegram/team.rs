@@ -4,26 +4,16 @@
 
 use super::*;
 
-use herald::config::PostTarget;
-
 const TEAM: i64 = -100_500;
 const MANAGER: u64 = 1777;
-
-fn with_team(c: &mut herald::Config) {
-    c.posts.targets.insert(
-        "team".into(),
-        PostTarget {
-            platform: "telegram".into(),
-            chat: TEAM.to_string(),
-        },
-    );
-    c.posts.report_target = "team".into();
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hand_off_becomes_a_ticket_for_the_team_and_the_managers_reply_reaches_the_member() {
     let fake = FakeTelegram::start().await;
-    let t = support::bot_configured(support::local_model(), with_team);
+    let t = support::bot_configured(
+        support::local_model(),
+        support::team_chat("telegram", TEAM.to_string()),
+    );
     let mut opts = options(&fake);
     opts.managers = vec![MANAGER];
     let run = serve(&t.app, opts, Arc::new(MemoryState::default()));
