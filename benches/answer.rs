@@ -99,6 +99,7 @@ async fn herald_answer(app: &App, q: &str, chat: usize) -> bool {
         manager: false,
         reply_to: None,
         chat_title: None,
+        signals: Default::default(),
     };
     app.bot
         .handle(&msg)

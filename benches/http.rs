@@ -96,6 +96,7 @@ async fn batch_direct(bot: &Arc<Bot>, clients: usize) {
                 manager: false,
                 reply_to: None,
                 chat_title: None,
+                signals: Default::default(),
             };
             let r = bot.handle(&msg).await.expect("reply");
             assert!(r.reply.contains("16.00"));

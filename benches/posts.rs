@@ -22,8 +22,12 @@ use herald_telegram::{SendLimits, TelegramAdapter, TelegramOptions};
 #[allow(dead_code)]
 mod multipart;
 
-#[path = "../tests/e2e/support/fake_telegram.rs"]
+#[path = "../tests/e2e/support/telegram_html.rs"]
 #[allow(dead_code)]
+mod telegram_html;
+
+#[path = "../tests/e2e/support/fake_telegram.rs"]
+#[allow(dead_code, unused_imports)]
 mod fake_telegram;
 
 const POSTS: u64 = 100_000;

@@ -40,6 +40,12 @@ pub struct Config {
     pub engine: EngineConfig,
     /// Drafting, approving, scheduling and publishing posts.
     pub posts: PostsConfig,
+    /// Rules for members' messages in groups, the ladder, the audit log.
+    pub moderation: ModerationConfig,
+    /// Greeting new members, and the join check.
+    pub welcome: WelcomeConfig,
+    /// The knowledge loop: `/teach` answers unanswered questions into the knowledge folder.
+    pub learning: LearningConfig,
     /// The terminal adapter; leave the section out to disable it under `herald run`.
     pub console: Option<ConsoleConfig>,
     /// Telegram; leave the section out (or `enabled = false`) to disable it.
@@ -506,7 +512,10 @@ impl Config {
     }
 }
 
+mod community;
 mod load;
+
+pub use community::{LearningConfig, ModerationConfig, WelcomeConfig};
 
 #[cfg(test)]
 mod tests;

@@ -14,8 +14,9 @@ use herald_platform::{
     ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformError, PlatformKind,
 };
 
-use crate::bot::{Bot, Forward, PRIVACY_ROUTE};
+use crate::bot::{Bot, Forward, Moderated, PRIVACY_ROUTE};
 use crate::engagement::{EngagementLog, SentInfo};
+use crate::moderation::Sanction;
 
 /// How the engine runs.
 #[derive(Clone, Debug)]
@@ -130,6 +131,11 @@ impl Dispatcher {
             signal => {
                 // A press can arrive before the worker that sent the answer has stored which
                 // message it became: give that a moment before linking the sources.
+                // A join is kept before any later message is screened (a sled write: quick),
+                // so a newcomer's first link is judged as a newcomer's.
+                if let Inbound::MemberJoined { chat, user, .. } = &signal {
+                    self.bot.remember_join(chat, user);
+                }
                 let log = self.log.clone();
                 self.workers.spawn(async move {
                     // Only ratings: they are always on the bot's own messages, while most
@@ -210,6 +216,17 @@ async fn conversation(w: Worker, mut inbox: mpsc::UnboundedReceiver<Incoming>) {
 impl Worker {
     async fn deliver(&self, msg: Incoming) {
         let adapter = self.adapters.get(&msg.chat.platform).cloned();
+        // Moderation first, before a permit or "typing…": a removed message gets no answer.
+        if let (Some(verdict), Some(a)) = (self.bot.screen(&msg), &adapter) {
+            // Chat administrators are exempt; the platform is asked only now, when a rule
+            // would act, so ordinary messages cost no call.
+            if !a.is_admin(&msg.chat, &msg.user).await {
+                if let Some(case) = self.bot.sanction(&msg, &verdict) {
+                    self.carry_out(case, a).await;
+                    return;
+                }
+            }
+        }
         // Show "typing…" only when the answer is slow (commands answer before it starts),
         // and keep it alive until the reply is out: platforms drop it after ~5 s.
         let typing = match (&adapter, msg.addressed) {
@@ -250,6 +267,7 @@ impl Worker {
             idempotency_key: None,
             images: std::mem::take(&mut reply.images),
             mention: None,
+            buttons: Vec::new(),
             text: reply.reply,
             citations: reply
                 .citations
@@ -262,6 +280,7 @@ impl Worker {
                 .collect(),
         };
         let forwards = std::mem::take(&mut reply.forwards);
+        let sanctions = std::mem::take(&mut reply.sanctions);
         let remember = reply.route != PRIVACY_ROUTE;
         match adapter.send(out).await {
             Ok(sent) if !remember => drop(sent),
@@ -276,6 +295,55 @@ impl Worker {
         }
         for f in forwards {
             self.forward(f, &msg.chat, &adapter).await;
+        }
+        for s in sanctions {
+            if let Err(e) = self.enforce(&s).await {
+                let note = format!("Could not {} there: {e}", s.action.name());
+                if let Err(e) = adapter.send(Outgoing::text(msg.chat.clone(), note)).await {
+                    tracing::error!(error = %crate::text::chain(&e), "could not say that an action failed");
+                }
+            }
+        }
+    }
+
+    /// Carry out a moderation case: each action through the platform (a refusal is noted
+    /// on the audit entry), then the member's explanation, in the chat or else privately.
+    async fn carry_out(&self, case: Moderated, adapter: &Arc<dyn Platform>) {
+        for s in &case.sanctions {
+            if let Err(e) = self.enforce(s).await {
+                tracing::warn!(entry = case.entry, error = %crate::text::chain(&e), "moderation: the platform refused");
+                self.bot
+                    .sanction_failed(case.entry, &crate::text::chain(&e));
+            }
+        }
+        let Some(notice) = case.notice else { return };
+        let user = case.sanctions.first().map(|s| s.user.clone());
+        if let Err(e) = adapter.send(notice.clone()).await {
+            tracing::warn!(error = %crate::text::chain(&e), "moderation: explanation not posted in the chat; trying privately");
+            let Some(user) = user else { return };
+            let private = Outgoing {
+                chat: ChatRef {
+                    platform: notice.chat.platform,
+                    chat: user,
+                    private: true,
+                },
+                mention: None,
+                ..notice
+            };
+            if let Err(e) = adapter.send(private).await {
+                tracing::warn!(error = %crate::text::chain(&e), "moderation: explanation not delivered");
+            }
+        }
+    }
+
+    /// One action through its chat's platform.
+    async fn enforce(&self, s: &Sanction) -> Result<(), PlatformError> {
+        match self.adapters.get(&s.chat.platform) {
+            Some(a) => a.moderate(&s.chat, &s.user, &s.action).await,
+            None => Err(PlatformError::Unsupported {
+                platform: s.chat.platform,
+                what: "act: that platform is not running",
+            }),
         }
     }
 

@@ -15,7 +15,8 @@
 //! - **L2, built on those**: [`posts`] (drafts, judge, schedule, exactly-once publishing),
 //!   [`analytics`] (pure functions over engagement data), [`privacy`] (erasure and export
 //!   across stores), [`metrics`] (the counters `/metrics` shows), [`team`] (tickets that
-//!   hand a member over to the people behind the bot).
+//!   hand a member over to the people behind the bot), [`moderation`] (rules, the ladder,
+//!   the audit log).
 //! - **L3, what serves**: [`manage`] (the managers' commands), [`bot`] (one message in, one
 //!   reply out), [`jobs`] (scheduler loop, alerts, upkeep, reload), [`engine`] (adapters in,
 //!   replies out), [`http`] (the OpenAI-compatible API).
@@ -40,6 +41,7 @@ pub mod knowledge;
 pub mod llm;
 pub mod manage;
 pub mod metrics;
+pub mod moderation;
 pub mod posts;
 pub mod privacy;
 pub mod router;

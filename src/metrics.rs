@@ -26,6 +26,8 @@ pub struct Metrics {
     /// backend name → failed calls (a chain's members counted one by one).
     llm_errors: Mutex<BTreeMap<String, u64>>,
     unaddressed: AtomicU64,
+    /// (rule, observed) → cases moderation opened.
+    moderated: Mutex<BTreeMap<(String, bool), u64>>,
     /// The model backend's queue and batch figures, when it has them (name, figures).
     llm: Option<(String, Arc<BackendStats>)>,
 }
@@ -73,6 +75,13 @@ impl Metrics {
         self.unaddressed.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Count a moderation case (`observed`: logged only).
+    pub fn moderated(&self, rule: &str, observed: bool) {
+        if let Ok(mut m) = self.moderated.lock() {
+            *m.entry((rule.to_string(), observed)).or_default() += 1;
+        }
+    }
+
     pub fn render(&self) -> String {
         let mut out = String::new();
         let mut counter = |name: &str, help: &str, value: u64| {
@@ -111,6 +120,19 @@ impl Metrics {
                     out,
                     "herald_llm_errors_total{{backend=\"{}\"}} {n}",
                     escape(backend)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP herald_moderation_total Messages moderation acted on (observed: only logged), by rule.\n# TYPE herald_moderation_total counter"
+        );
+        if let Ok(m) = self.moderated.lock() {
+            for ((rule, observed), n) in m.iter() {
+                let _ = writeln!(
+                    out,
+                    "herald_moderation_total{{rule=\"{}\",observed=\"{observed}\"}} {n}",
+                    escape(rule)
                 );
             }
         }

@@ -4,7 +4,10 @@
 //! config enables are built in [`platforms`]. The only module that reads the whole
 //! [`Config`]; every component gets its own options.
 
+mod community;
 pub mod platforms;
+
+pub use community::{moderation_options, CommunityError};
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -45,6 +48,8 @@ pub enum AppError {
     Posts(#[from] PostsError),
     #[error(transparent)]
     Tickets(#[from] crate::team::TicketError),
+    #[error(transparent)]
+    Community(#[from] CommunityError),
 }
 
 /// Every component, built once. Clone what a task needs; nothing reaches through the bot.
@@ -57,6 +62,10 @@ pub struct App {
     pub posts: PostStore,
     pub posts_setup: PostsSetup,
     pub tickets: TicketStore,
+    /// Moderation, when `[moderation] enabled = true`.
+    pub moderator: Option<crate::moderation::Moderator>,
+    /// The moderation audit, strikes and join times (open even when moderation is off).
+    pub audit: crate::moderation::AuditLog,
     pub memory: Memory,
     pub metrics: Arc<Metrics>,
     pub bot: Arc<Bot>,
@@ -85,6 +94,8 @@ impl App {
         let posts = PostStore::open(&db).map_err(PostsError::from)?;
         let posts_setup = PostsSetup::from_config(&config.posts)?;
         let tickets = TicketStore::open(&db)?;
+        let audit = crate::moderation::AuditLog::open(&db).map_err(CommunityError::from)?;
+        let moderator = community::moderator(&config.moderation, &audit)?;
         let metrics = Arc::new(Metrics::for_backend(llm.as_ref()));
         let llm: Arc<dyn LlmBackend> = Arc::new(Metered::new(llm, metrics.clone()));
         let manage = manage::Context {
@@ -95,6 +106,8 @@ impl App {
             prompts: prompts.clone(),
             bot_name: config.dialogue.bot_name.clone(),
             tickets: tickets.clone(),
+            moderator: moderator.clone(),
+            audit: audit.clone(),
         };
         let bot = Bot::new(
             Parts {
@@ -116,6 +129,8 @@ impl App {
             posts,
             posts_setup,
             tickets,
+            moderator,
+            audit,
             memory,
             metrics,
             bot: Arc::new(bot),

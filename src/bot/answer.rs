@@ -83,6 +83,7 @@ impl Bot {
                 entities: retrieval.entity_ids(),
                 images: Vec::new(),
                 forwards: Vec::new(),
+                sanctions: Vec::new(),
             }
         };
         reply.timings_ms.retrieve = retrieve_ms;

@@ -115,8 +115,7 @@ impl Bot {
         let mut r = if let Some(cmd) = MemberCommand::parse(&line.name, &line.args) {
             self.member_command(cmd, who, msg, graph, zh).await
         } else if ManagerCommand::is_manager_command(&line.name) {
-            self.manager_command(&line, who, msg.manager, graph, zh)
-                .await
+            self.manager_command(&line, who, msg, graph, zh).await
         } else {
             let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
             r.reply = self
@@ -179,6 +178,7 @@ impl Bot {
                     memory: &self.memory,
                     posts: &self.manage.posts,
                     tickets: &self.manage.tickets,
+                    audit: &self.manage.audit,
                 };
                 let erased = crate::privacy::erase(stores, who);
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
@@ -198,10 +198,11 @@ impl Bot {
         &self,
         line: &CommandLine,
         who: &Speaker,
-        manager: bool,
+        msg: &Incoming,
         graph: &Arc<Graph>,
         zh: bool,
     ) -> Reply {
+        let manager = msg.manager;
         let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);
         r.route = "manage".into();
         if !manager {
@@ -210,11 +211,13 @@ impl Bot {
                     .reply("managers_only", zh, context! { name => line.name.clone() });
             return r;
         }
+        let target = crate::moderation::Target::replied_to(msg);
         let call = Call {
             graph,
             author: &who.member,
             who,
             now: chrono::Utc::now(),
+            target: target.as_ref(),
         };
         let done = match ManagerCommand::parse(&line.name, &line.args) {
             Some(Ok(cmd)) => cmd.apply(&self.manage, &call).await,
@@ -226,6 +229,7 @@ impl Bot {
                 r.reply = done.text;
                 r.images = done.images;
                 r.forwards = done.forwards;
+                r.sanctions = done.sanctions;
             }
             Err(e) => r.reply = e.reply(),
         }

@@ -78,7 +78,11 @@ pub struct Bot {
     /// The classifier trained on the graph it belongs to; retrained after a reload.
     classifier: RwLock<(Arc<Graph>, Arc<IntentClassifier>)>,
     pub(super) bot_names: Vec<String>,
+    /// The domains the knowledge files mention, for the graph they came from.
+    pub(super) pack_hosts: HostsCache,
 }
+
+pub(super) type HostsCache = RwLock<Option<(Arc<Graph>, Arc<Vec<String>>)>>;
 
 impl Bot {
     pub fn new(parts: Parts, opts: BotOptions) -> Bot {
@@ -96,6 +100,7 @@ impl Bot {
             metrics: parts.metrics,
             classifier: RwLock::new((graph, classifier)),
             bot_names,
+            pack_hosts: RwLock::new(None),
         }
     }
 

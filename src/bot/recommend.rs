@@ -102,6 +102,7 @@ impl Bot {
             entities: Vec::new(),
             images: Vec::new(),
             forwards: Vec::new(),
+            sanctions: Vec::new(),
         }
     }
 

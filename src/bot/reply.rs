@@ -35,6 +35,9 @@ pub struct Reply {
     /// member.
     #[serde(skip)]
     pub forwards: Vec<Forward>,
+    /// Platform actions a manager's command asked for (a mute, a pardon's unban).
+    #[serde(skip)]
+    pub sanctions: Vec<crate::moderation::Sanction>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -42,6 +42,7 @@ impl Bot {
             entities: Vec::new(),
             images: Vec::new(),
             forwards: Vec::new(),
+            sanctions: Vec::new(),
         }
     }
 

@@ -97,6 +97,7 @@ pub struct AdminStores {
     pub setup: PostsSetup,
     pub memory: Memory,
     pub tickets: TicketStore,
+    pub audit: crate::moderation::AuditLog,
     pub knowledge: Option<Arc<dyn KnowledgeStore>>,
 }
 
@@ -110,6 +111,7 @@ impl AdminStores {
             setup: PostsSetup::from_config(&config.posts)?,
             memory: Memory::open(&db, config.dialogue.memory_turns)?,
             tickets: TicketStore::open(&db)?,
+            audit: crate::moderation::AuditLog::open(&db)?,
             knowledge: None,
         })
     }
@@ -120,6 +122,7 @@ impl AdminStores {
             memory: &self.memory,
             posts: &self.posts,
             tickets: &self.tickets,
+            audit: &self.audit,
         }
     }
 }
@@ -208,7 +211,7 @@ fn forget_user(stores: &AdminStores, platform: &str, user: &str) -> anyhow::Resu
     let who = stores.log.member(kind, user);
     let erased = crate::privacy::erase(stores.members(), &who);
     Ok(printed(format!(
-        "erased {platform} user {user}: {} events, {} conversations, {} sent-message records, {} post authorships, {} tickets\n",
-        erased.events, erased.conversations, erased.sent, erased.posts, erased.tickets
+        "erased {platform} user {user}: {} events, {} conversations, {} sent-message records, {} post authorships, {} tickets, {} moderation entries\n",
+        erased.events, erased.conversations, erased.sent, erased.posts, erased.tickets, erased.moderation
     )))
 }

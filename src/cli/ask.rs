@@ -21,6 +21,7 @@ pub(super) async fn ask(config: Config, text: &str, json: bool) -> anyhow::Resul
         manager: true,
         reply_to: None,
         chat_title: None,
+        signals: Default::default(),
     };
     let Some(reply) = app.bot.handle(&msg).await else {
         return Ok(0);

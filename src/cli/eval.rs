@@ -154,6 +154,7 @@ pub(super) async fn evaluate(app: &App, cases: &[Case]) -> Summary {
             manager: false,
             reply_to: None,
             chat_title: None,
+            signals: Default::default(),
         };
         for b in &case.before {
             app.bot.handle(&msg(b)).await;

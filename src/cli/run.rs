@@ -69,6 +69,7 @@ fn spawn_jobs(
     tokio::spawn(jobs::upkeep::run(
         app.log.clone(),
         app.tickets.clone(),
+        app.audit.clone(),
         retention,
         stop.clone(),
     ));
@@ -113,6 +114,7 @@ fn admin_stores(app: &App) -> super::admin::AdminStores {
         setup: app.posts_setup.clone(),
         memory: app.memory.clone(),
         tickets: app.tickets.clone(),
+        audit: app.audit.clone(),
         knowledge: Some(app.knowledge.clone()),
     }
 }

@@ -185,9 +185,11 @@ impl EngagementLog {
                 ),
                 None => Ok(()),
             },
-            Inbound::MemberJoined { chat, user } => {
+            Inbound::MemberJoined { chat, user, .. } => {
                 self.record(&self.speaker(chat, user), EventKind::Joined)
             }
+            // Presses of the core's own buttons are handled where they are asked for.
+            Inbound::Button { .. } => Ok(()),
         }
     }
 

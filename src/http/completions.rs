@@ -99,6 +99,7 @@ pub(super) async fn create(
         manager: false,
         reply_to: None,
         chat_title: None,
+        signals: Default::default(),
     };
     let reply = s.parts.bot.handle(&msg).await.ok_or_else(|| {
         ApiError::new(

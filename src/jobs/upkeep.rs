@@ -1,5 +1,5 @@
 //! The engagement log's upkeep: new events folded into the rollups every minute, events
-//! and tickets past retention deleted hourly.
+//! tickets and moderation entries past retention deleted hourly.
 
 use std::time::Duration;
 
@@ -7,6 +7,7 @@ use tokio::sync::watch;
 
 use crate::clock::now_ms;
 use crate::engagement::EngagementLog;
+use crate::moderation::AuditLog;
 use crate::team::TicketStore;
 
 /// How often `herald run` folds new events: a report or `/gaps` then folds at most this
@@ -22,12 +23,14 @@ const PURGE_EVERY_FOLDS: u32 = 60;
 pub async fn run(
     log: EngagementLog,
     tickets: TicketStore,
+    audit: AuditLog,
     retention: Option<Duration>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     for round in 0u32.. {
         let log = log.clone();
         let tickets = tickets.clone();
+        let audit = audit.clone();
         let purge = retention.filter(|_| round.is_multiple_of(PURGE_EVERY_FOLDS));
         let done = tokio::task::spawn_blocking(move || {
             if let Some(keep) = purge {
@@ -42,6 +45,13 @@ pub async fn run(
                     Ok(n) => tracing::info!(deleted = n, "tickets past retention deleted"),
                     Err(e) => tracing::error!(error = %crate::text::chain(&e), "retention: could not delete old tickets"),
                 }
+            }
+            // Mutes that are over no longer need the member's id; entries past retention go.
+            let cutoff = purge.map_or(0, |keep| now_ms().saturating_sub(keep.as_millis() as u64));
+            match audit.upkeep(cutoff, now_ms()) {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(deleted = n, "moderation entries past retention deleted"),
+                Err(e) => tracing::error!(error = %crate::text::chain(&e), "moderation audit upkeep failed"),
             }
             // Retention folds first; without it, this is the fold.
             match log.catch_up() {

@@ -7,7 +7,8 @@ use super::context::{Call, Context, Done};
 use super::error::CommandError;
 use super::shared::Period;
 use super::{
-    approve, besttime, cancel, draft, edit, gaps, posted, queue, reply, report, schedule, tickets,
+    approve, besttime, cancel, draft, edit, gaps, moderate, posted, queue, reply, report, schedule,
+    tickets,
 };
 
 /// The managers' commands, for `/help` and platform menus (after the members' ones).
@@ -72,6 +73,32 @@ pub const MANAGER_COMMANDS: &[CommandSpec] = &[
         args: "<ticket> <text>",
         description: "managers: answer a ticket; the member gets it in their chat",
     },
+    CommandSpec {
+        name: "modlog",
+        args: "[n]",
+        description: "managers: what moderation did (or would have done), newest first",
+    },
+    CommandSpec {
+        name: "pardon",
+        args: "[m<N>]",
+        description:
+            "managers: lift a member's mutes and bans and clear their strikes (or reply to them)",
+    },
+    CommandSpec {
+        name: "warn",
+        args: "",
+        description: "managers: as a reply: remove the message and warn its author",
+    },
+    CommandSpec {
+        name: "mute",
+        args: "[length]",
+        description: "managers: as a reply: remove the message and mute its author (30m, 2h, 1d)",
+    },
+    CommandSpec {
+        name: "ban",
+        args: "",
+        description: "managers: as a reply: remove the message and ban its author",
+    },
 ];
 
 /// A manager command with its arguments parsed.
@@ -89,6 +116,12 @@ pub enum ManagerCommand {
     BestTime,
     Tickets,
     Reply(reply::Args),
+    ModLog(usize),
+    Pardon(moderate::PardonArgs),
+    Warn,
+    /// Minutes, or the configured length.
+    Mute(Option<u64>),
+    Ban,
 }
 
 impl ManagerCommand {
@@ -109,6 +142,11 @@ impl ManagerCommand {
             "besttime" => Ok(C::BestTime),
             "tickets" => Ok(C::Tickets),
             "reply" => reply::parse(args).map(C::Reply),
+            "modlog" => Ok(C::ModLog(args.trim().parse().unwrap_or(15))),
+            "pardon" => moderate::parse_pardon(args).map(C::Pardon),
+            "warn" => Ok(C::Warn),
+            "mute" => moderate::parse_mute(args).map(C::Mute),
+            "ban" => Ok(C::Ban),
             _ => return None,
         })
     }
@@ -132,6 +170,11 @@ impl ManagerCommand {
             ManagerCommand::BestTime => "besttime",
             ManagerCommand::Tickets => "tickets",
             ManagerCommand::Reply(_) => "reply",
+            ManagerCommand::ModLog(_) => "modlog",
+            ManagerCommand::Pardon(_) => "pardon",
+            ManagerCommand::Warn => "warn",
+            ManagerCommand::Mute(_) => "mute",
+            ManagerCommand::Ban => "ban",
         }
     }
 
@@ -150,6 +193,11 @@ impl ManagerCommand {
             ManagerCommand::BestTime => besttime::apply(ctx),
             ManagerCommand::Tickets => Ok(tickets::apply(ctx, call)),
             ManagerCommand::Reply(a) => reply::apply(ctx, call, a),
+            ManagerCommand::ModLog(n) => moderate::modlog(ctx, n),
+            ManagerCommand::Pardon(a) => moderate::pardon(ctx, call, a),
+            ManagerCommand::Warn => moderate::act(ctx, call, crate::moderation::Step::Warn),
+            ManagerCommand::Mute(m) => moderate::act(ctx, call, moderate::mute_step(ctx, m)),
+            ManagerCommand::Ban => moderate::act(ctx, call, crate::moderation::Step::Ban),
         }
     }
 }

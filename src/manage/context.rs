@@ -11,6 +11,7 @@ use crate::dialogue::Prompts;
 use crate::engagement::{EngagementLog, Speaker};
 use crate::knowledge::Graph;
 use crate::llm::LlmBackend;
+use crate::moderation::{AuditLog, Moderator, Sanction, Target};
 use crate::posts::{PostStore, PostsSetup};
 use crate::team::TicketStore;
 
@@ -26,6 +27,10 @@ pub struct Context {
     pub bot_name: String,
     /// Hand-offs and complaints waiting for a manager's `/reply`.
     pub tickets: TicketStore,
+    /// Moderation, when enabled (`/modlog`, `/pardon`, `/warn`, `/mute`, `/ban`).
+    pub moderator: Option<Moderator>,
+    /// The moderation audit (always open, so erasure reaches it when moderation is off).
+    pub audit: AuditLog,
 }
 
 /// One command's call: the graph being served, who asked and when.
@@ -37,6 +42,8 @@ pub struct Call<'a> {
     /// The manager as logged (what they did goes to the log under them).
     pub who: &'a Speaker,
     pub now: DateTime<Utc>,
+    /// The member whose message the command replies to (`/mute` as a reply).
+    pub target: Option<&'a Target>,
 }
 
 /// What a command answers: text, pictures to send after it (the report's charts), and
@@ -46,6 +53,8 @@ pub struct Done {
     pub text: String,
     pub images: Vec<Image>,
     pub forwards: Vec<Forward>,
+    /// Platform actions for the engine (a mute, a pardon's unban).
+    pub sanctions: Vec<Sanction>,
 }
 
 /// A message for another chat than the one the command came from.
@@ -63,6 +72,7 @@ impl From<String> for Done {
             text,
             images: Vec::new(),
             forwards: Vec::new(),
+            sanctions: Vec::new(),
         }
     }
 }

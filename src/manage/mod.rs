@@ -14,6 +14,7 @@ mod draft;
 mod edit;
 mod error;
 mod gaps;
+mod moderate;
 mod posted;
 mod queue;
 mod reply;

@@ -69,6 +69,7 @@ pub(crate) fn apply(ctx: &Context, call: &Call<'_>, args: Args) -> Result<Done, 
                 "Your answer to ticket {name} could not be delivered to the member (they may have blocked the bot or left the chat)."
             )),
         }],
+        ..Done::default()
     })
 }
 

@@ -27,6 +27,7 @@ pub(crate) fn apply(ctx: &Context, call: &Call<'_>, args: Period) -> Result<Done
         text: full.text,
         images: full.charts,
         forwards: Vec::new(),
+        ..Done::default()
     })
 }
 

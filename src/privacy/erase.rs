@@ -14,6 +14,8 @@ pub struct Erased {
     pub sent: usize,
     pub posts: usize,
     pub tickets: usize,
+    /// Moderation audit entries.
+    pub moderation: usize,
 }
 
 /// Erase `who`'s events, the events and the bot's messages in their private chats, their
@@ -25,6 +27,7 @@ pub fn erase(stores: MemberStores<'_>, who: &Speaker) -> Erased {
         memory,
         posts,
         tickets,
+        audit,
     } = stores;
     let chats = who.private_chats();
     let mut erased = Erased::default();
@@ -51,6 +54,12 @@ pub fn erase(stores: MemberStores<'_>, who: &Speaker) -> Erased {
         Ok(n) => erased.tickets = n,
         Err(e) => {
             tracing::error!(error = %crate::text::chain(&e), "could not erase a member's tickets")
+        }
+    }
+    match audit.forget_member(&who.member) {
+        Ok(n) => erased.moderation = n,
+        Err(e) => {
+            tracing::error!(error = %crate::text::chain(&e), "could not erase a member's moderation record")
         }
     }
     if let Err(e) = log.flush() {

@@ -19,6 +19,8 @@ pub struct Export {
     pub posts_authored: Vec<String>,
     /// Tickets this member opened (hand-offs and complaints).
     pub tickets: Vec<crate::team::Ticket>,
+    /// What moderation did about this member.
+    pub moderation: Vec<crate::moderation::AuditEntry>,
 }
 
 /// Everything stored about one platform user. Needs only the data folder, not the bot.
@@ -28,6 +30,7 @@ pub fn export(stores: MemberStores<'_>, platform: PlatformKind, user: &str) -> E
         memory,
         posts,
         tickets,
+        audit,
     } = stores;
     let who = log.member(platform, user);
     let chats = who.private_chats();
@@ -39,6 +42,7 @@ pub fn export(stores: MemberStores<'_>, platform: PlatformKind, user: &str) -> E
         conversations: memory.conversations_of(&member, &chats),
         posts_authored: posts.authored_by(&member),
         tickets: tickets.of_member(&member),
+        moderation: audit.of_member(&member),
         member,
     }
 }

@@ -21,4 +21,6 @@ pub struct MemberStores<'a> {
     pub memory: &'a Memory,
     pub posts: &'a PostStore,
     pub tickets: &'a TicketStore,
+    /// The moderation audit, strikes and join times.
+    pub audit: &'a crate::moderation::AuditLog,
 }

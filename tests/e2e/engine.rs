@@ -248,6 +248,7 @@ async fn ratings_and_reactions_are_linked_to_the_cited_knowledge() {
             Inbound::MemberJoined {
                 chat,
                 user: "newcomer".into(),
+                language: None,
             },
         ]
     }));

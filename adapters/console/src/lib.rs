@@ -150,6 +150,7 @@ impl Platform for ConsoleAdapter {
                 manager: true,
                 reply_to: None,
                 chat_title: None,
+                signals: Default::default(),
             };
             if tx.send(Inbound::Message(msg)).await.is_err() {
                 return Err(PlatformError::EngineGone);
@@ -193,6 +194,7 @@ mod tests {
             idempotency_key: None,
             images: Vec::new(),
             mention: None,
+            buttons: Vec::new(),
         }
     }
 

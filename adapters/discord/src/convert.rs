@@ -2,10 +2,10 @@
 //! Plain functions over serenity's model types, so captured event JSON can be tested
 //! without a gateway.
 
-use herald_platform::{ChatRef, Inbound, Incoming, PlatformKind};
+use herald_platform::{ChatRef, Inbound, Incoming, MessageSignals, PlatformKind};
 use serenity::all::{
-    CommandDataOptionValue, CommandInteraction, ComponentInteraction, Member, Message, MessageType,
-    Reaction, ReactionType, RoleId,
+    CommandDataOptionValue, CommandInteraction, ComponentInteraction, Member, Message,
+    MessageReferenceKind, MessageType, Reaction, ReactionType, RoleId,
 };
 
 /// `custom_id` of the 👍 button under answers.
@@ -130,6 +130,27 @@ pub fn message(m: &Message, me: &Identity, rules: &Rules) -> Result<Inbound, Ski
                     .map(|id| id.to_string())
             }),
         chat_title: None,
+        signals: MessageSignals {
+            forwarded: m
+                .message_reference
+                .as_ref()
+                .is_some_and(|r| r.kind == MessageReferenceKind::Forward),
+            mentions: m.mentions.iter().filter(|u| u.id.get() != me.id).count()
+                + m.mention_roles.len()
+                + if m.mention_everyone {
+                    MessageSignals::EVERYONE
+                } else {
+                    0
+                },
+            links: Vec::new(),
+            reply_to_user: m
+                .referenced_message
+                .as_ref()
+                .map(|r| r.author.id.to_string()),
+            reply_to_text: m.referenced_message.as_ref().map(|r| r.content.clone()),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            language: None,
+        },
     }))
 }
 
@@ -171,6 +192,7 @@ pub fn command(c: &CommandInteraction, rules: &Rules) -> Result<Inbound, Skip> {
         manager: rules.manager(c.user.id.get(), roles),
         reply_to: None,
         chat_title: None,
+        signals: Default::default(),
     }))
 }
 
@@ -239,6 +261,7 @@ pub fn member_joined(m: &Member, rules: &Rules) -> Result<Inbound, Skip> {
             private: false,
         },
         user: m.user.id.to_string(),
+        language: None,
     })
 }
 

@@ -70,6 +70,7 @@ mod tests {
             idempotency_key: None,
             images: Vec::new(),
             mention: None,
+            buttons: Vec::new(),
         }
     }
 

@@ -12,6 +12,11 @@
 //! - [`split_message`], [`split_utf16`]: cut long text on paragraph and sentence boundaries.
 //! - [`MenuCommand`], [`Backoff`]: the command menu and the retry pacing adapters share.
 //! - [`Mention`]: a person the reader can tap (a ticket's member), linked by the adapter.
+//! - [`MessageSignals`]: what a message carries besides its text (forwarded, mentions,
+//!   hidden links, whose message it answers), for moderation.
+//! - [`ModAction`]: what a moderator does (delete, mute until, ban…), carried out by
+//!   [`Platform::moderate`]; [`Button`]: a button under a message, pressed as
+//!   [`Inbound::Button`].
 //!
 //! This crate knows no SDK and depends on nothing from the core, so adapters stay swappable
 //! and no platform type can leak into the engine.
@@ -90,6 +95,73 @@ pub struct Incoming {
     /// The group's or channel's name, where the platform sends it with the message (reports
     /// name channels by it); `None` for private chats.
     pub chat_title: Option<String>,
+    /// What the message carries besides its text, for moderation.
+    pub signals: MessageSignals,
+}
+
+/// What a message carries besides its text: adapters fill in what their platform sends, and
+/// leave the rest at its default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageSignals {
+    /// Forwarded from a channel or another chat.
+    pub forwarded: bool,
+    /// People the message mentions (`@name`, a text mention, `<@id>`); an everyone/here
+    /// ping counts as [`MessageSignals::EVERYONE`].
+    pub mentions: usize,
+    /// Link targets the platform lists or the text hides (Telegram text links); links
+    /// written out in the text are found there too.
+    pub links: Vec<String>,
+    /// The author of the message this one replies to (a manager's `/mute` acts on them).
+    pub reply_to_user: Option<String>,
+    /// The text of the message this one replies to, when the platform sends it.
+    pub reply_to_text: Option<String>,
+    /// The sender's roles (Discord role ids), for trusted roles.
+    pub roles: Vec<String>,
+    /// The sender's language as their app reports it (`en`, `zh-hans`), when known.
+    pub language: Option<String>,
+}
+
+impl MessageSignals {
+    /// What an everyone/here ping counts as among [`MessageSignals::mentions`].
+    pub const EVERYONE: usize = 100;
+}
+
+/// What a moderator does to a member in a chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModAction {
+    /// Remove one message.
+    Delete { message_id: String },
+    /// The member may read but not post until `until_ms` (Unix milliseconds).
+    Mute { until_ms: u64 },
+    /// Lift a mute.
+    Unmute,
+    /// Remove the member and keep them out.
+    Ban,
+    /// Let a banned member back in (they must join again).
+    Unban,
+    /// Remove the member; they may join again (a join check not passed).
+    Kick,
+}
+
+impl ModAction {
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModAction::Delete { .. } => "delete",
+            ModAction::Mute { .. } => "mute",
+            ModAction::Unmute => "unmute",
+            ModAction::Ban => "ban",
+            ModAction::Unban => "unban",
+            ModAction::Kick => "kick",
+        }
+    }
+}
+
+/// A button under a message. Pressing it comes back as [`Inbound::Button`] with `data`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Button {
+    pub label: String,
+    /// What the press says, at most 48 bytes (adapters add their own prefix).
+    pub data: String,
 }
 
 /// Everything an adapter hands to the core.
@@ -114,7 +186,22 @@ pub enum Inbound {
         reactions: Vec<String>,
     },
     /// A member joined a group or server.
-    MemberJoined { chat: ChatRef, user: String },
+    MemberJoined {
+        chat: ChatRef,
+        user: String,
+        /// Their language as their app reports it, when the platform says.
+        language: Option<String>,
+    },
+    /// Someone pressed one of the [`Button`]s the core put under a message.
+    Button {
+        chat: ChatRef,
+        user: String,
+        /// The message the button is under.
+        message_id: String,
+        data: String,
+        /// The presser is one of this platform's configured managers.
+        manager: bool,
+    },
 }
 
 impl Inbound {
@@ -123,7 +210,8 @@ impl Inbound {
             Inbound::Message(m) => &m.chat,
             Inbound::Rating { chat, .. }
             | Inbound::Reaction { chat, .. }
-            | Inbound::MemberJoined { chat, .. } => chat,
+            | Inbound::MemberJoined { chat, .. }
+            | Inbound::Button { chat, .. } => chat,
         }
     }
 }
@@ -148,6 +236,8 @@ pub struct Outgoing {
     /// Someone the reader can tap to reach, shown after the text (a ticket names the member
     /// who asked for a person). Adapters link it when it is on their platform.
     pub mention: Option<Mention>,
+    /// Buttons under the message (a join check, a teach offer), in one row.
+    pub buttons: Vec<Button>,
 }
 
 /// A person on a platform, to be shown as a link the reader can tap.
@@ -189,6 +279,7 @@ impl Outgoing {
             idempotency_key: None,
             images: Vec::new(),
             mention: None,
+            buttons: Vec::new(),
         }
     }
 }
@@ -238,6 +329,17 @@ pub enum PlatformError {
     #[error("{platform}: {reason}")]
     Config {
         platform: PlatformKind,
+        reason: String,
+    },
+    #[error("{platform} cannot {what}")]
+    Unsupported {
+        platform: PlatformKind,
+        what: &'static str,
+    },
+    #[error("{platform}: could not {action}: {reason}")]
+    Moderate {
+        platform: PlatformKind,
+        action: &'static str,
         reason: String,
     },
 }
@@ -299,6 +401,26 @@ pub trait Platform: Send + Sync {
     /// it is and its last receive worked. Sources that cannot lose a connection say yes.
     fn connected(&self) -> bool {
         true
+    }
+
+    /// Carry out a moderator's action on `user` in `chat`. Platforms that cannot say
+    /// [`PlatformError::Unsupported`].
+    async fn moderate(
+        &self,
+        _chat: &ChatRef,
+        _user: &str,
+        action: &ModAction,
+    ) -> Result<(), PlatformError> {
+        Err(PlatformError::Unsupported {
+            platform: self.kind(),
+            what: action.name(),
+        })
+    }
+
+    /// Whether `user` administers `chat` on the platform (exempt from moderation). Asked
+    /// only when a rule would act, so adapters may call the platform (and cache).
+    async fn is_admin(&self, _chat: &ChatRef, _user: &str) -> bool {
+        false
     }
 }
 

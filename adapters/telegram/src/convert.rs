@@ -8,11 +8,23 @@ use teloxide::types::{
     MessageEntityKind, MessageReactionUpdated, ReactionType, Update, UpdateKind,
 };
 
-use herald_platform::{ChatRef, Inbound, Incoming, PlatformKind};
+use herald_platform::{ChatRef, Inbound, Incoming, MessageSignals, PlatformKind};
 
 /// Callback data of the rating buttons under answers.
 pub const RATE_UP: &str = "herald:rate:up";
 pub const RATE_DOWN: &str = "herald:rate:down";
+/// Callback data of the core's own buttons starts with this (the rest is theirs).
+pub const BUTTON_PREFIX: &str = "herald:b:";
+
+/// A core button's callback data: the prefix and at most 48 bytes of its own (Telegram
+/// takes 64), cut on a character boundary.
+pub fn button_data(data: &str) -> String {
+    let mut end = data.len().min(48);
+    while !data.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{BUTTON_PREFIX}{}", &data[..end])
+}
 
 /// The bot itself, as `getMe` reported it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,6 +118,19 @@ fn message(m: &Message, rules: &Rules) -> Result<Incoming, Skip> {
 
     let mut addressed = private;
     let mut cut: Vec<Range<usize>> = Vec::new();
+    let mut signals = MessageSignals {
+        forwarded: m.forward_origin().is_some(),
+        reply_to_user: m
+            .reply_to_message()
+            .and_then(|r| r.from.as_ref())
+            .map(|u| u.id.0.to_string()),
+        reply_to_text: m
+            .reply_to_message()
+            .and_then(|r| r.text().or(r.caption()))
+            .map(str::to_string),
+        language: m.from.as_ref().and_then(|u| u.language_code.clone()),
+        ..MessageSignals::default()
+    };
     for e in entities {
         match &e.kind {
             MessageEntityKind::Mention => {
@@ -114,10 +139,19 @@ fn message(m: &Message, rules: &Rules) -> Result<Incoming, Skip> {
                     if !me.username.is_empty() && name.eq_ignore_ascii_case(&me.username) {
                         addressed = true;
                         cut.push(r);
+                    } else {
+                        signals.mentions += 1;
                     }
                 }
             }
             MessageEntityKind::TextMention { user } if user.id.0 == me.id => addressed = true,
+            MessageEntityKind::TextMention { .. } => signals.mentions += 1,
+            MessageEntityKind::TextLink { url } => signals.links.push(url.to_string()),
+            MessageEntityKind::Url => {
+                if let Some(r) = byte_range(text, e) {
+                    signals.links.push(text[r].to_string());
+                }
+            }
             _ => {}
         }
     }
@@ -164,6 +198,7 @@ fn message(m: &Message, rules: &Rules) -> Result<Incoming, Skip> {
         chat_title: (!m.chat.is_private())
             .then(|| m.chat.title().map(str::to_string))
             .flatten(),
+        signals,
     })
 }
 
@@ -197,11 +232,6 @@ pub fn byte_range(text: &str, e: &MessageEntity) -> Option<Range<usize>> {
 }
 
 fn rating(q: &CallbackQuery, rules: &Rules) -> Result<Inbound, Skip> {
-    let positive = match q.data.as_deref() {
-        Some(RATE_UP) => true,
-        Some(RATE_DOWN) => false,
-        _ => return Err(Skip::Foreign),
-    };
     let Some(msg) = &q.message else {
         return Err(Skip::Foreign);
     };
@@ -211,6 +241,20 @@ fn rating(q: &CallbackQuery, rules: &Rules) -> Result<Inbound, Skip> {
     if q.from.is_bot {
         return Err(Skip::FromBot);
     }
+    let positive = match q.data.as_deref() {
+        Some(RATE_UP) => true,
+        Some(RATE_DOWN) => false,
+        Some(data) if data.starts_with(BUTTON_PREFIX) => {
+            return Ok(Inbound::Button {
+                chat: chat_ref(msg.chat()),
+                user: q.from.id.0.to_string(),
+                message_id: msg.id().0.to_string(),
+                data: data[BUTTON_PREFIX.len()..].to_string(),
+                manager: rules.managers.contains(&q.from.id.0),
+            })
+        }
+        _ => return Err(Skip::Foreign),
+    };
     Ok(Inbound::Rating {
         chat: chat_ref(msg.chat()),
         user: q.from.id.0.to_string(),
@@ -261,6 +305,7 @@ fn joined(c: &ChatMemberUpdated, rules: &Rules) -> Result<Inbound, Skip> {
     Ok(Inbound::MemberJoined {
         chat: chat_ref(&c.chat),
         user: member.user.id.0.to_string(),
+        language: member.user.language_code.clone(),
     })
 }
 

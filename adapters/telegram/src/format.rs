@@ -111,6 +111,7 @@ mod tests {
             idempotency_key: None,
             images: Vec::new(),
             mention: None,
+            buttons: Vec::new(),
         }
     }
 

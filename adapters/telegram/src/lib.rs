@@ -11,6 +11,7 @@
 //! - `receive`: long polling with a stored offset, and the webhook server.
 //! - `roles`: command menus per scope (members, managers, group administrators) and the
 //!   group administrators who count as managers.
+//! - `moderate`: delete, restrict until a time, ban, unban, kick; who administers a group.
 //!
 //! Sends go through teloxide's `Throttle`, which paces them inside Telegram's per-chat and
 //! global limits and waits out a 429's `retry_after`; server and network errors are retried
@@ -18,6 +19,7 @@
 
 mod convert;
 mod format;
+mod moderate;
 mod receive;
 mod retry;
 mod roles;
@@ -37,11 +39,13 @@ use teloxide::types::{
 use tokio::sync::{mpsc, watch};
 
 use herald_platform::{
-    Capabilities, ChatRef, Inbound, Outgoing, Platform, PlatformError, PlatformKind, Sent,
-    StateStore,
+    Capabilities, ChatRef, Inbound, ModAction, Outgoing, Platform, PlatformError, PlatformKind,
+    Sent, StateStore,
 };
 
-pub use convert::{byte_range, convert, Identity, Rules, Skip, RATE_DOWN, RATE_UP};
+pub use convert::{
+    button_data, byte_range, convert, Identity, Rules, Skip, BUTTON_PREFIX, RATE_DOWN, RATE_UP,
+};
 pub use format::{escape, render, Piece, MAX_MESSAGE_UTF16};
 pub use retry::{classify, Backoff, Next};
 
@@ -264,7 +268,7 @@ impl TelegramAdapter {
         chat: &mut Recipient,
         piece: &Piece,
         reply_to: Option<i32>,
-        buttons: bool,
+        buttons: Option<&InlineKeyboardMarkup>,
     ) -> Result<String, PlatformError> {
         let mut plain = false;
         let mut attempt = 0u32;
@@ -281,11 +285,8 @@ impl TelegramAdapter {
                 to.allow_sending_without_reply = Some(true);
                 req = req.reply_parameters(to);
             }
-            if buttons {
-                req = req.reply_markup(InlineKeyboardMarkup::new([[
-                    InlineKeyboardButton::callback("👍", RATE_UP),
-                    InlineKeyboardButton::callback("👎", RATE_DOWN),
-                ]]));
+            if let Some(markup) = buttons {
+                req = req.reply_markup(markup.clone());
             }
             let e = match req.await {
                 Ok(m) => return Ok(m.id.0.to_string()),
@@ -422,9 +423,19 @@ impl Platform for TelegramAdapter {
             return Err(send_error("the message is empty: nothing to send"));
         }
         let last = pieces.len().saturating_sub(1);
+        let mut row: Vec<InlineKeyboardButton> = out
+            .buttons
+            .iter()
+            .map(|b| InlineKeyboardButton::callback(b.label.clone(), button_data(&b.data)))
+            .collect();
+        if out.rateable && self.opts.feedback_buttons {
+            row.push(InlineKeyboardButton::callback("👍", RATE_UP));
+            row.push(InlineKeyboardButton::callback("👎", RATE_DOWN));
+        }
+        let markup = (!row.is_empty()).then(|| InlineKeyboardMarkup::new([row]));
         let mut sent = Sent::default();
         for (i, piece) in pieces.iter().enumerate() {
-            let buttons = i == last && out.rateable && self.opts.feedback_buttons;
+            let buttons = if i == last { markup.as_ref() } else { None };
             // Only the first piece quotes the member's message; the rest follow it.
             let reply = if i == 0 { reply_to } else { None };
             let id = self.send_piece(&mut chat, piece, reply, buttons).await?;
@@ -434,6 +445,19 @@ impl Platform for TelegramAdapter {
             sent.message_ids.push(self.send_image(&chat, image).await?);
         }
         Ok(sent)
+    }
+
+    async fn moderate(
+        &self,
+        chat: &ChatRef,
+        user: &str,
+        action: &ModAction,
+    ) -> Result<(), PlatformError> {
+        self.moderate_member(chat, user, action).await
+    }
+
+    async fn is_admin(&self, chat: &ChatRef, user: &str) -> bool {
+        !chat.private && self.administers(chat, user).await
     }
 
     async fn typing(&self, chat: &ChatRef) -> Result<(), PlatformError> {

@@ -59,8 +59,17 @@ async fn take(
     };
     match convert(update, &rules) {
         Ok(mut inbound) => {
-            if let Inbound::Message(m) = &mut inbound {
-                adapter.admins_are_managers(m).await;
+            match &mut inbound {
+                Inbound::Message(m) => adapter.admins_are_managers(m).await,
+                Inbound::Button {
+                    chat,
+                    user,
+                    manager,
+                    ..
+                } if !*manager && adapter.opts.managers_from_admins && !chat.private => {
+                    *manager = adapter.administers(chat, user).await;
+                }
+                _ => {}
             }
             tx.send(inbound)
                 .await

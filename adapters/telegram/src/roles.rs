@@ -128,7 +128,7 @@ impl TelegramAdapter {
         m.manager = self.chat_admins(chat).await.contains(&user);
     }
 
-    async fn chat_admins(&self, chat: i64) -> Vec<u64> {
+    pub(crate) async fn chat_admins(&self, chat: i64) -> Vec<u64> {
         if let Some(ids) = self.admins.fresh(chat) {
             return ids;
         }

@@ -31,6 +31,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("privacy", 2),
     ("metrics", 2),
     ("team", 2),
+    ("moderation", 2),
     ("manage", 3),
     ("bot", 3),
     ("jobs", 3),
@@ -64,6 +65,11 @@ const SIDEWAYS: &[(&str, &str, &str)] = &[
         "privacy",
         "team",
         "erasure and export cover a member's tickets",
+    ),
+    (
+        "privacy",
+        "moderation",
+        "erasure and export cover a member's moderation record",
     ),
     (
         "bot",

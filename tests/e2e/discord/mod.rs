@@ -323,6 +323,7 @@ async fn long_text_is_split_in_order_and_everyone_never_pings() {
             idempotency_key: None,
             images: Vec::new(),
             mention: None,
+            buttons: Vec::new(),
             ..Outgoing::text(chat(CHANNEL, false), text.clone())
         })
         .await

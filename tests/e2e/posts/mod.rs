@@ -170,6 +170,8 @@ fn world(quiet: &str) -> World {
             prompts: Arc::new(Prompts::load(&support::repo().join("prompts")).expect("prompts")),
             bot_name: "Lantern".into(),
             tickets: herald::team::TicketStore::open(&db).expect("tickets"),
+            moderator: None,
+            audit: herald::moderation::AuditLog::open(&db).expect("audit"),
         },
         telegram: Recorder::new(PlatformKind::Telegram, false),
         discord: Recorder::new(PlatformKind::Discord, true),
@@ -201,6 +203,7 @@ impl World {
             author: "m1",
             who: &who,
             now,
+            target: None,
         };
         let parsed = ManagerCommand::parse(name, args).expect("a manager command");
         match parsed {

@@ -252,6 +252,38 @@ impl FakeTelegram {
         self.state().admins.insert(chat, users.to_vec());
     }
 
+    /// `user` joins the group `chat` (a `chat_member` update), their app in `language`.
+    pub fn join(&self, chat: i64, user: i64, language: &str) {
+        let mut who = member(user);
+        who["language_code"] = json!(language);
+        self.push(
+            "chat_member",
+            json!({
+                "chat": group_chat(chat), "from": who.clone(), "date": 1_700_000_000,
+                "old_chat_member": {"status": "left", "user": who.clone()},
+                "new_chat_member": {"status": "member", "user": who}
+            }),
+        );
+    }
+
+    /// `user` presses the button with callback `data` under the bot's message `message`
+    /// in `chat`.
+    pub fn press(&self, chat: i64, user: i64, message: i64, data: &str) {
+        let chat_json = if chat > 0 {
+            private_chat(chat)
+        } else {
+            group_chat(chat)
+        };
+        self.push(
+            "callback_query",
+            json!({
+                "id": format!("cb{message}-{user}"), "from": member(user),
+                "chat_instance": "ci", "data": data,
+                "message": self::message(message, chat_json, bot_user(), json!({"text": "…"}))
+            }),
+        );
+    }
+
     pub fn count(&self, method: &str) -> usize {
         self.state()
             .calls
@@ -408,7 +440,11 @@ async fn handle(
         | "setWebhook"
         | "setMyCommands"
         | "sendChatAction"
-        | "answerCallbackQuery" => ok(json!(true)),
+        | "answerCallbackQuery"
+        | "deleteMessage"
+        | "restrictChatMember"
+        | "banChatMember"
+        | "unbanChatMember" => ok(json!(true)),
         other => err(404, &format!("Not Found: method {other}"), json!({})),
     };
     record(&inner, &method, &body, response.status().is_success());
@@ -533,66 +569,4 @@ fn send_message(inner: &Inner, body: &mut Value) -> Response {
     ok(message(id, chat_json, bot_user(), json!({"text": shown})))
 }
 
-/// The text a member sees of a `sendMessage` body (HTML rendered when it was HTML).
-pub fn shown(m: &Value) -> String {
-    let raw = m["text"].as_str().unwrap_or_default();
-    if m["parse_mode"] == "HTML" {
-        parse_html(raw).expect("valid Telegram HTML")
-    } else {
-        raw.to_string()
-    }
-}
-
-/// The text a member would see for Telegram HTML, or `None` where Telegram refuses it:
-/// a tag it does not support, or a bare `<`, `>` or `&`.
-pub fn parse_html(html: &str) -> Option<String> {
-    const TAGS: &[&str] = &[
-        "b",
-        "strong",
-        "i",
-        "em",
-        "u",
-        "ins",
-        "s",
-        "strike",
-        "del",
-        "code",
-        "pre",
-        "a",
-        "blockquote",
-        "tg-spoiler",
-        "span",
-    ];
-    let mut out = String::new();
-    let mut rest = html;
-    while let Some(c) = rest.chars().next() {
-        match c {
-            '<' => {
-                let end = rest.find('>')?;
-                let tag = rest[1..end].trim_start_matches('/');
-                let name = tag.split_whitespace().next().unwrap_or("");
-                if !TAGS.contains(&name) {
-                    return None;
-                }
-                rest = &rest[end + 1..];
-            }
-            '>' => return None,
-            '&' => {
-                let end = rest.find(';')?;
-                out.push(match &rest[1..end] {
-                    "lt" => '<',
-                    "gt" => '>',
-                    "amp" => '&',
-                    "quot" => '"',
-                    _ => return None,
-                });
-                rest = &rest[end + 1..];
-            }
-            c => {
-                out.push(c);
-                rest = &rest[c.len_utf8()..];
-            }
-        }
-    }
-    Some(out)
-}
+pub use super::telegram_html::{parse_html, shown};

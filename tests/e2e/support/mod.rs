@@ -9,6 +9,7 @@ pub mod fake_telegram;
 pub mod multipart;
 pub mod synthetic;
 pub mod tcp_proxy;
+pub mod telegram_html;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -137,6 +138,7 @@ pub fn msg(chat: &str, text: &str) -> Incoming {
         manager: true,
         reply_to: None,
         chat_title: None,
+        signals: Default::default(),
     }
 }
 
@@ -268,5 +270,17 @@ pub async fn ratings(
             return found;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// Wait until `pred` holds (checked every 20 ms), or fail after `secs` naming `what`.
+pub async fn wait_until(secs: u64, what: &str, pred: impl Fn() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while !pred() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out after {secs} s waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }

@@ -1,0 +1,117 @@
+//! The community-care sections: `[moderation]` and `[welcome]`.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// Moderation of members' messages in groups; off unless `enabled = true`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationConfig {
+    pub enabled: bool,
+    /// `act`, or `observe`: log and report what would be done, and do nothing.
+    pub mode: String,
+    /// Group chats moderated, as `platform:chat` (`telegram:-1001234`); empty: every group.
+    pub chats: Vec<String>,
+    /// Links, invites and forwarded posts from members who joined less than this long ago
+    /// are removed.
+    pub new_member_hours: u64,
+    /// More than this many messages in `flood_seconds` is a flood…
+    pub flood_messages: usize,
+    pub flood_seconds: u64,
+    /// …and mutes for this long (at least).
+    pub mute_minutes: u64,
+    /// The same text this many times in `repeat_minutes` (or in two chats) is removed.
+    pub repeat_limit: usize,
+    pub repeat_minutes: u64,
+    /// A message mentioning this many people (or everyone) is removed; 0: never.
+    pub max_mentions: usize,
+    /// The community's own word and pattern lists (one entry per line; `/regex/`).
+    pub word_lists: Vec<PathBuf>,
+    /// Use herald's built-in spam and insult lists too.
+    pub builtin_lists: bool,
+    /// Domains anyone may link to (sub-domains too). Domains the knowledge files mention
+    /// are allowed as well.
+    pub allowed_domains: Vec<String>,
+    /// What each strike does: `warn`, `mute 10m` (h, d), `ban`; the last repeats.
+    pub ladder: Vec<String>,
+    /// Strikes are forgotten after this many days without one.
+    pub reset_after_days: u64,
+    /// Never moderated, as `platform:user` (managers and chat administrators never are).
+    pub trusted: Vec<String>,
+    /// Discord role ids never moderated.
+    pub trusted_roles: Vec<String>,
+}
+
+impl Default for ModerationConfig {
+    fn default() -> Self {
+        ModerationConfig {
+            enabled: false,
+            mode: "act".into(),
+            chats: Vec::new(),
+            new_member_hours: 24,
+            flood_messages: 5,
+            flood_seconds: 10,
+            mute_minutes: 10,
+            repeat_limit: 3,
+            repeat_minutes: 60,
+            max_mentions: 5,
+            word_lists: Vec::new(),
+            builtin_lists: true,
+            allowed_domains: Vec::new(),
+            ladder: vec![
+                "warn".into(),
+                "mute 10m".into(),
+                "mute 1d".into(),
+                "ban".into(),
+            ],
+            reset_after_days: 30,
+            trusted: Vec::new(),
+            trusted_roles: Vec::new(),
+        }
+    }
+}
+
+/// Greeting new members, and the Telegram join check.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WelcomeConfig {
+    pub enabled: bool,
+    /// Questions suggested in the greeting: the most asked answered ones.
+    pub suggestions: usize,
+    /// New members may not post until they press a button (Telegram; the bot must be an
+    /// administrator that can restrict members).
+    pub join_check: bool,
+    /// Not pressed within this many minutes: removed (they may join again).
+    pub check_minutes: u64,
+}
+
+impl Default for WelcomeConfig {
+    fn default() -> Self {
+        WelcomeConfig {
+            enabled: false,
+            suggestions: 3,
+            join_check: false,
+            check_minutes: 5,
+        }
+    }
+}
+
+/// The knowledge loop: `/gaps` and `/teach`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LearningConfig {
+    /// Where `/teach` writes, inside the knowledge folder.
+    pub folder: String,
+    /// Members who asked a taught question get the new answer in their chat.
+    pub notify_askers: bool,
+}
+
+impl Default for LearningConfig {
+    fn default() -> Self {
+        LearningConfig {
+            folder: "learned".into(),
+            notify_askers: false,
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! [`Moderator`]: the rules applied to a member's message in a group, the ladder climbed,
+//! the audit written, and the platform actions it takes handed back as [`Sanction`]s for
+//! the engine to carry out (the core calls no platform itself).
+
+use std::sync::{Arc, Mutex};
+
+use herald_platform::{ChatRef, Incoming, ModAction};
+
+use super::audit::{AuditEntry, AuditError, AuditLog, Strikes};
+use super::options::{ModerationOptions, Step};
+use super::recent::Recent;
+use super::rules::{check, Facts, Rule, Verdict};
+
+const HOUR_MS: u64 = 3_600_000;
+const DAY_MS: u64 = 24 * HOUR_MS;
+
+/// An action for the engine to carry out through the chat's platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sanction {
+    pub chat: ChatRef,
+    pub user: String,
+    pub action: ModAction,
+}
+
+/// What moderation decided about one member: the audit entry, the ladder's step, and the
+/// actions (none when observing).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Case {
+    pub entry: AuditEntry,
+    pub step: Step,
+    pub sanctions: Vec<Sanction>,
+    /// Rungs on the ladder (to say "warning 1 of 4").
+    pub ladder: usize,
+}
+
+/// What a pardon did.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pardon {
+    pub entries: usize,
+    pub lifts: Vec<Sanction>,
+}
+
+/// Moderation for every chat it covers. Cheap to clone.
+#[derive(Clone)]
+pub struct Moderator {
+    opts: Arc<ModerationOptions>,
+    recent: Arc<Mutex<Recent>>,
+    audit: AuditLog,
+}
+
+impl Moderator {
+    pub fn new(opts: ModerationOptions, audit: AuditLog) -> Moderator {
+        Moderator {
+            opts: Arc::new(opts),
+            recent: Arc::new(Mutex::new(Recent::default())),
+            audit,
+        }
+    }
+
+    pub fn options(&self) -> &ModerationOptions {
+        &self.opts
+    }
+
+    pub fn audit(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    /// Group chats only, and only those listed when a list is given.
+    pub fn covers(&self, chat: &ChatRef) -> bool {
+        !chat.private
+            && (self.opts.chats.is_empty()
+                || self
+                    .opts
+                    .chats
+                    .iter()
+                    .any(|c| *c == format!("{}:{}", chat.platform, chat.chat)))
+    }
+
+    /// Managers, trusted ids and trusted roles are never moderated. (Platform
+    /// administrators are asked of the platform by the engine, only when a rule fires.)
+    pub fn exempt(&self, msg: &Incoming) -> bool {
+        msg.manager
+            || self
+                .opts
+                .trusted
+                .iter()
+                .any(|t| *t == format!("{}:{}", msg.chat.platform, msg.user))
+            || msg
+                .signals
+                .roles
+                .iter()
+                .any(|r| self.opts.trusted_roles.contains(r))
+    }
+
+    /// A member joined: their links and forwards are held for `new_member_hours`.
+    pub fn joined(&self, chat: &ChatRef, member: &str, now_ms: u64) {
+        if let Err(e) = self.audit.joined(chat.platform.as_str(), member, now_ms) {
+            tracing::error!(error = %crate::text::chain(&e), "moderation: could not keep a join");
+        }
+    }
+
+    /// Judge a message by `member` (their pseudonym). Flood and repeats are counted here,
+    /// so call it once per message, in order.
+    /// `also_allowed`: domains anyone may link to besides the configured ones.
+    pub fn screen(
+        &self,
+        msg: &Incoming,
+        member: &str,
+        now_ms: u64,
+        also_allowed: &[String],
+    ) -> Option<Verdict> {
+        if !self.covers(&msg.chat) || self.exempt(msg) {
+            return None;
+        }
+        let o = &self.opts;
+        let platform = msg.chat.platform.as_str();
+        let (flood, repeat) = {
+            let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            let flood = recent.flood(
+                &format!("{platform}:{}:{member}", msg.chat.chat),
+                now_ms,
+                o.flood_seconds * 1000,
+                o.flood_messages,
+            );
+            let repeat = recent.repeat(
+                &format!("{platform}:{member}"),
+                &msg.chat.chat,
+                &msg.text,
+                now_ms,
+                o.repeat_minutes * 60_000,
+                o.repeat_limit,
+            );
+            (flood, repeat)
+        };
+        let new_member = self
+            .audit
+            .joined_at(platform, member)
+            .is_some_and(|at| now_ms.saturating_sub(at) < o.new_member_hours * HOUR_MS);
+        let facts = Facts {
+            text: &msg.text,
+            links: &msg.signals.links,
+            forwarded: msg.signals.forwarded,
+            mentions: msg.signals.mentions,
+            new_member,
+            also_allowed,
+        };
+        if let Some(v) = check(o, &facts) {
+            return Some(v);
+        }
+        if let Some(n) = flood {
+            return Some(Verdict {
+                rule: Rule::Flood,
+                reason: format!("{n} messages in {} s", o.flood_seconds),
+                at_least: Some(Step::Mute {
+                    minutes: o.mute_minutes,
+                }),
+            });
+        }
+        repeat.map(|(times, chats)| Verdict {
+            rule: Rule::Repeat,
+            reason: if chats > 1 {
+                format!("the same text in {chats} chats")
+            } else {
+                format!("the same text {times} times")
+            },
+            at_least: None,
+        })
+    }
+
+    /// Climb the ladder for `verdict`: one more strike (forgotten after a quiet period),
+    /// the message removed and the step's action, written to the audit first.
+    pub fn sanction(
+        &self,
+        msg: &Incoming,
+        member: &str,
+        verdict: &Verdict,
+        now_ms: u64,
+    ) -> Result<Case, AuditError> {
+        let strike = self.strike(msg.chat.platform.as_str(), member, now_ms)?;
+        let mut step = self.step(strike);
+        if let Some(least) = verdict.at_least {
+            step = step.max(least);
+        }
+        let target = Target {
+            chat: msg.chat.clone(),
+            user: msg.user.clone(),
+            message_id: Some(msg.message_id.clone()),
+            text: None,
+        };
+        self.record(
+            &target,
+            member,
+            verdict.rule.key(),
+            &verdict.reason,
+            &msg.text,
+            step,
+            strike,
+            now_ms,
+        )
+    }
+
+    /// A manager's own `/warn`, `/mute` or `/ban` on a member's message: one strike, the
+    /// message removed, `step` done.
+    pub fn manual(
+        &self,
+        target: &Target,
+        member: &str,
+        step: Step,
+        text: &str,
+        now_ms: u64,
+    ) -> Result<Case, AuditError> {
+        let strike = self.strike(target.chat.platform.as_str(), member, now_ms)?;
+        self.record(
+            target,
+            member,
+            "manager",
+            "a manager's decision",
+            text,
+            step,
+            strike,
+            now_ms,
+        )
+    }
+
+    /// Lift what can be lifted for `member` on `platform` (mutes not over, bans), mark their
+    /// entries pardoned and clear their strikes.
+    pub fn pardon(&self, platform: &str, member: &str, now_ms: u64) -> Result<Pardon, AuditError> {
+        let mut out = Pardon::default();
+        for mut e in self.audit.of_member(member) {
+            if e.platform != platform || e.pardoned {
+                continue;
+            }
+            if e.liftable(now_ms) {
+                if let (Some(chat), Some(user)) = (e.chat_ref(), e.user.clone()) {
+                    let action = if e.banned {
+                        ModAction::Unban
+                    } else {
+                        ModAction::Unmute
+                    };
+                    out.lifts.push(Sanction { chat, user, action });
+                }
+            }
+            e.pardoned = true;
+            e.user = None;
+            self.audit.put(&e)?;
+            out.entries += 1;
+        }
+        self.audit
+            .set_strikes(platform, member, Strikes::default())?;
+        Ok(out)
+    }
+
+    fn strike(&self, platform: &str, member: &str, now_ms: u64) -> Result<u32, AuditError> {
+        let mut s = self.audit.strikes(platform, member)?;
+        if now_ms.saturating_sub(s.last_ms) > self.opts.reset_after_days * DAY_MS {
+            s.count = 0;
+        }
+        s.count += 1;
+        s.last_ms = now_ms;
+        self.audit.set_strikes(platform, member, s)?;
+        Ok(s.count)
+    }
+
+    fn step(&self, strike: u32) -> Step {
+        let ladder = &self.opts.ladder;
+        let i = (strike.max(1) as usize - 1).min(ladder.len().saturating_sub(1));
+        ladder.get(i).copied().unwrap_or(Step::Warn)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &self,
+        target: &Target,
+        member: &str,
+        rule: &str,
+        reason: &str,
+        text: &str,
+        step: Step,
+        strike: u32,
+        now_ms: u64,
+    ) -> Result<Case, AuditError> {
+        let observed = self.opts.observe;
+        let mut sanctions = Vec::new();
+        let mut done = Vec::new();
+        if let Some(id) = &target.message_id {
+            done.push("delete".to_string());
+            sanctions.push(ModAction::Delete {
+                message_id: id.clone(),
+            });
+        }
+        let until_ms = match step {
+            Step::Mute { minutes } => Some(now_ms + minutes * 60_000),
+            _ => None,
+        };
+        done.push(step.to_string());
+        match step {
+            Step::Warn => {}
+            Step::Mute { .. } => sanctions.push(ModAction::Mute {
+                until_ms: until_ms.unwrap_or(now_ms),
+            }),
+            Step::Ban => sanctions.push(ModAction::Ban),
+        }
+        let keeps_user = !observed && step != Step::Warn;
+        let excerpt: String = crate::text::scrub(text).chars().take(120).collect();
+        let entry = self.audit.add(AuditEntry {
+            id: 0,
+            at_ms: now_ms,
+            platform: target.chat.platform.as_str().to_string(),
+            chat: target.chat.chat.clone(),
+            member: member.to_string(),
+            rule: rule.to_string(),
+            reason: reason.to_string(),
+            action: done.join(" + "),
+            observed,
+            strike,
+            excerpt,
+            user: keeps_user.then(|| target.user.clone()),
+            until_ms,
+            banned: step == Step::Ban && !observed,
+            pardoned: false,
+            failed: None,
+        })?;
+        let sanctions = if observed {
+            Vec::new()
+        } else {
+            sanctions
+                .into_iter()
+                .map(|action| Sanction {
+                    chat: target.chat.clone(),
+                    user: target.user.clone(),
+                    action,
+                })
+                .collect()
+        };
+        Ok(Case {
+            entry,
+            step,
+            sanctions,
+            ladder: self.opts.ladder.len(),
+        })
+    }
+
+    /// Note on an entry what the platform refused.
+    pub fn failed(&self, id: u64, reason: &str) {
+        let result = self.audit.get(id).and_then(|e| match e {
+            Some(mut e) => {
+                e.failed = Some(reason.to_string());
+                self.audit.put(&e)
+            }
+            None => Ok(()),
+        });
+        if let Err(e) = result {
+            tracing::error!(error = %crate::text::chain(&e), "moderation: could not note a failure");
+        }
+    }
+}
+
+/// Whom a manager's action is for: the member and, when known, their message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub chat: ChatRef,
+    pub user: String,
+    pub message_id: Option<String>,
+    /// The message's text, when the platform sent it along.
+    pub text: Option<String>,
+}
+
+impl Target {
+    /// The member `msg` replies to, when the platform said who wrote that message.
+    pub fn replied_to(msg: &Incoming) -> Option<Target> {
+        Some(Target {
+            chat: msg.chat.clone(),
+            user: msg.signals.reply_to_user.clone()?,
+            message_id: msg.reply_to.clone(),
+            text: msg.signals.reply_to_text.clone(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
