@@ -53,10 +53,18 @@ pub fn moderation_options(c: &ModerationConfig) -> Result<ModerationOptions, Com
             )));
         }
     }
-    let (mut words, abuse) = if c.builtin_lists {
-        (WordList::builtin_spam(), WordList::builtin_abuse())
+    let (mut words, abuse, suspect) = if c.builtin_lists {
+        (
+            WordList::builtin_spam(),
+            WordList::builtin_abuse(),
+            WordList::builtin_suspect(),
+        )
     } else {
-        (WordList::default(), WordList::default())
+        (
+            WordList::default(),
+            WordList::default(),
+            WordList::default(),
+        )
     };
     for path in &c.word_lists {
         let shown = path.display().to_string();
@@ -78,6 +86,9 @@ pub fn moderation_options(c: &ModerationConfig) -> Result<ModerationOptions, Com
         max_mentions: c.max_mentions,
         words,
         abuse,
+        suspect,
+        suspect_new: c.suspect_new,
+        suspect_any: c.suspect_any,
         allowed_domains: c.allowed_domains.clone(),
         ladder,
         reset_after_days: c.reset_after_days,

@@ -28,8 +28,13 @@ pub struct ModerationConfig {
     pub max_mentions: usize,
     /// The community's own word and pattern lists (one entry per line; `/regex/`).
     pub word_lists: Vec<PathBuf>,
-    /// Use herald's built-in spam and insult lists too.
+    /// Use herald's built-in spam, insult and weak-signal lists too.
     pub builtin_lists: bool,
+    /// This many different weak signals (money, crypto, "contact me", 兼职, 私聊…) in one
+    /// message from a member who joined in the last `new_member_hours` make it spam…
+    pub suspect_new: usize,
+    /// …and this many from anyone else; 0: never.
+    pub suspect_any: usize,
     /// Domains anyone may link to (sub-domains too). Domains the knowledge files mention
     /// are allowed as well.
     pub allowed_domains: Vec<String>,
@@ -58,6 +63,8 @@ impl Default for ModerationConfig {
             max_mentions: 5,
             word_lists: Vec::new(),
             builtin_lists: true,
+            suspect_new: 2,
+            suspect_any: 3,
             allowed_domains: Vec::new(),
             ladder: vec![
                 "warn".into(),

@@ -90,6 +90,11 @@ pub struct ModerationOptions {
     pub words: WordList,
     /// Insults; a hit counts when the message's sentiment is not positive.
     pub abuse: WordList,
+    /// Weaker signals: `suspect_new` different ones from a new member, `suspect_any` from
+    /// anyone, make a message spam (0: never).
+    pub suspect: WordList,
+    pub suspect_new: usize,
+    pub suspect_any: usize,
     /// Domains new members may link to (the community's own; sub-domains count).
     pub allowed_domains: Vec<String>,
     pub ladder: Vec<Step>,
@@ -115,6 +120,9 @@ impl Default for ModerationOptions {
             max_mentions: 5,
             words: WordList::builtin_spam(),
             abuse: WordList::builtin_abuse(),
+            suspect: WordList::builtin_suspect(),
+            suspect_new: 2,
+            suspect_any: 3,
             allowed_domains: Vec::new(),
             ladder: vec![
                 Step::Warn,

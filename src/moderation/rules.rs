@@ -19,6 +19,7 @@ pub enum Rule {
     Mentions,
     Words,
     Abuse,
+    Suspect,
 }
 
 impl Rule {
@@ -32,6 +33,7 @@ impl Rule {
             Rule::Mentions => "mentions",
             Rule::Words => "words",
             Rule::Abuse => "abuse",
+            Rule::Suspect => "suspect",
         }
     }
 }
@@ -128,6 +130,26 @@ pub fn check(opts: &ModerationOptions, facts: &Facts) -> Option<Verdict> {
             },
             at_least: None,
         });
+    }
+    let limit = if facts.new_member {
+        opts.suspect_new
+    } else {
+        opts.suspect_any
+    };
+    if limit > 0 {
+        let hits = opts.suspect.hits(&folded);
+        if hits.len() >= limit {
+            return Some(Verdict {
+                rule: Rule::Suspect,
+                reason: hits
+                    .iter()
+                    .map(|h| h.trim_matches('/').to_string())
+                    .take(4)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                at_least: None,
+            });
+        }
     }
     if facts.new_member {
         if facts.forwarded {
@@ -249,5 +271,33 @@ mod tests {
             None
         );
         assert_eq!(check(&o, &facts("周末有兼职的机会吗？")), None);
+    }
+
+    #[test]
+    fn weak_signals_add_up_faster_for_new_members() {
+        let o = opts();
+        let text = "Looking for remote workers, earn well from home";
+        let mut f = facts(text);
+        assert_eq!(
+            check(&o, &f),
+            None,
+            "two weak signals from an established member"
+        );
+        f.new_member = true;
+        let v = check(&o, &f).expect("two from a new member");
+        assert_eq!((v.rule, v.reason.as_str()), (Rule::Suspect, "earn, remote"));
+        assert_eq!(
+            check(&o, &facts("free tasting on Saturday, win a bag of beans")),
+            None
+        );
+        assert_eq!(
+            check(&o, &facts("兼职日结，私聊")).map(|v| v.rule),
+            Some(Rule::Suspect)
+        );
+        assert_eq!(
+            check(&o, &facts("sb群主")).map(|v| v.rule),
+            Some(Rule::Abuse)
+        );
+        assert_eq!(check(&o, &facts("an idiot-proof recipe")), None);
     }
 }

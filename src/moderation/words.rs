@@ -8,6 +8,7 @@ use regex::{Regex, RegexBuilder};
 /// The lists herald ships (spam offers and insults), used unless `builtin_lists = false`.
 const SPAM: &str = include_str!("../../assets/moderation/spam.txt");
 const ABUSE: &str = include_str!("../../assets/moderation/abuse.txt");
+const SUSPECT: &str = include_str!("../../assets/moderation/suspect.txt");
 
 /// A list that could not be read: where and why.
 #[derive(Debug, thiserror::Error)]
@@ -61,6 +62,19 @@ impl WordList {
         WordList::parse("built-in abuse list", ABUSE).unwrap_or_default()
     }
 
+    pub fn builtin_suspect() -> WordList {
+        WordList::parse("built-in suspect list", SUSPECT).unwrap_or_default()
+    }
+
+    /// What each matching entry found in `folded`, one per entry.
+    pub fn hits<'t>(&self, folded: &'t str) -> Vec<&'t str> {
+        self.entries
+            .iter()
+            .filter_map(|(_, re)| re.find(folded))
+            .map(|m| m.as_str().trim())
+            .collect()
+    }
+
     /// This list followed by `other`'s entries.
     pub fn merged(mut self, other: WordList) -> WordList {
         self.entries.extend(other.entries);
@@ -75,12 +89,13 @@ impl WordList {
         self.entries.is_empty()
     }
 
-    /// The first entry `folded` (see [`fold`]) matches, as written in the list.
-    pub fn find(&self, folded: &str) -> Option<&str> {
+    /// What the first matching entry found in `folded` (see [`fold`]): the words a member
+    /// is shown, not the pattern.
+    pub fn find<'t>(&self, folded: &'t str) -> Option<&'t str> {
         self.entries
             .iter()
-            .find(|(_, re)| re.is_match(folded))
-            .map(|(written, _)| written.as_str())
+            .find_map(|(_, re)| re.find(folded))
+            .map(|m| m.as_str().trim())
     }
 }
 
@@ -139,12 +154,10 @@ mod tests {
         assert_eq!(list.len(), 3);
         assert_eq!(list.find(&fold("Just DM  me now")), Some("dm me"));
         assert_eq!(list.find(&fold("ＤＭ ＭＥ")), Some("dm me"));
+        assert_eq!(list.find(&fold("dmme")), Some("dmme"));
         assert_eq!(list.find(&fold("the admin meeting")), None);
         assert_eq!(list.find(&fold("详情加微信abc")), Some("加微信"));
-        assert_eq!(
-            list.find(&fold("join t.me/+AbC123")),
-            Some("/t\\.me/\\+\\w+/")
-        );
+        assert_eq!(list.find(&fold("join t.me/+AbC123")), Some("t.me/+abc123"));
         assert_eq!(list.find(&fold("好的dm me吧")), Some("dm me"));
     }
 
@@ -168,6 +181,8 @@ mod tests {
         };
         WordList::parse("spam", SPAM).expect("built-in spam list");
         WordList::parse("abuse", ABUSE).expect("built-in abuse list");
+        WordList::parse("suspect", SUSPECT).expect("built-in suspect list");
+        assert_eq!(WordList::builtin_suspect().len(), count(SUSPECT));
         assert_eq!(WordList::builtin_spam().len(), count(SPAM));
         assert_eq!(WordList::builtin_abuse().len(), count(ABUSE));
     }

@@ -22,6 +22,7 @@ mod engine;
 mod eval;
 mod guard_set;
 mod http_api;
+mod moderation_set;
 mod neo4j;
 mod openai_backend;
 mod openai_client;
