@@ -16,7 +16,7 @@
 //!   [`analytics`] (pure functions over engagement data), [`privacy`] (erasure and export
 //!   across stores), [`metrics`] (the counters `/metrics` shows), [`team`] (tickets that
 //!   hand a member over to the people behind the bot), [`moderation`] (rules, the ladder,
-//!   the audit log).
+//!   the audit log), [`learning`] (gap ids, and the team's answers as knowledge files).
 //! - **L3, what serves**: [`manage`] (the managers' commands), [`bot`] (one message in, one
 //!   reply out), [`jobs`] (scheduler loop, alerts, upkeep, reload), [`engine`] (adapters in,
 //!   replies out), [`http`] (the OpenAI-compatible API).
@@ -38,6 +38,7 @@ pub mod engine;
 pub mod http;
 pub mod jobs;
 pub mod knowledge;
+pub mod learning;
 pub mod llm;
 pub mod manage;
 pub mod metrics;

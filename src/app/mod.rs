@@ -108,6 +108,10 @@ impl App {
             tickets: tickets.clone(),
             moderator: moderator.clone(),
             audit: audit.clone(),
+            gap_ids: crate::learning::GapIds::open(&db).map_err(AppError::Memory)?,
+            knowledge: Some(knowledge.clone()),
+            knowledge_dir: config.knowledge.dir.clone(),
+            learning_folder: config.learning.folder.clone(),
         };
         let bot = Bot::new(
             Parts {

@@ -24,10 +24,19 @@ fn the_example_config_parses_and_enables_the_console() {
     let d = ModerationConfig::default();
     let m = &c.moderation;
     assert_eq!(
-        (&m.mode, m.flood_messages, m.suspect_new, &m.ladder, m.enabled),
+        (
+            &m.mode,
+            m.flood_messages,
+            m.suspect_new,
+            &m.ladder,
+            m.enabled
+        ),
         (&d.mode, d.flood_messages, d.suspect_new, &d.ladder, false)
     );
-    assert_eq!(c.welcome.check_minutes, WelcomeConfig::default().check_minutes);
+    assert_eq!(
+        c.welcome.check_minutes,
+        WelcomeConfig::default().check_minutes
+    );
     assert_eq!(c.learning.folder, LearningConfig::default().folder);
 }
 

@@ -8,7 +8,7 @@ use super::error::CommandError;
 use super::shared::Period;
 use super::{
     approve, besttime, cancel, draft, edit, gaps, moderate, posted, queue, reply, report, schedule,
-    tickets,
+    teach, tickets,
 };
 
 /// The managers' commands, for `/help` and platform menus (after the members' ones).
@@ -74,6 +74,11 @@ pub const MANAGER_COMMANDS: &[CommandSpec] = &[
         description: "managers: answer a ticket; the member gets it in their chat",
     },
     CommandSpec {
+        name: "teach",
+        args: "<g-id> <answer>",
+        description: "managers: answer an unanswered question (/gaps); it becomes knowledge",
+    },
+    CommandSpec {
         name: "modlog",
         args: "[n]",
         description: "managers: what moderation did (or would have done), newest first",
@@ -116,6 +121,7 @@ pub enum ManagerCommand {
     BestTime,
     Tickets,
     Reply(reply::Args),
+    Teach(teach::Args),
     ModLog(usize),
     Pardon(moderate::PardonArgs),
     Warn,
@@ -142,6 +148,7 @@ impl ManagerCommand {
             "besttime" => Ok(C::BestTime),
             "tickets" => Ok(C::Tickets),
             "reply" => reply::parse(args).map(C::Reply),
+            "teach" => teach::parse(args).map(C::Teach),
             "modlog" => Ok(C::ModLog(args.trim().parse().unwrap_or(15))),
             "pardon" => moderate::parse_pardon(args).map(C::Pardon),
             "warn" => Ok(C::Warn),
@@ -170,6 +177,7 @@ impl ManagerCommand {
             ManagerCommand::BestTime => "besttime",
             ManagerCommand::Tickets => "tickets",
             ManagerCommand::Reply(_) => "reply",
+            ManagerCommand::Teach(_) => "teach",
             ManagerCommand::ModLog(_) => "modlog",
             ManagerCommand::Pardon(_) => "pardon",
             ManagerCommand::Warn => "warn",
@@ -193,6 +201,7 @@ impl ManagerCommand {
             ManagerCommand::BestTime => besttime::apply(ctx),
             ManagerCommand::Tickets => Ok(tickets::apply(ctx, call)),
             ManagerCommand::Reply(a) => reply::apply(ctx, call, a),
+            ManagerCommand::Teach(a) => teach::apply(ctx, call, a),
             ManagerCommand::ModLog(n) => moderate::modlog(ctx, n),
             ManagerCommand::Pardon(a) => moderate::pardon(ctx, call, a),
             ManagerCommand::Warn => moderate::act(ctx, call, crate::moderation::Step::Warn),

@@ -31,6 +31,13 @@ pub struct Context {
     pub moderator: Option<Moderator>,
     /// The moderation audit (always open, so erasure reaches it when moderation is off).
     pub audit: AuditLog,
+    /// Stable ids of unanswered-question groups, and which were taught.
+    pub gap_ids: crate::learning::GapIds,
+    /// The knowledge being served, reloaded after `/teach` (`None`: nothing to teach to).
+    pub knowledge: Option<Arc<dyn crate::knowledge::KnowledgeStore>>,
+    /// The knowledge folder, and the folder inside it `/teach` writes to.
+    pub knowledge_dir: std::path::PathBuf,
+    pub learning_folder: String,
 }
 
 /// One command's call: the graph being served, who asked and when.

@@ -21,6 +21,7 @@ mod reply;
 mod report;
 mod schedule;
 mod shared;
+mod teach;
 mod tickets;
 
 pub use command::{ManagerCommand, MANAGER_COMMANDS};

@@ -166,7 +166,14 @@ fn message(m: &Message, rules: &Rules) -> Result<Incoming, Skip> {
     for r in cut {
         clean.replace_range(r, " ");
     }
-    let mut clean = clean.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Spacing is tidied within lines; line breaks stay (a manager's /teach answer may be a
+    // list).
+    let mut clean = clean
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
     if let Some(rest) = clean.strip_prefix('/') {
         let head = rest.split_whitespace().next().unwrap_or("");
         match head.split_once('@') {

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("metrics", 2),
     ("team", 2),
     ("moderation", 2),
+    ("learning", 2),
     ("manage", 3),
     ("bot", 3),
     ("jobs", 3),
@@ -65,6 +66,11 @@ const SIDEWAYS: &[(&str, &str, &str)] = &[
         "privacy",
         "team",
         "erasure and export cover a member's tickets",
+    ),
+    (
+        "learning",
+        "analytics",
+        "gap ids number the groups analytics makes",
     ),
     (
         "privacy",

@@ -501,6 +501,7 @@ async fn a_rating_button_is_acknowledged_and_recorded_with_the_cited_sources() {
     );
 }
 
+mod learning;
 mod moderation;
 mod roles;
 mod service;
