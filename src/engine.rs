@@ -14,7 +14,7 @@ use herald_platform::{
     ChatRef, Inbound, Incoming, Outgoing, Platform, PlatformError, PlatformKind,
 };
 
-use crate::bot::{Bot, Forward, Moderated, PRIVACY_ROUTE};
+use crate::bot::{Bot, Followup, Forward, Moderated, PRIVACY_ROUTE};
 use crate::engagement::{EngagementLog, SentInfo};
 use crate::moderation::Sanction;
 
@@ -133,8 +133,24 @@ impl Dispatcher {
                 // message it became: give that a moment before linking the sources.
                 // A join is kept before any later message is screened (a sled write: quick),
                 // so a newcomer's first link is judged as a newcomer's.
-                if let Inbound::MemberJoined { chat, user, .. } = &signal {
-                    self.bot.remember_join(chat, user);
+                let followups = match &signal {
+                    Inbound::MemberJoined {
+                        chat,
+                        user,
+                        language,
+                    } => {
+                        self.bot.remember_join(chat, user);
+                        self.bot.member_joined(chat, user, language.as_deref())
+                    }
+                    Inbound::Button {
+                        chat, user, data, ..
+                    } => self.bot.pressed(chat, user, data),
+                    _ => Vec::new(),
+                };
+                if !followups.is_empty() {
+                    let (bot, adapters) = (self.bot.clone(), self.adapters.clone());
+                    self.workers
+                        .spawn(async move { follow_up(bot, adapters, followups).await });
                 }
                 let log = self.log.clone();
                 self.workers.spawn(async move {
@@ -366,6 +382,49 @@ impl Worker {
                 tracing::error!(error = %crate::text::chain(&e), "could not say that a message was not delivered");
             }
         }
+    }
+}
+
+/// Carry out what a join or a press asked for. A later check runs on its own task, so a
+/// stop does not wait for it (the member's restriction ends by itself).
+async fn follow_up(
+    bot: Arc<Bot>,
+    adapters: Arc<HashMap<PlatformKind, Arc<dyn Platform>>>,
+    followups: Vec<Followup>,
+) {
+    for f in followups {
+        match f {
+            Followup::Send(out) => {
+                let Some(a) = adapters.get(&out.chat.platform) else {
+                    continue;
+                };
+                if let Err(e) = a.send(out).await {
+                    tracing::warn!(error = %crate::text::chain(&e), "greeting not delivered");
+                }
+            }
+            Followup::Act(s) => act(&adapters, &s).await,
+            Followup::CheckLater { chat, user, after } => {
+                let (bot, adapters) = (bot.clone(), adapters.clone());
+                tokio::spawn(async move {
+                    tokio::time::sleep(after).await;
+                    for f in bot.check_expired(&chat, &user) {
+                        if let Followup::Act(s) = f {
+                            act(&adapters, &s).await;
+                        }
+                    }
+                });
+            }
+        }
+    }
+}
+
+async fn act(adapters: &HashMap<PlatformKind, Arc<dyn Platform>>, s: &Sanction) {
+    let result = match adapters.get(&s.chat.platform) {
+        Some(a) => a.moderate(&s.chat, &s.user, &s.action).await,
+        None => return,
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %crate::text::chain(&e), "join check: the platform refused");
     }
 }
 

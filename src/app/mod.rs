@@ -166,6 +166,11 @@ pub fn bot_options(config: &Config) -> BotOptions {
         retrieve: retrieve_options(config),
         max_tokens: config.llm.max_tokens,
         team: team_chat(config),
+        welcome: config.welcome.enabled.then(|| crate::bot::WelcomeOptions {
+            suggestions: config.welcome.suggestions,
+            join_check: config.welcome.join_check,
+            check_within: Duration::from_secs_f64(config.welcome.check_minutes.max(0.0) * 60.0),
+        }),
     }
 }
 

@@ -34,6 +34,8 @@ pub struct BotOptions {
     /// The managers' chat, where hand-offs and complaints are posted as tickets (`[posts]
     /// report_target`); `None`: no person is promised.
     pub team: Option<ChatRef>,
+    /// Greeting new members (`[welcome]`); `None`: they are not greeted.
+    pub welcome: Option<super::welcome::WelcomeOptions>,
 }
 
 impl Default for BotOptions {
@@ -47,6 +49,7 @@ impl Default for BotOptions {
             retrieve: RetrieveOptions::default(),
             max_tokens: 48,
             team: None,
+            welcome: None,
         }
     }
 }
@@ -80,6 +83,8 @@ pub struct Bot {
     pub(super) bot_names: Vec<String>,
     /// The domains the knowledge files mention, for the graph they came from.
     pub(super) pack_hosts: HostsCache,
+    /// Newcomers who have not passed the join check yet.
+    pub(super) pending_checks: super::welcome::Pending,
 }
 
 pub(super) type HostsCache = RwLock<Option<(Arc<Graph>, Arc<Vec<String>>)>>;
@@ -101,6 +106,7 @@ impl Bot {
             classifier: RwLock::new((graph, classifier)),
             bot_names,
             pack_hosts: RwLock::new(None),
+            pending_checks: Default::default(),
         }
     }
 

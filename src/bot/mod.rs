@@ -14,6 +14,7 @@ mod moderate;
 mod recommend;
 mod reply;
 mod smalltalk;
+mod welcome;
 
 pub use crate::manage::Forward;
 pub use answer::looks_like_question;
@@ -21,3 +22,4 @@ pub use commands::{command_table, MemberCommand, MEMBER_COMMANDS};
 pub use core::{Bot, BotOptions, Parts};
 pub use moderate::Moderated;
 pub use reply::{Reply, Timings, PRIVACY_ROUTE};
+pub use welcome::{Followup, WelcomeOptions};

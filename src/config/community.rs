@@ -89,8 +89,9 @@ pub struct WelcomeConfig {
     /// New members may not post until they press a button (Telegram; the bot must be an
     /// administrator that can restrict members).
     pub join_check: bool,
-    /// Not pressed within this many minutes: removed (they may join again).
-    pub check_minutes: u64,
+    /// Not pressed within this many minutes (fractions allowed): removed (they may join
+    /// again).
+    pub check_minutes: f64,
 }
 
 impl Default for WelcomeConfig {
@@ -99,7 +100,7 @@ impl Default for WelcomeConfig {
             enabled: false,
             suggestions: 3,
             join_check: false,
-            check_minutes: 5,
+            check_minutes: 5.0,
         }
     }
 }

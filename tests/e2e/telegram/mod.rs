@@ -506,3 +506,4 @@ mod moderation;
 mod roles;
 mod service;
 mod team;
+mod welcome;
