@@ -143,8 +143,22 @@ impl Dispatcher {
                         self.bot.member_joined(chat, user, language.as_deref())
                     }
                     Inbound::Button {
-                        chat, user, data, ..
-                    } => self.bot.pressed(chat, user, data),
+                        chat,
+                        user,
+                        data,
+                        manager,
+                        ..
+                    } => {
+                        // A press may teach (file writes, a reload): off the dispatcher.
+                        let (bot, adapters) = (self.bot.clone(), self.adapters.clone());
+                        let (chat, user, data, manager) =
+                            (chat.clone(), user.clone(), data.clone(), *manager);
+                        self.workers.spawn(async move {
+                            let followups = bot.pressed(&chat, &user, &data, manager).await;
+                            follow_up(bot, adapters, followups).await
+                        });
+                        Vec::new()
+                    }
                     _ => Vec::new(),
                 };
                 if !followups.is_empty() {
@@ -283,7 +297,7 @@ impl Worker {
             idempotency_key: None,
             images: std::mem::take(&mut reply.images),
             mention: None,
-            buttons: Vec::new(),
+            buttons: std::mem::take(&mut reply.buttons),
             text: reply.reply,
             citations: reply
                 .citations

@@ -84,6 +84,7 @@ impl Bot {
                 images: Vec::new(),
                 forwards: Vec::new(),
                 sanctions: Vec::new(),
+                buttons: Vec::new(),
             }
         };
         reply.timings_ms.retrieve = retrieve_ms;

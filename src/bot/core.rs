@@ -85,6 +85,8 @@ pub struct Bot {
     pub(super) pack_hosts: HostsCache,
     /// Newcomers who have not passed the join check yet.
     pub(super) pending_checks: super::welcome::Pending,
+    /// Unanswered questions in groups and the teach offers made on them.
+    pub(super) offers: super::teach_offer::Offers,
 }
 
 pub(super) type HostsCache = RwLock<Option<(Arc<Graph>, Arc<Vec<String>>)>>;
@@ -107,6 +109,7 @@ impl Bot {
             bot_names,
             pack_hosts: RwLock::new(None),
             pending_checks: Default::default(),
+            offers: Default::default(),
         }
     }
 

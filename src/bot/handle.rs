@@ -55,6 +55,9 @@ impl Bot {
                 },
             );
         }
+        if let Some(offer) = self.teach_offer(msg, &text, Lang::detect(&text).is_zh()) {
+            return Some(offer);
+        }
         if !msg.addressed {
             self.flag_if_negative(&who, &text);
             self.metrics.unaddressed();
@@ -106,6 +109,9 @@ impl Bot {
         }
         if reply.flagged.is_none() {
             self.flag_if_negative(&who, &text);
+        }
+        if reply.route == "answer" && !reply.answered {
+            self.remember_unanswered(msg, &text);
         }
         self.record(
             &who,

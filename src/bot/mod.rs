@@ -14,6 +14,7 @@ mod moderate;
 mod recommend;
 mod reply;
 mod smalltalk;
+mod teach_offer;
 mod welcome;
 
 pub use crate::manage::Forward;

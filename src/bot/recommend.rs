@@ -103,6 +103,7 @@ impl Bot {
             images: Vec::new(),
             forwards: Vec::new(),
             sanctions: Vec::new(),
+            buttons: Vec::new(),
         }
     }
 

@@ -38,6 +38,9 @@ pub struct Reply {
     /// Platform actions a manager's command asked for (a mute, a pardon's unban).
     #[serde(skip)]
     pub sanctions: Vec<crate::moderation::Sanction>,
+    /// Buttons under the reply (a teach offer).
+    #[serde(skip)]
+    pub buttons: Vec<herald_platform::Button>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]

@@ -43,6 +43,7 @@ impl Bot {
             images: Vec::new(),
             forwards: Vec::new(),
             sanctions: Vec::new(),
+            buttons: Vec::new(),
         }
     }
 

@@ -116,9 +116,15 @@ impl Bot {
     }
 
     /// A button under one of the bot's messages was pressed.
-    pub fn pressed(&self, chat: &ChatRef, user: &str, data: &str) -> Vec<Followup> {
+    pub async fn pressed(
+        &self,
+        chat: &ChatRef,
+        user: &str,
+        data: &str,
+        manager: bool,
+    ) -> Vec<Followup> {
         let Some(for_user) = data.strip_prefix(JOIN_PREFIX) else {
-            return Vec::new();
+            return self.teach_pressed(chat, user, data, manager).await;
         };
         // Only the newcomer's own press counts.
         if for_user != user {

@@ -1,5 +1,6 @@
 //! The managers' commands: `/draft`, `/edit`, `/approve`, `/schedule`, `/queue`, `/cancel`,
-//! `/posted`, `/report`, `/gaps`, `/besttime`, `/tickets` and `/reply`. One enum and one table ([`ManagerCommand`],
+//! `/posted`, `/report`, `/gaps`, `/teach`, `/besttime`, `/tickets`, `/reply` and the
+//! moderators' `/modlog`, `/pardon`, `/warn`, `/mute`, `/ban`. One enum and one table ([`ManagerCommand`],
 //! [`MANAGER_COMMANDS`]) give their names, argument shapes, help and menu entries; each
 //! command lives in its own file, where its arguments are parsed into a typed value and
 //! then applied to the components in a [`Context`]. Every failure is a [`CommandError`]
@@ -29,3 +30,4 @@ pub use context::{Call, Context, Done, Forward};
 pub use error::CommandError;
 pub use report::{full_report, FullReport};
 pub use shared::{period_days, Period};
+pub use teach::teach_question;

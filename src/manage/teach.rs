@@ -124,3 +124,32 @@ pub(crate) fn apply(ctx: &Context, call: &Call<'_>, a: Args) -> Result<Done, Com
     )
     .into())
 }
+
+/// Teach `answer` to the open gap `question` belongs to (a manager's reply in a group,
+/// turned into knowledge with one press).
+pub fn teach_question(
+    ctx: &Context,
+    call: &Call<'_>,
+    question: &str,
+    answer: &str,
+) -> Result<Done, CommandError> {
+    let form = crate::text::normalize(question);
+    let groups = numbered(ctx, call, TEACH_DAYS)?;
+    let id = groups
+        .iter()
+        .find(|n| n.group.questions.iter().any(|(q, _)| crate::text::normalize(q) == form))
+        .map(|n| n.id)
+        .ok_or_else(|| {
+            CommandError::Refused(format!(
+                "\"{question}\" is no longer an open gap (it was taught, or asked more than {TEACH_DAYS} days ago)."
+            ))
+        })?;
+    apply(
+        ctx,
+        call,
+        Args {
+            id,
+            answer: answer.to_string(),
+        },
+    )
+}

@@ -97,3 +97,74 @@ async fn a_taught_gap_is_answered_with_a_citation_and_leaves_the_list() {
     );
     run.stop().await;
 }
+
+/// A group message that mentions the bot first.
+fn asks(fake: &FakeTelegram, chat: i64, user: i64, text: &str) -> i64 {
+    let len = BOT_USERNAME.len() as i64 + 1;
+    fake.group_text(
+        chat,
+        user,
+        &format!("@{BOT_USERNAME} {text}"),
+        json!({"entities": [{"type": "mention", "offset": 0, "length": len}]}),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_managers_reply_to_an_unanswered_question_becomes_knowledge_with_one_press() {
+    let fake = FakeTelegram::start().await;
+    let t = support::bot_configured(support::local_model(), |_| {});
+    let mut opts = options(&fake);
+    opts.managers = vec![MANAGER];
+    let run = serve(&t.app, opts, Arc::new(MemoryState::default()));
+    let (group, asker) = (-100_801i64, 3101i64);
+
+    let question = asks(&fake, group, asker, "Do you sell gift cards?");
+    let unknown = fake.wait_sent(group, 1, 60).await;
+    assert!(
+        text(&unknown[0]).contains("don't know"),
+        "{}",
+        text(&unknown[0])
+    );
+
+    // The manager answers the member in the group, as they would anyway.
+    let answer = "Yes, gift cards from 10 to 100 USD, at the till or in the web shop.";
+    let reply = fake.group_text(
+        group,
+        MANAGER as i64,
+        answer,
+        json!({"reply_to_message": message(question, group_chat(group), member(asker), json!({"text": "Do you sell gift cards?"}))}),
+    );
+    let offer = fake.wait_sent(group, 2, 30).await.remove(1);
+    assert!(
+        text(&offer).contains("Do you sell gift cards?"),
+        "{}",
+        text(&offer)
+    );
+    assert_eq!(reply_to(&offer), Some(reply));
+    let data = offer["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        .as_str()
+        .expect("a teach button")
+        .to_string();
+    let offer_id = offer["_sent_id"].as_i64().expect("id");
+
+    // A member's press does nothing; the manager's teaches.
+    fake.press(group, asker, offer_id, &data);
+    fake.press(group, MANAGER as i64, offer_id, &data);
+    let taught = fake.wait_sent(group, 3, 30).await.remove(2);
+    let file = "learned/g1-do-you-sell-gift-cards.md";
+    assert!(
+        text(&taught).starts_with(&format!("Taught g1: wrote {file}")),
+        "{}",
+        text(&taught)
+    );
+    assert_eq!(fake.sent_to(group).len(), 3, "one teach for two presses");
+
+    asks(&fake, group, asker, "Do you sell gift cards?");
+    let again = fake.wait_sent(group, 4, 60).await.remove(3);
+    let html = again["text"].as_str().unwrap_or_default();
+    assert!(
+        html.contains("10 to 100 USD") && html.contains(file),
+        "{html}"
+    );
+    run.stop().await;
+}
