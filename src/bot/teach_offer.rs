@@ -19,17 +19,20 @@ use super::welcome::Followup;
 const REMEMBERED: usize = 512;
 const TEACH_PREFIX: &str = "teach:";
 
+/// A message as (platform, chat, message id).
+type MessageKey = (String, String, String);
+
 /// Recent unanswered questions in groups, and the teach offers made.
 #[derive(Default)]
 pub(super) struct Offers {
     /// (platform, chat, message id) → the question, oldest first.
-    unanswered: Mutex<VecDeque<((String, String, String), String)>>,
+    unanswered: Mutex<VecDeque<(MessageKey, String)>>,
     /// Offer id → (question, the manager's answer).
     offers: Mutex<HashMap<u64, (String, String)>>,
     next: std::sync::atomic::AtomicU64,
 }
 
-fn key(chat: &ChatRef, message_id: &str) -> (String, String, String) {
+fn key(chat: &ChatRef, message_id: &str) -> MessageKey {
     (
         chat.platform.as_str().to_string(),
         chat.chat.clone(),

@@ -274,7 +274,8 @@ fn joins_are_recorded_per_server_but_not_for_bots() {
                 chat: GUILD.to_string(),
                 private: false
             },
-            user: "43".into()
+            user: "43".into(),
+            language: None,
         }
     );
     let mut bot = v;
