@@ -66,6 +66,8 @@ pub struct App {
     pub moderator: Option<crate::moderation::Moderator>,
     /// The moderation audit, strikes and join times (open even when moderation is off).
     pub audit: crate::moderation::AuditLog,
+    /// Members waiting for the team's answer to a gap.
+    pub askers: crate::learning::Askers,
     pub memory: Memory,
     pub metrics: Arc<Metrics>,
     pub bot: Arc<Bot>,
@@ -95,6 +97,7 @@ impl App {
         let posts_setup = PostsSetup::from_config(&config.posts)?;
         let tickets = TicketStore::open(&db)?;
         let audit = crate::moderation::AuditLog::open(&db).map_err(CommunityError::from)?;
+        let askers = crate::learning::Askers::open(&db).map_err(AppError::Memory)?;
         let moderator = community::moderator(&config.moderation, &audit)?;
         let metrics = Arc::new(Metrics::for_backend(llm.as_ref()));
         let llm: Arc<dyn LlmBackend> = Arc::new(Metered::new(llm, metrics.clone()));
@@ -112,6 +115,8 @@ impl App {
             knowledge: Some(knowledge.clone()),
             knowledge_dir: config.knowledge.dir.clone(),
             learning_folder: config.learning.folder.clone(),
+            askers: askers.clone(),
+            notify_askers: config.learning.notify_askers,
         };
         let bot = Bot::new(
             Parts {
@@ -135,6 +140,7 @@ impl App {
             tickets,
             moderator,
             audit,
+            askers,
             memory,
             metrics,
             bot: Arc::new(bot),

@@ -179,6 +179,7 @@ impl Bot {
                     posts: &self.manage.posts,
                     tickets: &self.manage.tickets,
                     audit: &self.manage.audit,
+                    askers: &self.manage.askers,
                 };
                 let erased = crate::privacy::erase(stores, who);
                 let mut r = self.fixed(None, Route::Smalltalk, 1.0, "smalltalk", zh);

@@ -43,6 +43,26 @@ fn key(chat: &ChatRef, message_id: &str) -> MessageKey {
 impl Bot {
     /// A question in a group the bot could not answer: a manager's reply to it may teach it.
     pub(super) fn remember_unanswered(&self, msg: &Incoming, question: &str) {
+        if self.manage.notify_askers && msg.chat.platform != herald_platform::PlatformKind::Http {
+            let who = self.log.speaker(&msg.chat, &msg.user);
+            let asker = crate::learning::Asker {
+                member: who.member,
+                platform: msg.chat.platform.as_str().to_string(),
+                chat: msg.chat.chat.clone(),
+                private: msg.chat.private,
+                user: msg.user.clone(),
+                message_id: msg.message_id.clone(),
+                question: question.to_string(),
+                at_ms: crate::clock::now_ms(),
+            };
+            if let Err(e) = self
+                .manage
+                .askers
+                .add(&crate::text::normalize(question), &asker)
+            {
+                tracing::error!(error = %e, "could not keep who asked");
+            }
+        }
         if msg.chat.private {
             return;
         }

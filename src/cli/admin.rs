@@ -98,6 +98,7 @@ pub struct AdminStores {
     pub memory: Memory,
     pub tickets: TicketStore,
     pub audit: crate::moderation::AuditLog,
+    pub askers: crate::learning::Askers,
     pub knowledge: Option<Arc<dyn KnowledgeStore>>,
 }
 
@@ -112,6 +113,7 @@ impl AdminStores {
             memory: Memory::open(&db, config.dialogue.memory_turns)?,
             tickets: TicketStore::open(&db)?,
             audit: crate::moderation::AuditLog::open(&db)?,
+            askers: crate::learning::Askers::open(&db)?,
             knowledge: None,
         })
     }
@@ -123,6 +125,7 @@ impl AdminStores {
             posts: &self.posts,
             tickets: &self.tickets,
             audit: &self.audit,
+            askers: &self.askers,
         }
     }
 }
@@ -211,7 +214,7 @@ fn forget_user(stores: &AdminStores, platform: &str, user: &str) -> anyhow::Resu
     let who = stores.log.member(kind, user);
     let erased = crate::privacy::erase(stores.members(), &who);
     Ok(printed(format!(
-        "erased {platform} user {user}: {} events, {} conversations, {} sent-message records, {} post authorships, {} tickets, {} moderation entries\n",
-        erased.events, erased.conversations, erased.sent, erased.posts, erased.tickets, erased.moderation
+        "erased {platform} user {user}: {} events, {} conversations, {} sent-message records, {} post authorships, {} tickets, {} moderation entries, {} waiting questions\n",
+        erased.events, erased.conversations, erased.sent, erased.posts, erased.tickets, erased.moderation, erased.waiting
     )))
 }

@@ -70,6 +70,7 @@ fn spawn_jobs(
         app.log.clone(),
         app.tickets.clone(),
         app.audit.clone(),
+        app.askers.clone(),
         retention,
         stop.clone(),
     ));
@@ -115,6 +116,7 @@ fn admin_stores(app: &App) -> super::admin::AdminStores {
         memory: app.memory.clone(),
         tickets: app.tickets.clone(),
         audit: app.audit.clone(),
+        askers: app.askers.clone(),
         knowledge: Some(app.knowledge.clone()),
     }
 }

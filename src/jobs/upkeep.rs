@@ -24,6 +24,7 @@ pub async fn run(
     log: EngagementLog,
     tickets: TicketStore,
     audit: AuditLog,
+    askers: crate::learning::Askers,
     retention: Option<Duration>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -31,6 +32,7 @@ pub async fn run(
         let log = log.clone();
         let tickets = tickets.clone();
         let audit = audit.clone();
+        let askers = askers.clone();
         let purge = retention.filter(|_| round.is_multiple_of(PURGE_EVERY_FOLDS));
         let done = tokio::task::spawn_blocking(move || {
             if let Some(keep) = purge {
@@ -39,6 +41,9 @@ pub async fn run(
                     Ok(0) => {}
                     Ok(n) => tracing::info!(deleted = n, "events past retention deleted"),
                     Err(e) => tracing::error!(error = %crate::text::chain(&e), "retention: could not delete old events"),
+                }
+                if let Err(e) = askers.purge_before(cutoff) {
+                    tracing::error!(error = %e, "retention: could not delete old waiting questions");
                 }
                 match tickets.purge_before(cutoff) {
                     Ok(0) => {}

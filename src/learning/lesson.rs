@@ -14,6 +14,8 @@ pub struct Lesson {
     pub text: String,
     pub about: Vec<String>,
     pub title: String,
+    /// The passage's line in the file (what citations name).
+    pub line: usize,
 }
 
 /// The file for `answer` to gap `n`, in `folder` (relative to the knowledge folder), or the
@@ -91,8 +93,8 @@ pub fn lesson(
             message,
         }]
     };
-    match parsed.passages.as_slice() {
-        [p] if p.title == title => {}
+    let line = match parsed.passages.as_slice() {
+        [p] if p.title == title => p.source.line,
         [] => return Err(problem("the answer makes no passage".into())),
         [_, second, ..] => {
             return Err(vec![Problem {
@@ -105,11 +107,12 @@ pub fn lesson(
             }])
         }
         [_] => return Err(problem("the answer changed the passage's title".into())),
-    }
+    };
     Ok(Lesson {
         path,
         text,
         about,
         title,
+        line,
     })
 }

@@ -38,6 +38,9 @@ pub struct Context {
     /// The knowledge folder, and the folder inside it `/teach` writes to.
     pub knowledge_dir: std::path::PathBuf,
     pub learning_folder: String,
+    /// Members waiting for an answer to a gap (`[learning] notify_askers`).
+    pub askers: crate::learning::Askers,
+    pub notify_askers: bool,
 }
 
 /// One command's call: the graph being served, who asked and when.

@@ -4,9 +4,11 @@
 use std::path::Path;
 
 use crate::knowledge::{KnowledgeError, Problem};
-use crate::learning::lesson;
+use crate::learning::{lesson, Numbered};
 
-use super::context::{Call, Context, Done};
+use herald_platform::{Citation, Outgoing};
+
+use super::context::{Call, Context, Done, Forward};
 use super::error::CommandError;
 use super::gaps::numbered;
 
@@ -109,20 +111,75 @@ pub(crate) fn apply(ctx: &Context, call: &Call<'_>, a: Args) -> Result<Done, Com
     if let Err(e) = ctx.gap_ids.taught(n) {
         tracing::error!(error = %e, "could not mark a gap taught");
     }
+    let source = format!("{}:{}", path.display(), lesson.line);
+    let forwards = if ctx.notify_askers {
+        tell_askers(ctx, n, &a.answer, &source)
+    } else {
+        Vec::new()
+    };
     tracing::info!(gap = n.id, path = %lesson.path, "taught");
     let about = if lesson.about.is_empty() {
         String::new()
     } else {
         format!(" (about {})", lesson.about.join(", "))
     };
-    Ok(format!(
-        "Taught g{}: {} {}{about}. Members who ask \"{}\" now get this answer, citing it.",
-        n.id,
-        if existed { "replaced" } else { "wrote" },
-        lesson.path,
-        n.group.example
-    )
-    .into())
+    let told = if forwards.is_empty() {
+        String::new()
+    } else {
+        format!(" {} member(s) who asked get it now.", forwards.len())
+    };
+    Ok(Done {
+        text: format!(
+            "Taught g{}: {} {}{about}. Members who ask \"{}\" now get this answer, citing it.{told}",
+            n.id,
+            if existed { "replaced" } else { "wrote" },
+            lesson.path,
+            n.group.example
+        ),
+        forwards,
+        ..Done::default()
+    })
+}
+
+/// The new answer for each member who asked, in their chat, as a reply to their question.
+fn tell_askers(ctx: &Context, n: &Numbered, answer: &str, source: &str) -> Vec<Forward> {
+    let forms: Vec<String> = n
+        .group
+        .questions
+        .iter()
+        .map(|(q, _)| crate::text::normalize(q))
+        .collect();
+    let askers = match ctx.askers.take(&forms) {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "could not read who asked");
+            return Vec::new();
+        }
+    };
+    askers
+        .into_iter()
+        .filter_map(|a| {
+            let chat = a.chat_ref()?;
+            let zh = crate::text::Lang::detect(&a.question).is_zh();
+            let text = ctx.prompts.reply(
+                "taught_answer",
+                zh,
+                minijinja::context! { question => a.question.clone(), answer => answer },
+            );
+            Some(Forward {
+                out: Outgoing {
+                    reply_to: Some(a.message_id.clone()),
+                    citations: vec![Citation {
+                        id: 1,
+                        source: source.to_string(),
+                        fact: answer.to_string(),
+                    }],
+                    ..Outgoing::text(chat, text)
+                },
+                on_failure: None,
+            })
+        })
+        .collect()
 }
 
 /// Teach `answer` to the open gap `question` belongs to (a manager's reply in a group,

@@ -16,6 +16,8 @@ pub struct Erased {
     pub tickets: usize,
     /// Moderation audit entries.
     pub moderation: usize,
+    /// Questions waiting for the team's answer.
+    pub waiting: usize,
 }
 
 /// Erase `who`'s events, the events and the bot's messages in their private chats, their
@@ -28,6 +30,7 @@ pub fn erase(stores: MemberStores<'_>, who: &Speaker) -> Erased {
         posts,
         tickets,
         audit,
+        askers,
     } = stores;
     let chats = who.private_chats();
     let mut erased = Erased::default();
@@ -60,6 +63,12 @@ pub fn erase(stores: MemberStores<'_>, who: &Speaker) -> Erased {
         Ok(n) => erased.moderation = n,
         Err(e) => {
             tracing::error!(error = %crate::text::chain(&e), "could not erase a member's moderation record")
+        }
+    }
+    match askers.forget_member(&who.member) {
+        Ok(n) => erased.waiting = n,
+        Err(e) => {
+            tracing::error!(error = %crate::text::chain(&e), "could not erase a member's waiting questions")
         }
     }
     if let Err(e) = log.flush() {

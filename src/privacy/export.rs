@@ -21,6 +21,8 @@ pub struct Export {
     pub tickets: Vec<crate::team::Ticket>,
     /// What moderation did about this member.
     pub moderation: Vec<crate::moderation::AuditEntry>,
+    /// Questions waiting for the team's answer.
+    pub waiting: Vec<crate::learning::Asker>,
 }
 
 /// Everything stored about one platform user. Needs only the data folder, not the bot.
@@ -31,6 +33,7 @@ pub fn export(stores: MemberStores<'_>, platform: PlatformKind, user: &str) -> E
         posts,
         tickets,
         audit,
+        askers,
     } = stores;
     let who = log.member(platform, user);
     let chats = who.private_chats();
@@ -43,6 +46,7 @@ pub fn export(stores: MemberStores<'_>, platform: PlatformKind, user: &str) -> E
         posts_authored: posts.authored_by(&member),
         tickets: tickets.of_member(&member),
         moderation: audit.of_member(&member),
+        waiting: askers.of_member(&member),
         member,
     }
 }

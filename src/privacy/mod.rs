@@ -23,4 +23,6 @@ pub struct MemberStores<'a> {
     pub tickets: &'a TicketStore,
     /// The moderation audit, strikes and join times.
     pub audit: &'a crate::moderation::AuditLog,
+    /// Members waiting for the team's answer to their question.
+    pub askers: &'a crate::learning::Askers,
 }

@@ -176,6 +176,8 @@ fn world(quiet: &str) -> World {
             knowledge: None,
             knowledge_dir: dir.path().join("knowledge"),
             learning_folder: "learned".into(),
+            askers: herald::learning::Askers::open(&db).expect("askers"),
+            notify_askers: false,
         },
         telegram: Recorder::new(PlatformKind::Telegram, false),
         discord: Recorder::new(PlatformKind::Discord, true),

@@ -11,13 +11,13 @@ const MANAGER: u64 = 1777;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_taught_gap_is_answered_with_a_citation_and_leaves_the_list() {
     let fake = FakeTelegram::start().await;
-    let t = support::bot_configured(support::local_model(), |_| {});
+    let t = support::bot_configured(support::local_model(), |c| c.learning.notify_askers = true);
     let mut opts = options(&fake);
     opts.managers = vec![MANAGER];
     let run = serve(&t.app, opts, Arc::new(MemoryState::default()));
     let member = 3001;
 
-    fake.private_text(member, "Do you have a loyalty card?");
+    let asked = fake.private_text(member, "Do you have a loyalty card?");
     let first = fake.wait_sent(member, 1, 60).await;
     assert!(
         text(&first[0]).contains("don't know"),
@@ -68,9 +68,21 @@ async fn a_taught_gap_is_answered_with_a_citation_and_leaves_the_list() {
     let taught = text(&fake.wait_sent(TEAM, 3, 30).await[2]);
     let file = format!("learned/{loyalty}-do-you-have-a-loyalty-card.md");
     assert!(
-        taught.contains(&format!("Taught {loyalty}: wrote {file}")),
+        taught.contains(&format!("Taught {loyalty}: wrote {file}"))
+            && taught.ends_with("1 member(s) who asked get it now."),
         "{taught}"
     );
+    // The member who asked is told, as a reply to their question, with the source.
+    let told = fake.wait_sent(member, 3, 30).await.remove(2);
+    assert!(
+        text(&told).starts_with(
+            "You asked “Do you have a loyalty card?”. The team has answered:\nYes: every tenth coffee"
+        ),
+        "{}",
+        text(&told)
+    );
+    assert_eq!(reply_to(&told), Some(asked));
+    assert!(told["text"].as_str().unwrap_or_default().contains(&file));
     let written = std::fs::read_to_string(t.knowledge.path().join(&file)).expect("the lesson");
     assert!(
         written.contains("## Do you have a loyalty card?\nYes: every tenth coffee is free"),
@@ -79,8 +91,8 @@ async fn a_taught_gap_is_answered_with_a_citation_and_leaves_the_list() {
 
     // Asked again: answered from the new passage, citing it.
     fake.private_text(member, "Do you have a loyalty card?");
-    let again = fake.wait_sent(member, 3, 60).await;
-    let html = again[2]["text"].as_str().unwrap_or_default().to_string();
+    let again = fake.wait_sent(member, 4, 60).await;
+    let html = again[3]["text"].as_str().unwrap_or_default().to_string();
     assert!(html.contains("tenth coffee"), "{html}");
     assert!(
         html.contains(&file),
