@@ -35,7 +35,7 @@ pub struct BotOptions {
     /// report_target`); `None`: no person is promised.
     pub team: Option<ChatRef>,
     /// Greeting new members (`[welcome]`); `None`: they are not greeted.
-    pub welcome: Option<super::welcome::WelcomeOptions>,
+    pub welcome: Option<WelcomeOptions>,
 }
 
 impl Default for BotOptions {
@@ -52,6 +52,17 @@ impl Default for BotOptions {
             welcome: None,
         }
     }
+}
+
+/// How new members are greeted (`[welcome]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct WelcomeOptions {
+    /// Questions suggested in the greeting.
+    pub suggestions: usize,
+    /// New members must press a button before they may post (Telegram).
+    pub join_check: bool,
+    /// How long they have to press it.
+    pub check_within: std::time::Duration,
 }
 
 /// The components the bot works with, built by the caller (`crate::app` from the config,
@@ -84,9 +95,9 @@ pub struct Bot {
     /// The domains the knowledge files mention, for the graph they came from.
     pub(super) pack_hosts: HostsCache,
     /// Newcomers who have not passed the join check yet.
-    pub(super) pending_checks: super::welcome::Pending,
+    pub(super) pending_checks: super::state::Pending,
     /// Unanswered questions in groups and the teach offers made on them.
-    pub(super) offers: super::teach_offer::Offers,
+    pub(super) offers: super::state::Offers,
 }
 
 pub(super) type HostsCache = RwLock<Option<(Arc<Graph>, Arc<Vec<String>>)>>;

@@ -14,13 +14,14 @@ mod moderate;
 mod recommend;
 mod reply;
 mod smalltalk;
+mod state;
 mod teach_offer;
 mod welcome;
 
 pub use crate::manage::Forward;
 pub use answer::looks_like_question;
 pub use commands::{command_table, MemberCommand, MEMBER_COMMANDS};
-pub use core::{Bot, BotOptions, Parts};
+pub use core::{Bot, BotOptions, Parts, WelcomeOptions};
 pub use moderate::Moderated;
 pub use reply::{Reply, Timings, PRIVACY_ROUTE};
-pub use welcome::{Followup, WelcomeOptions};
+pub use welcome::Followup;

@@ -2,9 +2,6 @@
 //! member's question the bot could not answer, the bot offers a "Teach" button under the
 //! manager's reply; a manager's press runs `/teach` for that question with the reply's text.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
-
 use minijinja::context;
 
 use herald_platform::{Button, ChatRef, Incoming, Outgoing};
@@ -13,24 +10,12 @@ use crate::knowledge::Route;
 
 use super::core::Bot;
 use super::reply::Reply;
+use super::state::MessageKey;
 use super::welcome::Followup;
 
 /// Unanswered questions remembered to recognise a manager's reply to one.
 const REMEMBERED: usize = 512;
 const TEACH_PREFIX: &str = "teach:";
-
-/// A message as (platform, chat, message id).
-type MessageKey = (String, String, String);
-
-/// Recent unanswered questions in groups, and the teach offers made.
-#[derive(Default)]
-pub(super) struct Offers {
-    /// (platform, chat, message id) → the question, oldest first.
-    unanswered: Mutex<VecDeque<(MessageKey, String)>>,
-    /// Offer id → (question, the manager's answer).
-    offers: Mutex<HashMap<u64, (String, String)>>,
-    next: std::sync::atomic::AtomicU64,
-}
 
 fn key(chat: &ChatRef, message_id: &str) -> MessageKey {
     (

@@ -16,17 +16,6 @@ use crate::text::has_cjk;
 
 use super::core::Bot;
 
-/// How new members are greeted (`[welcome]`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct WelcomeOptions {
-    /// Questions suggested in the greeting.
-    pub suggestions: usize,
-    /// New members must press a button before they may post (Telegram).
-    pub join_check: bool,
-    /// How long they have to press it.
-    pub check_within: Duration,
-}
-
 /// Something the engine does for a join or a press.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Followup {
@@ -39,9 +28,6 @@ pub enum Followup {
         after: Duration,
     },
 }
-
-/// Members who have not pressed the join check's button yet, by (platform, chat, user).
-pub(super) type Pending = std::sync::Mutex<HashMap<(PlatformKind, String, String), ()>>;
 
 const JOIN_PREFIX: &str = "join:";
 

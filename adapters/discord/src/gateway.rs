@@ -305,6 +305,9 @@ impl EventHandler for Handler {
     }
 
     async fn message(&self, _ctx: Context, m: Message) {
+        if let (Some(g), Ok(mut guilds)) = (m.guild_id, self.shared.guilds.lock()) {
+            guilds.insert(m.channel_id.get(), g.get());
+        }
         let converted = convert::message(&m, &self.me, &self.shared.opts.rules);
         self.forward("message", converted).await;
     }

@@ -9,6 +9,7 @@
 //! - [`convert`]: events → [`Inbound`](herald_platform::Inbound), and what is skipped.
 //! - [`format`](render): answer + sources, split at 2000 characters.
 //! - [`retry`](classify): what a failed REST call means (wait, back off, give up).
+//! - `moderate`: delete, time out until a time, ban, unban, kick (per server).
 //!
 //! REST goes to discord.com with serenity's rate limiter, or to `proxy_url` (a shared
 //! rate-limit proxy, or a local fake in tests) with the limiter off: serenity then hands back
@@ -18,6 +19,7 @@
 mod convert;
 mod format;
 mod gateway;
+mod moderate;
 mod retry;
 
 use std::collections::HashMap;
@@ -99,6 +101,8 @@ pub(crate) struct Shared {
     pub(crate) commands_registered: AtomicBool,
     /// Deferred slash commands waiting for their answer, by `interaction:<id>`.
     pub(crate) pending: Mutex<HashMap<String, CommandInteraction>>,
+    /// Channel → server, from the messages seen (moderation acts per server).
+    pub(crate) guilds: Mutex<HashMap<u64, u64>>,
     nonce: AtomicU64,
 }
 
@@ -166,6 +170,7 @@ impl DiscordAdapter {
                 connected: AtomicBool::new(false),
                 commands_registered: AtomicBool::new(false),
                 pending: Mutex::new(HashMap::new()),
+                guilds: Mutex::new(HashMap::new()),
                 nonce: AtomicU64::new(0),
             }),
         })
@@ -357,6 +362,15 @@ impl Platform for DiscordAdapter {
             ids.push(sent.id.to_string());
         }
         Ok(Sent { message_ids: ids })
+    }
+
+    async fn moderate(
+        &self,
+        chat: &ChatRef,
+        user: &str,
+        action: &herald_platform::ModAction,
+    ) -> Result<(), PlatformError> {
+        self.moderate_member(chat, user, action).await
     }
 
     async fn typing(&self, chat: &ChatRef) -> Result<(), PlatformError> {

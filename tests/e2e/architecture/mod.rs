@@ -74,6 +74,11 @@ const SIDEWAYS: &[(&str, &str, &str)] = &[
     ),
     (
         "privacy",
+        "learning",
+        "erasure and export cover members waiting for a taught answer",
+    ),
+    (
+        "privacy",
         "moderation",
         "erasure and export cover a member's moderation record",
     ),

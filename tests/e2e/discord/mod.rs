@@ -561,4 +561,5 @@ async fn herald_run_serves_discord_from_the_config() {
     assert!(content(&sent[0]).contains("16.00"), "{}", content(&sent[0]));
 }
 
+mod moderation;
 mod team;

@@ -442,6 +442,18 @@ fn answer(inner: &Inner, method: &Method, path: &str, body: &Value) -> (StatusCo
             create(&mut s, channel, body)
         }
         ("POST", ["channels", _, "typing"]) => (StatusCode::NO_CONTENT, None),
+        // Moderation: deleting a message, timing a member out, banning, kicking.
+        ("DELETE", ["channels", _, "messages", _])
+        | ("PUT", ["guilds", _, "bans", _])
+        | ("DELETE", ["guilds", _, "bans", _])
+        | ("DELETE", ["guilds", _, "members", _]) => (StatusCode::NO_CONTENT, None),
+        ("PATCH", ["guilds", guild, "members", id]) => {
+            let mut m = member(&[]);
+            m["user"] = user(id.parse().unwrap_or(0), false);
+            m["guild_id"] = json!(guild);
+            m["communication_disabled_until"] = body["communication_disabled_until"].clone();
+            (StatusCode::OK, Some(m))
+        }
         ("POST", ["interactions", _, _, "callback"]) => (StatusCode::NO_CONTENT, None),
         ("POST", ["webhooks", _, _token]) => {
             // Follow-ups land in the channel the interaction came from.
