@@ -42,7 +42,8 @@ impl Bot {
         let Some(w) = &self.opts.welcome else {
             return Vec::new();
         };
-        if chat.private {
+        // A Discord join names the server, not a channel to greet in.
+        if chat.private || chat.platform == PlatformKind::Discord {
             return Vec::new();
         }
         let zh = language.is_some_and(|l| l.to_lowercase().starts_with("zh"));
