@@ -247,7 +247,11 @@ impl Worker {
     async fn deliver(&self, msg: Incoming) {
         let adapter = self.adapters.get(&msg.chat.platform).cloned();
         // Moderation first, before a permit or "typing…": a removed message gets no answer.
-        if let (Some(verdict), Some(a)) = (self.bot.screen(&msg), &adapter) {
+        let verdict = match self.bot.screen(&msg) {
+            Some(v) => Some(v),
+            None => self.bot.classify(&msg).await,
+        };
+        if let (Some(verdict), Some(a)) = (verdict, &adapter) {
             // Chat administrators are exempt; the platform is asked only now, when a rule
             // would act, so ordinary messages cost no call.
             if !a.is_admin(&msg.chat, &msg.user).await {

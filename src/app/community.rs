@@ -89,6 +89,7 @@ pub fn moderation_options(c: &ModerationConfig) -> Result<ModerationOptions, Com
         suspect,
         suspect_new: c.suspect_new,
         suspect_any: c.suspect_any,
+        classifier: c.classifier,
         allowed_domains: c.allowed_domains.clone(),
         ladder,
         reset_after_days: c.reset_after_days,

@@ -35,6 +35,26 @@ impl Bot {
         m.screen(msg, &who.member, crate::clock::now_ms(), &hosts)
     }
 
+    /// The model classifier's verdict on a message the rules let through, when it is on
+    /// and the message is worth asking about. A failing model removes nothing.
+    pub async fn classify(&self, msg: &Incoming) -> Option<Verdict> {
+        let m = self.manage.moderator.as_ref()?;
+        if !m.worth_asking(msg) {
+            return None;
+        }
+        match crate::moderation::classify(self.llm.as_ref(), &msg.text).await {
+            Ok(reason) => reason.map(|reason| Verdict {
+                rule: crate::moderation::Rule::Classifier,
+                reason,
+                at_least: None,
+            }),
+            Err(e) => {
+                tracing::warn!(error = %crate::text::chain(&e), "moderation: the classifier failed; message kept");
+                None
+            }
+        }
+    }
+
     /// Act on a verdict: the strike counted, the audit written, the explanation made.
     /// `None` in observe mode (logged, nothing to do: the message is handled as usual).
     pub fn sanction(&self, msg: &Incoming, verdict: &Verdict) -> Option<Moderated> {

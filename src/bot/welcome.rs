@@ -117,14 +117,7 @@ impl Bot {
         if for_user != user {
             return Vec::new();
         }
-        let was_pending = self
-            .pending_checks
-            .lock()
-            .map(|mut p| p.remove(&(chat.platform, chat.chat.clone(), user.to_string())))
-            .ok()
-            .flatten()
-            .is_some();
-        if !was_pending {
+        if !self.take_pending(chat, user) {
             return Vec::new();
         }
         vec![Followup::Act(Sanction {
@@ -134,17 +127,20 @@ impl Bot {
         })]
     }
 
-    /// The join check's time is up: a member who has not pressed is removed (they may
-    /// join again).
-    pub fn check_expired(&self, chat: &ChatRef, user: &str) -> Vec<Followup> {
-        let still = self
-            .pending_checks
+    /// Whether `user` was waiting on the join check in `chat`; they no longer are.
+    fn take_pending(&self, chat: &ChatRef, user: &str) -> bool {
+        self.pending_checks
             .lock()
             .map(|mut p| p.remove(&(chat.platform, chat.chat.clone(), user.to_string())))
             .ok()
             .flatten()
-            .is_some();
-        if !still {
+            .is_some()
+    }
+
+    /// The join check's time is up: a member who has not pressed is removed (they may
+    /// join again).
+    pub fn check_expired(&self, chat: &ChatRef, user: &str) -> Vec<Followup> {
+        if !self.take_pending(chat, user) {
             return Vec::new();
         }
         tracing::info!(platform = %chat.platform, "join check not passed; member removed");

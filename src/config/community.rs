@@ -35,6 +35,9 @@ pub struct ModerationConfig {
     pub suspect_new: usize,
     /// …and this many from anyone else; 0: never.
     pub suspect_any: usize,
+    /// Ask the model (`[llm]`) about messages the rules let through that carry a link or a
+    /// weak signal; its verdict and reason go to the audit.
+    pub classifier: bool,
     /// Domains anyone may link to (sub-domains too). Domains the knowledge files mention
     /// are allowed as well.
     pub allowed_domains: Vec<String>,
@@ -65,6 +68,7 @@ impl Default for ModerationConfig {
             builtin_lists: true,
             suspect_new: 2,
             suspect_any: 3,
+            classifier: false,
             allowed_domains: Vec::new(),
             ladder: vec![
                 "warn".into(),

@@ -7,10 +7,12 @@
 //! - `words`: the word and pattern lists (built in, and the community's files).
 //! - `rules`: the rules for one message ([`check`]); `recent`: floods and repeats.
 //! - `audit`: the audit log, strikes and join times in sled.
+//! - `classify`: the optional model classifier for what the rules let through.
 //! - `moderator`: [`Moderator`], which ties them together; `notice`: what the member is
 //!   told.
 
 mod audit;
+mod classify;
 mod moderator;
 mod notice;
 mod options;
@@ -19,6 +21,7 @@ mod rules;
 mod words;
 
 pub use audit::{AuditEntry, AuditError, AuditLog, Strikes};
+pub use classify::{classify, verdict};
 pub use moderator::{Case, Moderator, Pardon, Sanction, Target};
 pub use notice::notice;
 pub use options::{minutes_text, parse_minutes, ModerationOptions, Step};

@@ -167,6 +167,17 @@ impl Moderator {
         })
     }
 
+    /// Worth asking the model classifier about: it is on, the message is judged here at
+    /// all, and it carries a link or at least one weak signal.
+    pub fn worth_asking(&self, msg: &Incoming) -> bool {
+        let o = &self.opts;
+        o.classifier
+            && self.covers(&msg.chat)
+            && !self.exempt(msg)
+            && (!super::rules::link_hosts(&msg.text, &msg.signals.links).is_empty()
+                || !o.suspect.hits(&super::words::fold(&msg.text)).is_empty())
+    }
+
     /// Climb the ladder for `verdict`: one more strike (forgotten after a quiet period),
     /// the message removed and the step's action, written to the audit first.
     pub fn sanction(

@@ -95,6 +95,9 @@ pub struct ModerationOptions {
     pub suspect: WordList,
     pub suspect_new: usize,
     pub suspect_any: usize,
+    /// Ask the model about messages the rules let through that carry a link or a weak
+    /// signal.
+    pub classifier: bool,
     /// Domains new members may link to (the community's own; sub-domains count).
     pub allowed_domains: Vec<String>,
     pub ladder: Vec<Step>,
@@ -123,6 +126,7 @@ impl Default for ModerationOptions {
             suspect: WordList::builtin_suspect(),
             suspect_new: 2,
             suspect_any: 3,
+            classifier: false,
             allowed_domains: Vec::new(),
             ladder: vec![
                 Step::Warn,

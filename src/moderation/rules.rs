@@ -20,6 +20,8 @@ pub enum Rule {
     Words,
     Abuse,
     Suspect,
+    /// The model classifier's verdict.
+    Classifier,
 }
 
 impl Rule {
@@ -34,6 +36,7 @@ impl Rule {
             Rule::Words => "words",
             Rule::Abuse => "abuse",
             Rule::Suspect => "suspect",
+            Rule::Classifier => "classifier",
         }
     }
 }

@@ -260,3 +260,68 @@ async fn observe_mode_logs_what_it_would_do_and_does_nothing() {
     assert!(fake.sent_to(GROUP).is_empty());
     run.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_model_classifier_removes_what_it_calls_spam_and_is_asked_only_about_suspects() {
+    use crate::support::fake_openai::{Behaviour, FakeOpenAi};
+    let model = FakeOpenAi::start(vec![Behaviour::Reply(
+        "SPAM: invites members to a private money offer".into(),
+    )])
+    .await;
+    let llm = Arc::new(herald::llm::OpenAiBackend::new(
+        herald::llm::OpenAiOptions {
+            base_url: model.base_url.clone(),
+            model: "served-model".into(),
+            api_key: "sk-test".into(),
+            ..herald::llm::OpenAiOptions::default()
+        },
+    ));
+    let fake = FakeTelegram::start().await;
+    let t = support::bot_configured(llm, |c| {
+        c.moderation.enabled = true;
+        c.moderation.classifier = true;
+    });
+    let run = serve(&t.app, options(&fake), Arc::new(MemoryState::default()));
+    let member = 2201i64;
+
+    // Nothing suspect: the model is not asked.
+    fake.group_text(
+        GROUP,
+        member,
+        "see you all at the cupping on Saturday",
+        json!({}),
+    );
+    // Two weak signals from an established member: the rules keep it, the model does not.
+    let offer = fake.group_text(
+        GROUP,
+        member,
+        "anyone want to earn extra? message me",
+        json!({}),
+    );
+    wait_method(&fake, "deleteMessage", 1).await;
+    assert_eq!(deleted(&fake), vec![offer]);
+    assert_eq!(
+        model.requests().len(),
+        1,
+        "asked about the suspect message only"
+    );
+    let asked = model.requests()[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        asked.contains("«anyone want to earn extra? message me»"),
+        "{asked}"
+    );
+    let notice = said(&fake, "Your message was removed").await;
+    assert!(
+        notice.contains("the moderation model judged it spam or abuse (invites members to a private money offer)"),
+        "{notice}"
+    );
+    let entry = &t.app.audit.all()[0];
+    assert_eq!(
+        (entry.rule.as_str(), entry.reason.as_str()),
+        ("classifier", "invites members to a private money offer")
+    );
+    run.stop().await;
+}
