@@ -27,7 +27,9 @@ impl Bot {
     /// engine first asks the platform whether the author administers the chat.
     pub fn screen(&self, msg: &Incoming) -> Option<Verdict> {
         let m = self.manage.moderator.as_ref()?;
-        if !m.covers(&msg.chat) || m.exempt(msg) {
+        // The moderator checks coverage and exemptions first; this only saves the keyed
+        // hash and the hosts for messages it will not judge.
+        if msg.chat.private {
             return None;
         }
         let who = self.log.speaker(&msg.chat, &msg.user);

@@ -149,7 +149,12 @@ impl ManagerCommand {
             "tickets" => Ok(C::Tickets),
             "reply" => reply::parse(args).map(C::Reply),
             "teach" => teach::parse(args).map(C::Teach),
-            "modlog" => Ok(C::ModLog(args.trim().parse().unwrap_or(15))),
+            "modlog" => match args.trim() {
+                "" => Ok(C::ModLog(15)),
+                n => n.parse().map(C::ModLog).map_err(|_| {
+                    CommandError::Usage("Usage: /modlog [n] (how many entries, at most 50)")
+                }),
+            },
             "pardon" => moderate::parse_pardon(args).map(C::Pardon),
             "warn" => Ok(C::Warn),
             "mute" => moderate::parse_mute(args).map(C::Mute),
@@ -249,5 +254,10 @@ mod tests {
         assert!(usage("approve", "p1 seven").contains("\"seven\" is not a variant number"));
         assert!(usage("cancel", "").starts_with("Which post?"));
         assert!(usage("gaps", "a week").contains("is not a period"));
+        assert!(usage("modlog", "all").starts_with("Usage: /modlog [n]"));
+        assert_eq!(
+            parse("modlog", "").expect("modlog"),
+            ManagerCommand::ModLog(15)
+        );
     }
 }
