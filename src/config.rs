@@ -54,6 +54,8 @@ pub struct Config {
     pub discord: Option<DiscordConfig>,
     /// The OpenAI-compatible HTTP API and health endpoints; leave out to disable.
     pub http: Option<HttpConfig>,
+    /// The managers' web pages under `[http]` (`/dashboard`).
+    pub dashboard: DashboardConfig,
     /// A Bolt graph database (Neo4j, Aura, ArcadeDB) that `herald kb sync` keeps in step
     /// with the knowledge folder.
     pub neo4j: Option<Neo4jConfig>,
@@ -513,9 +515,11 @@ impl Config {
 }
 
 mod community;
+mod dashboard;
 mod load;
 
 pub use community::{LearningConfig, ModerationConfig, WelcomeConfig};
+pub use dashboard::DashboardConfig;
 
 #[cfg(test)]
 mod tests;

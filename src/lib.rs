@@ -19,7 +19,8 @@
 //!   the audit log), [`learning`] (gap ids, and the team's answers as knowledge files).
 //! - **L3, what serves**: [`manage`] (the managers' commands), [`bot`] (one message in, one
 //!   reply out), [`jobs`] (scheduler loop, alerts, upkeep, reload), [`engine`] (adapters in,
-//!   replies out), [`http`] (the OpenAI-compatible API).
+//!   replies out), [`http`] (the OpenAI-compatible API), [`dashboard`] (the managers' web
+//!   pages, whose forms run the [`manage`] commands).
 //! - **L4, the edges**: [`app`] (components built from the config), [`cli`].
 //!
 //! Platform adapters live in their own crates under `adapters/` and know only
@@ -31,6 +32,7 @@ pub mod bot;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod dashboard;
 pub mod data;
 pub mod dialogue;
 pub mod engagement;

@@ -1,6 +1,8 @@
 //! The `herald` binary: parse the command line, set up logging, run.
 
 use clap::Parser;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::EnvFilter;
 
 use herald::cli::{Cli, Command};
@@ -13,9 +15,11 @@ fn main() {
         _ => "warn,llama-cpp-2=error,llama_cpp_2=error",
     };
     let filter = EnvFilter::try_from_env("HERALD_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+    // The log goes to stderr; its warnings and errors are also kept for the dashboard.
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(herald::metrics::recent::layer())
         .init();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()

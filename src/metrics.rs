@@ -1,6 +1,12 @@
 //! Counters a team watches, in Prometheus text format (`GET /metrics`): messages by platform
 //! and route, answer latency, tokens generated, grounding fallbacks, knowledge gaps, LLM
 //! errors. Plain atomics and one small lock; no registry crate needed for a handful of series.
+//! The same figures, read as numbers ([`Metrics::health`]), and the last warnings and errors
+//! ([`recent`]) make the dashboard's Health page.
+
+pub mod recent;
+
+pub use recent::{recent_errors, LoggedError};
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -23,6 +29,8 @@ pub struct Metrics {
     extractive: AtomicU64,
     gaps: AtomicU64,
     tokens: AtomicU64,
+    /// Microseconds spent in model calls that succeeded (tokens per second = tokens / this).
+    generate_us: AtomicU64,
     /// backend name → failed calls (a chain's members counted one by one).
     llm_errors: Mutex<BTreeMap<String, u64>>,
     unaddressed: AtomicU64,
@@ -79,6 +87,42 @@ impl Metrics {
     pub fn moderated(&self, rule: &str, observed: bool) {
         if let Ok(mut m) = self.moderated.lock() {
             *m.entry((rule.to_string(), observed)).or_default() += 1;
+        }
+    }
+
+    /// The figures as numbers, for a person to read.
+    pub fn health(&self) -> Health {
+        let replies = self.latency_buckets[BUCKETS.len()].load(Ordering::Relaxed);
+        let sum_s = self.latency_sum_us.load(Ordering::Relaxed) as f64 / 1e6;
+        let tokens = self.tokens.load(Ordering::Relaxed);
+        let generate_s = self.generate_us.load(Ordering::Relaxed) as f64 / 1e6;
+        let (queued, active) = self
+            .llm
+            .as_ref()
+            .map_or((0, 0), |(_, s)| (s.queued(), s.active()));
+        Health {
+            replies,
+            mean_latency_ms: if replies == 0 {
+                0.0
+            } else {
+                sum_s * 1000.0 / replies as f64
+            },
+            p90_latency_le_s: quantile_bound(&self.latency_buckets, replies, 0.9),
+            tokens,
+            tokens_per_second: if generate_s > 0.0 {
+                tokens as f64 / generate_s
+            } else {
+                0.0
+            },
+            llm_errors: self
+                .llm_errors
+                .lock()
+                .map(|m| m.values().sum())
+                .unwrap_or(0),
+            gaps: self.gaps.load(Ordering::Relaxed),
+            fallbacks: self.extractive.load(Ordering::Relaxed),
+            model_queued: queued,
+            model_active: active,
         }
     }
 
@@ -173,6 +217,38 @@ impl Metrics {
     }
 }
 
+/// Health figures since the process started.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Health {
+    pub replies: u64,
+    pub mean_latency_ms: f64,
+    /// The histogram bucket 90 % of replies fit in (seconds); `None` before any reply, or
+    /// when the slowest tenth took longer than the last bucket.
+    pub p90_latency_le_s: Option<f64>,
+    pub tokens: u64,
+    /// Generated tokens per second of model time (calls that succeeded).
+    pub tokens_per_second: f64,
+    pub llm_errors: u64,
+    pub gaps: u64,
+    pub fallbacks: u64,
+    /// Requests waiting for, and being served by, the local model now.
+    pub model_queued: u64,
+    pub model_active: u64,
+}
+
+/// The smallest bucket bound holding `q` of `count` observations.
+fn quantile_bound(buckets: &[AtomicU64; 11], count: u64, q: f64) -> Option<f64> {
+    if count == 0 {
+        return None;
+    }
+    let need = (count as f64 * q).ceil() as u64;
+    BUCKETS
+        .iter()
+        .enumerate()
+        .find(|(i, _)| buckets[*i].load(Ordering::Relaxed) >= need)
+        .map(|(_, le)| *le)
+}
+
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -198,9 +274,13 @@ impl LlmBackend for Metered {
     }
 
     async fn generate(&self, req: GenerateRequest) -> Result<Generation, LlmError> {
+        let started = std::time::Instant::now();
         let result = self.inner.generate(req).await;
         match &result {
             Ok(g) => {
+                self.metrics
+                    .generate_us
+                    .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
                 self.metrics
                     .tokens
                     .fetch_add(g.generated_tokens as u64, Ordering::Relaxed);
@@ -238,6 +318,12 @@ mod tests {
         assert!(text.contains("herald_answer_seconds_bucket{le=\"5\"} 2"));
         assert!(text.contains("herald_answer_seconds_bucket{le=\"+Inf\"} 2"));
         assert!(text.contains("herald_answer_seconds_count 2"));
+        let h = m.health();
+        assert_eq!((h.replies, h.gaps, h.fallbacks), (2, 1, 1));
+        assert!((h.mean_latency_ms - 1600.0).abs() < 1e-6, "{h:?}");
+        // One reply in 0.25 s, one in 5 s: 90 % of two is both, so the 5 s bucket.
+        assert_eq!(h.p90_latency_le_s, Some(5.0));
+        assert_eq!(Metrics::default().health().p90_latency_le_s, None);
         assert!(text.contains("herald_messages_total{platform=\"telegram\",route=\"answer\"} 1"));
         assert!(text.contains("herald_grounding_fallbacks_total 1"));
         assert!(text.contains("herald_knowledge_gaps_total 1"));

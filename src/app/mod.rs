@@ -70,6 +70,8 @@ pub struct App {
     pub askers: crate::learning::Askers,
     pub memory: Memory,
     pub metrics: Arc<Metrics>,
+    /// What the managers' commands work with (the dashboard's forms run them too).
+    pub manage: manage::Context,
     pub bot: Arc<Bot>,
 }
 
@@ -125,7 +127,7 @@ impl App {
                 prompts,
                 memory: memory.clone(),
                 log: log.clone(),
-                manage,
+                manage: manage.clone(),
                 metrics: metrics.clone(),
             },
             bot_options(config),
@@ -143,6 +145,7 @@ impl App {
             askers,
             memory,
             metrics,
+            manage,
             bot: Arc::new(bot),
         })
     }
@@ -157,6 +160,62 @@ impl App {
             knowledge: self.knowledge.clone(),
             llm_name: self.llm.name().to_string(),
         }
+    }
+}
+
+impl App {
+    /// What the dashboard's pages read and its forms change.
+    pub fn dashboard_parts(
+        &self,
+        config: &Config,
+        adapters: Vec<Arc<dyn herald_platform::Platform>>,
+    ) -> crate::dashboard::DashboardParts {
+        crate::dashboard::DashboardParts {
+            manage: self.manage.clone(),
+            knowledge: self.knowledge.clone(),
+            metrics: self.metrics.clone(),
+            adapters,
+            llm_name: match config.llm.backend.as_str() {
+                "openai" if config.llm.fallback == "llama" => format!(
+                    "OpenAI-compatible server at {}, the local model as fallback",
+                    config.llm.base_url
+                ),
+                "openai" => format!("OpenAI-compatible server at {}", config.llm.base_url),
+                _ => "llama.cpp, on this machine".to_string(),
+            },
+            model: match config.llm.backend.as_str() {
+                "openai" => config.llm.api_model.clone(),
+                _ => config
+                    .llm
+                    .model
+                    .file_name()
+                    .map(|f| f.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            },
+            retrieve: retrieve_options(config),
+            intent_threshold: config.router.threshold,
+        }
+    }
+}
+
+/// The dashboard's login options from `[dashboard]` (its keys, else `[http] keys`) and
+/// whether the bot is served over https (`[posts] public_url`).
+pub fn dashboard_options(config: &Config) -> crate::dashboard::DashboardOptions {
+    let d = &config.dashboard;
+    let keys = if d.keys.is_empty() {
+        config
+            .http
+            .as_ref()
+            .map(|h| h.keys.clone())
+            .unwrap_or_default()
+    } else {
+        d.keys.clone()
+    };
+    crate::dashboard::DashboardOptions {
+        keys,
+        session_ttl: Duration::from_secs_f64(d.session_hours.max(0.01) * 3600.0),
+        login_attempts: d.login_attempts,
+        secure_cookie: config.posts.public_url.starts_with("https://"),
     }
 }
 
@@ -300,5 +359,29 @@ pub fn llm_backend(
         other => anyhow::bail!(
             "llm.backend {other:?} is not supported (expected \"llama\" or \"openai\")"
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dashboard_takes_its_own_keys_else_the_apis_and_is_secure_over_https() {
+        let mut c = Config::default();
+        assert!(dashboard_options(&c).keys.is_empty(), "no keys anywhere");
+        c.http = Some(crate::config::HttpConfig {
+            keys: vec!["api".into()],
+            ..Default::default()
+        });
+        assert_eq!(dashboard_options(&c).keys, vec!["api".to_string()]);
+        c.dashboard.keys = vec!["manager".into()];
+        c.dashboard.session_hours = 2.0;
+        let o = dashboard_options(&c);
+        assert_eq!(o.keys, vec!["manager".to_string()]);
+        assert_eq!(o.session_ttl, Duration::from_secs(7200));
+        assert!(!o.secure_cookie);
+        c.posts.public_url = "https://bot.example.com".into();
+        assert!(dashboard_options(&c).secure_cookie);
     }
 }

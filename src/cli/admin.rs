@@ -28,10 +28,13 @@ use crate::team::TicketStore;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "kebab-case")]
 pub enum AdminRequest {
-    /// The period report; `files`: also its numbers and charts, for `--out`.
+    /// The period report; `files`: also its numbers and charts, for `--out`; `json`: the
+    /// numbers as JSON on stdout instead of the text.
     Report {
         since: String,
         files: bool,
+        #[serde(default)]
+        json: bool,
     },
     Gaps {
         since: String,
@@ -133,7 +136,7 @@ impl AdminStores {
 /// Run one admin command on `stores`. Reads and writes sled: call it off the async workers.
 pub fn execute(req: &AdminRequest, stores: &AdminStores) -> AdminOutput {
     let done = match req {
-        AdminRequest::Report { since, files } => report(stores, since, *files),
+        AdminRequest::Report { since, files, json } => report(stores, since, *files, *json),
         AdminRequest::Gaps { since, json } => gaps(stores, since, *json),
         AdminRequest::ExportUser { platform, user } => export_user(stores, platform, user),
         AdminRequest::ForgetUser { platform, user } => forget_user(stores, platform, user),
@@ -148,7 +151,12 @@ fn printed(stdout: String) -> AdminOutput {
     }
 }
 
-fn report(stores: &AdminStores, since: &str, files: bool) -> anyhow::Result<AdminOutput> {
+fn report(
+    stores: &AdminStores,
+    since: &str,
+    files: bool,
+    json: bool,
+) -> anyhow::Result<AdminOutput> {
     let days = period_days(since).map_err(|e| anyhow::anyhow!(e.reply()))?;
     let graph = stores
         .knowledge
@@ -164,11 +172,15 @@ fn report(stores: &AdminStores, since: &str, files: bool) -> anyhow::Result<Admi
         days,
     )
     .map_err(|e| anyhow::anyhow!(e.reply()))?;
-    let mut out = printed(format!("{}\n", full.text));
+    let mut out = if json {
+        printed(format!("{}\n", serde_json::to_string_pretty(&full.report)?))
+    } else {
+        printed(format!("{}\n", full.text))
+    };
     if files {
         out.files.push(OutFile {
             name: "report.txt".into(),
-            bytes: out.stdout.clone().into_bytes(),
+            bytes: format!("{}\n", full.text).into_bytes(),
         });
         out.files.push(OutFile {
             name: "report.json".into(),

@@ -90,6 +90,9 @@ pub enum Command {
         /// Write report.txt, report.json, activity.png and hours.png into this folder.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Print the report's numbers as JSON (what report.json holds) instead of the text.
+        #[arg(long)]
+        json: bool,
     },
     /// Print everything stored about one member as JSON (for a data request).
     ExportUser {
@@ -177,11 +180,11 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
         Command::Kb(KbCommand::Gaps { json, since }) => {
             admin(&config, AdminRequest::Gaps { since, json }, None).await
         }
-        Command::Report { since, out } => {
+        Command::Report { since, out, json } => {
             let files = out.is_some();
             admin(
                 &config,
-                AdminRequest::Report { since, files },
+                AdminRequest::Report { since, files, json },
                 out.as_deref(),
             )
             .await

@@ -11,6 +11,7 @@ use herald_platform::Platform;
 use crate::app::{platforms, App};
 use crate::clock::days_ms;
 use crate::config::{Config, HttpConfig};
+use crate::dashboard::{self, DashboardError, DashboardState};
 use crate::engine::{self, EngineOptions};
 use crate::http::{self, HttpState};
 use crate::jobs;
@@ -28,7 +29,7 @@ pub(super) async fn run(config: Config) -> anyhow::Result<i32> {
     let adapters = platforms::enabled(&config, &app.db)?;
     let control = super::control::serve(&config.data.dir, admin_stores(&app), stop.clone()).await?;
     let server = match &config.http {
-        Some(h) => Some(start_http(&app, h, adapters.clone(), stop.clone()).await?),
+        Some(h) => Some(start_http(&app, &config, h, adapters.clone(), stop.clone()).await?),
         None => None,
     };
     spawn_jobs(&config, &app, &adapters, &stop);
@@ -214,6 +215,7 @@ pub(super) async fn start_unless_stopped(
 /// Bind and serve the HTTP API until `stop`. Refuses to serve without keys off loopback.
 async fn start_http(
     app: &App,
+    config: &Config,
     h: &HttpConfig,
     adapters: Vec<Arc<dyn Platform>>,
     stop: watch::Receiver<bool>,
@@ -231,10 +233,26 @@ async fn start_http(
         .await
         .with_context(|| format!("cannot listen on {addr} (http.listen)"))?;
     let local = listener.local_addr()?;
-    let router = http::router(
-        HttpState::new(app.http_parts(), h).with_adapters(adapters),
+    let mut router = http::router(
+        HttpState::new(app.http_parts(), h).with_adapters(adapters.clone()),
         h.max_body_bytes,
     );
+    if config.dashboard.enabled {
+        // Without a key nobody could log in: say how to add one, and serve the API alone.
+        match DashboardState::new(
+            app.dashboard_parts(config, adapters),
+            crate::app::dashboard_options(config),
+        ) {
+            Ok(state) => {
+                router = dashboard::router(state).merge(router);
+                tracing::info!(url = %format!("http://{local}/dashboard"), "dashboard served");
+            }
+            Err(DashboardError::NoKeys) => {
+                tracing::warn!("{}; /dashboard is not served", DashboardError::NoKeys)
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     tracing::info!(%local, "HTTP API listening");
     Ok(tokio::spawn(async move {
         if let Err(e) = http::serve(listener, router, stop).await {

@@ -65,14 +65,15 @@ impl Config {
             self.llm.api_key = key;
         }
         if let (Some(h), Some(keys)) = (&mut self.http, secret("HERALD_HTTP_KEYS")?) {
-            let keys: Vec<String> = keys
-                .split([',', '\n'])
-                .map(str::trim)
-                .filter(|k| !k.is_empty())
-                .map(String::from)
-                .collect();
+            let keys = key_list(&keys);
             if !keys.is_empty() {
                 h.keys = keys;
+            }
+        }
+        if let Some(keys) = secret("HERALD_DASHBOARD_KEYS")? {
+            let keys = key_list(&keys);
+            if !keys.is_empty() {
+                self.dashboard.keys = keys;
             }
         }
         if let (Some(n), Some(p)) = (&mut self.neo4j, secret("HERALD_NEO4J_PASSWORD")?) {
@@ -92,4 +93,14 @@ impl Config {
         }
         Ok(self)
     }
+}
+
+/// Keys given as one value: separated by commas or lines, blanks dropped.
+fn key_list(value: &str) -> Vec<String> {
+    value
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(String::from)
+        .collect()
 }

@@ -47,3 +47,21 @@ fn defaults_fill_missing_keys() {
     assert_eq!(c.dialogue.memory_turns, 6);
     assert!(c.console.is_none());
 }
+
+#[test]
+fn the_dashboard_section_has_defaults_and_refuses_unknown_keys() {
+    let c = Config::parse("c.toml", "").unwrap();
+    assert!(c.dashboard.enabled && c.dashboard.keys.is_empty());
+    assert_eq!(c.dashboard.login_attempts, 5);
+    let c = Config::parse(
+        "c.toml",
+        "[dashboard]\nkeys = [\"k1\"]\nsession_hours = 1.5\n",
+    )
+    .unwrap();
+    assert_eq!(
+        (c.dashboard.keys.len(), c.dashboard.session_hours),
+        (1, 1.5)
+    );
+    let e = Config::parse("c.toml", "[dashboard]\npassword = \"x\"\n").unwrap_err();
+    assert!(e.to_string().contains("password"), "{e}");
+}

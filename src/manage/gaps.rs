@@ -10,11 +10,7 @@ use super::error::CommandError;
 use super::shared::Period;
 
 /// The open gap groups of the last `days` days, numbered.
-pub(crate) fn numbered(
-    ctx: &Context,
-    call: &Call<'_>,
-    days: u64,
-) -> Result<Vec<Numbered>, CommandError> {
+pub fn numbered(ctx: &Context, call: &Call<'_>, days: u64) -> Result<Vec<Numbered>, CommandError> {
     let since = utc_to_ms(call.now).saturating_sub(days_ms(days));
     let rows = ctx
         .log

@@ -28,6 +28,8 @@ mod tickets;
 pub use command::{ManagerCommand, MANAGER_COMMANDS};
 pub use context::{Call, Context, Done, Forward};
 pub use error::CommandError;
+pub use gaps::numbered as numbered_gaps;
+pub use posted::{published, Published};
 pub use report::{full_report, FullReport};
 pub use shared::{period_days, Period};
 pub use teach::teach_question;

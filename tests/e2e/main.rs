@@ -15,6 +15,7 @@ mod architecture;
 mod batching;
 mod cli;
 mod control;
+mod dashboard;
 mod decoding;
 mod discord;
 mod drafting;

@@ -38,6 +38,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("jobs", 3),
     ("engine", 3),
     ("http", 3),
+    ("dashboard", 3),
     ("app", 4),
     ("cli", 4),
 ];
@@ -89,6 +90,11 @@ const SIDEWAYS: &[(&str, &str, &str)] = &[
     ),
     ("engine", "bot", "the engine feeds messages to the bot"),
     ("http", "bot", "chat completions are answered by the bot"),
+    (
+        "dashboard",
+        "manage",
+        "the dashboard's forms run the managers' commands",
+    ),
     ("cli", "app", "every subcommand builds with app"),
 ];
 

@@ -2,6 +2,7 @@
 //! temporary folder, a bot built on them.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod events;
 pub mod fake_discord;
 pub mod fake_openai;
