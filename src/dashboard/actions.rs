@@ -6,14 +6,13 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Utc;
 
 use herald_platform::PlatformError;
 
-use crate::manage::{Call, Done, ManagerCommand};
+use crate::manage::{Done, ManagerCommand};
 
 use super::session::{csrf_ok, Flash, Session};
-use super::state::DashboardState;
+use super::state::{manager_call, DashboardState};
 use super::view::Frame;
 
 /// A form's fields (`application/x-www-form-urlencoded`), first value of each name.
@@ -102,13 +101,7 @@ async fn run(st: &DashboardState, name: &str, args: &str) -> Flash {
     };
     let graph = st.0.parts.knowledge.snapshot();
     let who = st.manager();
-    let call = Call {
-        graph: &graph,
-        author: &who.member,
-        who: &who,
-        now: Utc::now(),
-        target: None,
-    };
+    let call = manager_call(&graph, &who);
     match cmd.apply(&st.0.parts.manage, &call).await {
         Ok(done) => {
             let problems = deliver(st, &done).await;

@@ -4,13 +4,11 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use chrono::Utc;
 use serde::Serialize;
 
 use crate::clock::{ms_to_utc, show};
-use crate::manage::Call;
 
-use super::state::{to_login, DashboardState};
+use super::state::{manager_call, to_login, DashboardState};
 
 /// The gaps page looks this far back (the longest `/gaps` period, as `/teach` does).
 const GAP_DAYS: u64 = 90;
@@ -40,13 +38,7 @@ pub(super) async fn gaps(State(st): State<DashboardState>, headers: HeaderMap) -
     let ctx = &st.0.parts.manage;
     let graph = st.0.parts.knowledge.snapshot();
     let who = st.manager();
-    let call = Call {
-        graph: &graph,
-        author: &who.member,
-        who: &who,
-        now: Utc::now(),
-        target: None,
-    };
+    let call = manager_call(&graph, &who);
     let frame = st.frame("Knowledge gaps", "/dashboard/gaps", &s);
     let groups = match crate::manage::numbered_gaps(ctx, &call, GAP_DAYS) {
         Ok(g) => g,
@@ -242,7 +234,10 @@ pub(super) async fn moderation(State(st): State<DashboardState>, headers: Header
         .into_iter()
         .map(|e| EntryView {
             at: show(ms_to_utc(e.at_ms), tz),
-            r#where: format!("{} {}", e.platform, e.chat),
+            r#where: ctx
+                .log
+                .chat_name(&e.platform, &e.chat)
+                .unwrap_or_else(|| format!("{} {}", e.platform, e.chat)),
             pardonable: !e.pardoned
                 && !e.observed
                 && (e.strike > 0 || e.banned || e.until_ms.is_some()),

@@ -12,6 +12,7 @@ use herald_platform::{ChatRef, Platform, PlatformKind};
 
 use crate::engagement::Speaker;
 use crate::knowledge::{KnowledgeStore, RetrieveOptions};
+use crate::manage::Call;
 use crate::metrics::Metrics;
 
 use super::session::{self, LoginThrottle, Session, Sessions};
@@ -125,6 +126,18 @@ impl DashboardState {
             csrf: Some(&s.csrf),
             flash: s.flash.clone(),
         }
+    }
+}
+
+/// A managers' command's call as the dashboard makes it: now, on the graph being served, as
+/// the dashboard's manager, replying to no one.
+pub(super) fn manager_call<'a>(graph: &'a crate::knowledge::Graph, who: &'a Speaker) -> Call<'a> {
+    Call {
+        graph,
+        author: &who.member,
+        who,
+        now: chrono::Utc::now(),
+        target: None,
     }
 }
 

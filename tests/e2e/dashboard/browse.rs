@@ -74,7 +74,10 @@ pub(super) async fn path_of(c: &Client) -> String {
 pub(super) async fn flash(c: &Client) -> (bool, String) {
     let f = css(c, "#flash").await;
     let class = f.attr("class").await.expect("class").unwrap_or_default();
-    (class.contains("ok"), f.text().await.expect("flash text"))
+    let text = f.text().await.expect("flash text");
+    // What the manager read, in the test's output (shown with --nocapture or on failure).
+    eprintln!("dashboard said ({class}): {text}");
+    (class.contains("ok"), text)
 }
 
 /// A screenshot for a person to look at: `target/tmp/dashboard-<width>-<page>.png`.

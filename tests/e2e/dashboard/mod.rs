@@ -11,7 +11,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use fantoccini::{Client, Locator};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use herald::clock::DAY_MS;
 use herald::engagement::EngagementLog;
@@ -228,6 +228,7 @@ async fn a_manager_runs_the_community_from_the_dashboard_in_a_real_browser() {
         "[telegram]\napi_url = \"{}\"\npoll_timeout_secs = 1\nretry_base_ms = 50\n\
          [http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"an-api-key-not-for-the-dashboard\"]\n\
          [dashboard]\nkeys = [\"{KEY}\"]\nlogin_attempts = 3\n\
+         [moderation]\nenabled = true\n\
          [engagement]\nmember_key = \"{MEMBER_KEY}\"\n\
          [posts.targets.news]\nplatform = \"telegram\"\nchat = \"-100900\"\n",
         fake.url
@@ -314,7 +315,20 @@ async fn a_manager_runs_the_community_from_the_dashboard_in_a_real_browser() {
     let (ok, said) = flash(c).await;
     assert!(!ok && said.contains("not a manager key"), "{said}");
     assert_eq!(path_of(c).await, "/dashboard/login");
-    log_in(c, &h, KEY).await;
+    // By keyboard alone: the key field has the focus, Enter sends the form.
+    c.goto(&h.url("/dashboard/login"))
+        .await
+        .expect("login page");
+    css(c, "#key").await;
+    let focused = c.active_element().await.expect("focus");
+    assert_eq!(
+        focused.attr("id").await.expect("id").as_deref(),
+        Some("key")
+    );
+    focused
+        .send_keys(&format!("{KEY}{}", fantoccini::key::Key::Enter))
+        .await
+        .expect("type the key and Enter");
     css(c, "#report").await;
     assert_eq!(path_of(c).await, "/dashboard");
     let cookie = c
@@ -482,10 +496,47 @@ async fn a_manager_runs_the_community_from_the_dashboard_in_a_real_browser() {
         .parse()
         .expect("number");
     assert!(replies >= 2, "{replies} replies counted");
+    // Moderation: a spammer is warned, then muted; a pardon on the page lifts the mute.
+    let (group, spammer) = (-100_700i64, 4202i64);
+    let restricted = |calls: &[support::fake_telegram::Call], n: usize| {
+        calls
+            .iter()
+            .filter(|c| c.ok && c.method == "restrictChatMember")
+            .count()
+            >= n
+    };
+    fake.group_text(group, 4203, "Morning, everyone!", json!({}));
+    fake.group_text(group, spammer, "Guaranteed profit, message me", json!({}));
+    fake.group_text(
+        group,
+        spammer,
+        "Guaranteed profit again, trading signals",
+        json!({}),
+    );
+    fake.wait_for(60, "the spammer muted", |calls| restricted(calls, 1))
+        .await;
     c.goto(&h.url("/dashboard/moderation"))
         .await
         .expect("moderation");
-    css(c, "main").await;
+    let row = css(c, "#m2").await.text().await.expect("entry");
+    assert!(
+        row.contains("words") && row.contains("mute") && row.contains("Coffee lovers"),
+        "{row}"
+    );
+    click_through(c, "#m2 button").await;
+    let (ok, said) = flash(c).await;
+    assert!(
+        ok && said.contains("Pardoned") && said.contains("lifted"),
+        "{said}"
+    );
+    assert!(css(c, "#m2")
+        .await
+        .text()
+        .await
+        .expect("entry")
+        .contains("pardoned"));
+    fake.wait_for(30, "the mute lifted", |calls| restricted(calls, 2))
+        .await;
 
     // A phone's width: nothing scrolls sideways, every field is labelled.
     for page in PAGES {
