@@ -28,7 +28,7 @@ fn the_official_openai_client_gets_grounded_answers_streams_and_401s() {
     let python = python();
     let port = support::free_port();
     let run = support::RunSetup::new(&format!(
-        "[http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"sk-herald-1\"]\n"
+        "[http]\nlisten = \"127.0.0.1:{port}\"\nkeys = [\"sk-herald-1\"]\n[dashboard]\nenabled = false\n"
     ));
     let mut child = run
         .command()
@@ -52,6 +52,18 @@ fn the_official_openai_client_gets_grounded_answers_streams_and_401s() {
         log.push_str(&line);
     }
     std::thread::spawn(move || for _ in stderr.lines() {});
+    // `[dashboard] enabled = false`: the API alone is served.
+    assert!(!log.contains("dashboard served"), "{log}");
+    let dashboard = {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        s.write_all(b"GET /dashboard HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .expect("write");
+        let mut out = String::new();
+        s.read_to_string(&mut out).expect("read");
+        out.lines().next().unwrap_or_default().to_string()
+    };
+    assert!(dashboard.contains("404"), "{dashboard}");
 
     let out = Command::new(python)
         .arg(support::repo().join("tests/e2e/support/openai_client.py"))
