@@ -3,7 +3,6 @@
 //! [`crate::manage`], delivers what the command sends to other chats, and goes back to its
 //! page with the command's answer shown once (post, redirect, get).
 
-use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
@@ -166,7 +165,7 @@ async fn form_command(
     headers: &HeaderMap,
     body: &[u8],
     back: &str,
-    command: impl FnOnce(&Form) -> Result<(&'static str, String), String>,
+    command: Build,
 ) -> Response {
     let (id, _) = match checked(st, headers, body) {
         Ok(x) => x,
@@ -192,68 +191,106 @@ fn field<'a>(form: &'a Form, name: &str, what: &str) -> Result<&'a str, String> 
         .ok_or_else(|| format!("Nothing was changed: the form has no {what}."))
 }
 
-pub(super) async fn teach(
-    State(st): State<DashboardState>,
+/// Builds a command's name and arguments from a form's fields, or says what is missing.
+type Build = fn(&Form) -> Result<(&'static str, String), String>;
+
+/// The forms: (path, the page they return to, the command they run).
+pub(super) const FORMS: &[(&str, &str, Build)] = &[
+    ("/dashboard/gaps/teach", "/dashboard/gaps", teach),
+    ("/dashboard/posts/approve", "/dashboard/posts", approve),
+    ("/dashboard/posts/schedule", "/dashboard/posts", schedule),
+    ("/dashboard/posts/cancel", "/dashboard/posts", cancel),
+    (
+        "/dashboard/moderation/pardon",
+        "/dashboard/moderation",
+        pardon,
+    ),
+];
+
+/// The handler of one of [`FORMS`].
+pub(super) async fn submit(
+    st: DashboardState,
     headers: HeaderMap,
     body: axum::body::Bytes,
+    back: &'static str,
+    build: Build,
 ) -> Response {
-    form_command(&st, &headers, &body, "/dashboard/gaps", |f| {
-        let gap = field(f, "gap", "gap id")?;
-        let answer = field(f, "answer", "answer")?;
-        Ok((
-            "teach",
-            format!("g{} {answer}", gap.trim_start_matches('g')),
-        ))
-    })
-    .await
+    form_command(&st, &headers, &body, back, build).await
 }
 
-pub(super) async fn approve(
-    State(st): State<DashboardState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    form_command(&st, &headers, &body, "/dashboard/posts", |f| {
-        let id = field(f, "id", "post id")?;
-        let variant = f.get("variant").map(str::trim).unwrap_or("");
-        Ok(("approve", format!("{id} {variant}")))
-    })
-    .await
+/// `/teach g<N> <answer>`.
+fn teach(f: &Form) -> Result<(&'static str, String), String> {
+    let gap = field(f, "gap", "gap id")?;
+    let answer = field(f, "answer", "answer")?;
+    Ok((
+        "teach",
+        format!("g{} {answer}", gap.trim_start_matches('g')),
+    ))
 }
 
-pub(super) async fn schedule(
-    State(st): State<DashboardState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    form_command(&st, &headers, &body, "/dashboard/posts", |f| {
-        let id = field(f, "id", "post id")?;
-        let when = field(f, "when", "time")?;
-        let targets = f.get("targets").map(str::trim).unwrap_or("");
-        Ok(("schedule", format!("{id} {when} {targets}")))
-    })
-    .await
+/// `/approve <id> [variant]` (no variant: the edit, else the best).
+fn approve(f: &Form) -> Result<(&'static str, String), String> {
+    let id = field(f, "id", "post id")?;
+    let variant = f.get("variant").map(str::trim).unwrap_or("");
+    Ok(("approve", format!("{id} {variant}")))
 }
 
-pub(super) async fn cancel(
-    State(st): State<DashboardState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    form_command(&st, &headers, &body, "/dashboard/posts", |f| {
-        Ok(("cancel", field(f, "id", "post id")?.to_string()))
-    })
-    .await
+/// `/schedule <id> <when> [targets]`.
+fn schedule(f: &Form) -> Result<(&'static str, String), String> {
+    let id = field(f, "id", "post id")?;
+    let when = field(f, "when", "time")?;
+    let targets = f.get("targets").map(str::trim).unwrap_or("");
+    Ok(("schedule", format!("{id} {when} {targets}")))
 }
 
-pub(super) async fn pardon(
-    State(st): State<DashboardState>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Response {
-    form_command(&st, &headers, &body, "/dashboard/moderation", |f| {
-        let entry = field(f, "entry", "log entry")?;
-        Ok(("pardon", format!("m{}", entry.trim_start_matches('m'))))
-    })
-    .await
+/// `/cancel <id>`.
+fn cancel(f: &Form) -> Result<(&'static str, String), String> {
+    Ok(("cancel", field(f, "id", "post id")?.to_string()))
+}
+
+/// `/pardon m<N>`.
+fn pardon(f: &Form) -> Result<(&'static str, String), String> {
+    let entry = field(f, "entry", "log entry")?;
+    Ok(("pardon", format!("m{}", entry.trim_start_matches('m'))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn built(path: &str, body: &str) -> Result<(&'static str, String), String> {
+        let (_, _, build) = FORMS.iter().find(|(p, _, _)| *p == path).expect("a form");
+        build(&Form::parse(body.as_bytes()))
+    }
+
+    #[test]
+    fn each_form_becomes_its_command_or_says_what_is_missing() {
+        assert_eq!(
+            built(
+                "/dashboard/gaps/teach",
+                "csrf=t&gap=4&answer=Yes%2C+every+tenth+coffee"
+            ),
+            Ok(("teach", "g4 Yes, every tenth coffee".to_string()))
+        );
+        assert_eq!(
+            built(
+                "/dashboard/posts/schedule",
+                "id=p3&when=tomorrow+9%3A00&targets="
+            ),
+            Ok(("schedule", "p3 tomorrow 9:00 ".to_string()))
+        );
+        assert_eq!(
+            built("/dashboard/posts/approve", "id=p3&variant="),
+            Ok(("approve", "p3 ".to_string()))
+        );
+        assert_eq!(
+            built("/dashboard/moderation/pardon", "entry=m7"),
+            Ok(("pardon", "m7".to_string()))
+        );
+        assert_eq!(
+            built("/dashboard/gaps/teach", "gap=4&answer=+++"),
+            Err("Nothing was changed: the form has no answer.".to_string())
+        );
+        assert!(built("/dashboard/posts/cancel", "").is_err());
+    }
 }

@@ -32,19 +32,36 @@ fn login_form(st: &DashboardState, status: StatusCode, problem: Option<String>) 
     page
 }
 
-/// The address a request came from, for the login throttle (one bucket when unknown).
-fn peer(ext: &axum::http::Extensions) -> String {
-    ext.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+/// The address a request came from, for the login throttle (one bucket when unknown). A
+/// reverse proxy on this machine (the usual way to serve https) connects from loopback: then
+/// the address it appended to `X-Forwarded-For` is the browser's, so one person's typos do
+/// not lock every manager out. The header is trusted from loopback only.
+fn peer(ext: &axum::http::Extensions, headers: &HeaderMap) -> String {
+    let Some(ip) = ext
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+    else {
+        return "unknown".into();
+    };
+    let forwarded = headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .and_then(|a| a.parse::<std::net::IpAddr>().ok());
+    match forwarded {
+        Some(client) if ip.is_loopback() => client.to_string(),
+        _ => ip.to_string(),
+    }
 }
 
 pub(super) async fn login(
     State(st): State<DashboardState>,
     ext: axum::http::Extensions,
+    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let addr = peer(&ext);
+    let addr = peer(&ext, &headers);
     if let Err(wait) = st.0.throttle.check(&addr) {
         let mut resp = login_form(
             &st,
@@ -117,4 +134,43 @@ pub(super) async fn not_found(State(st): State<DashboardState>, headers: HeaderM
         "There is no such dashboard page.",
         "/dashboard",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::ConnectInfo;
+
+    fn from(addr: &str, forwarded: Option<&str>) -> String {
+        let mut ext = axum::http::Extensions::new();
+        ext.insert(ConnectInfo(
+            addr.parse::<std::net::SocketAddr>().expect("addr"),
+        ));
+        let mut headers = HeaderMap::new();
+        if let Some(f) = forwarded {
+            headers.insert("x-forwarded-for", f.parse().expect("header"));
+        }
+        peer(&ext, &headers)
+    }
+
+    #[test]
+    fn the_throttle_counts_the_browser_behind_a_local_proxy_and_trusts_no_one_else() {
+        assert_eq!(from("203.0.113.9:5000", None), "203.0.113.9");
+        assert_eq!(from("127.0.0.1:5000", Some("198.51.100.7")), "198.51.100.7");
+        // The proxy appends the address it saw; what the browser sent before it is ignored.
+        assert_eq!(
+            from("127.0.0.1:5000", Some("10.9.9.9, 198.51.100.7")),
+            "198.51.100.7"
+        );
+        // Only a proxy on this machine is believed.
+        assert_eq!(
+            from("203.0.113.9:5000", Some("198.51.100.7")),
+            "203.0.113.9"
+        );
+        assert_eq!(from("127.0.0.1:5000", Some("not an address")), "127.0.0.1");
+        assert_eq!(
+            peer(&axum::http::Extensions::new(), &HeaderMap::new()),
+            "unknown"
+        );
+    }
 }

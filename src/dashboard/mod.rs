@@ -18,12 +18,26 @@ mod view;
 pub use session::{Flash, LoginThrottle, Session, Sessions, COOKIE};
 pub use state::{DashboardError, DashboardOptions, DashboardParts, DashboardState};
 
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 
 /// The dashboard's routes on `state`, all under `/dashboard`.
 pub fn router(state: DashboardState) -> axum::Router {
-    axum::Router::new()
+    let mut forms = axum::Router::new();
+    for (path, back, build) in actions::FORMS {
+        forms = forms.route(
+            path,
+            post(
+                move |State(st): State<DashboardState>, headers: HeaderMap, body: Bytes| {
+                    actions::submit(st, headers, body, back, *build)
+                },
+            ),
+        );
+    }
+    forms
         .route("/dashboard", get(overview::page))
         .route(
             "/dashboard/",
@@ -35,13 +49,8 @@ pub fn router(state: DashboardState) -> axum::Router {
         )
         .route("/dashboard/logout", post(login::logout))
         .route("/dashboard/gaps", get(pages::gaps))
-        .route("/dashboard/gaps/teach", post(actions::teach))
         .route("/dashboard/posts", get(pages::posts))
-        .route("/dashboard/posts/approve", post(actions::approve))
-        .route("/dashboard/posts/schedule", post(actions::schedule))
-        .route("/dashboard/posts/cancel", post(actions::cancel))
         .route("/dashboard/moderation", get(pages::moderation))
-        .route("/dashboard/moderation/pardon", post(actions::pardon))
         .route("/dashboard/knowledge", get(knowledge_page::page))
         .route("/dashboard/health", get(pages::health))
         .route(
