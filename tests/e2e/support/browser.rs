@@ -12,6 +12,9 @@ use serde_json::json;
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// The browser's own profile folder: it names this test's Chromium processes, so a
+    /// failed test can stop exactly them.
+    profile: tempfile::TempDir,
 }
 
 impl Browser {
@@ -28,6 +31,7 @@ impl Browser {
                 panic!("chromedriver did not start ({e}): install Debian's chromium and chromium-driver packages (apt-get install chromium chromium-driver; scripts/test does it)")
             });
         let url = format!("http://127.0.0.1:{port}");
+        let profile = tempfile::tempdir().expect("a profile folder");
         let deadline = std::time::Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
@@ -40,7 +44,9 @@ impl Browser {
             "goog:chromeOptions": {
                 "args": [
                     "--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                    "--hide-scrollbars", format!("--window-size={width},{height}"),
+                    "--hide-scrollbars", "--disable-crash-reporter", "--disable-breakpad",
+                    format!("--window-size={width},{height}"),
+                    format!("--user-data-dir={}", profile.path().display()),
                 ],
             }
         });
@@ -53,30 +59,50 @@ impl Browser {
             .connect(&url)
             .await
             .unwrap_or_else(|e| panic!("no Chromium session through chromedriver ({e}): is the chromium package installed?"));
-        Browser { client, driver }
+        Browser {
+            client,
+            driver,
+            profile,
+        }
     }
 
-    /// End the session (Chromium quits), then chromedriver.
+    /// End the session (Chromium quits), then chromedriver (on drop).
     pub async fn close(self) {
         let _ = self.client.clone().close().await;
     }
 }
 
 impl Drop for Browser {
-    /// SIGTERM lets chromedriver take its Chromium down with it, even after a failed test.
+    /// Stop chromedriver and every Chromium process of this profile, even after a failed
+    /// test (a killed chromedriver leaves its browser running).
     fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg("-TERM")
-            .arg(self.driver.id().to_string())
-            .status();
-        let deadline = std::time::Instant::now() + Duration::from_secs(3);
-        while std::time::Instant::now() < deadline {
-            if let Ok(Some(_)) = self.driver.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
+        let marker = self.profile.path().display().to_string();
+        for signal in ["-TERM", "-KILL"] {
+            let pids = processes_naming(&marker);
+            if pids.is_empty() {
+                return;
+            }
+            let _ = Command::new("kill").arg(signal).args(&pids).status();
+            std::thread::sleep(Duration::from_millis(300));
+        }
     }
+}
+
+/// The processes whose command line contains `marker` (from /proc).
+fn processes_naming(marker: &str) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let pid = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let cmdline = std::fs::read(e.path().join("cmdline")).ok()?;
+            String::from_utf8_lossy(&cmdline)
+                .contains(marker)
+                .then(|| pid.to_string())
+        })
+        .collect()
 }
