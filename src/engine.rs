@@ -374,9 +374,8 @@ impl Worker {
     async fn enforce(&self, s: &Sanction) -> Result<(), PlatformError> {
         match self.adapters.get(&s.chat.platform) {
             Some(a) => a.moderate(&s.chat, &s.user, &s.action).await,
-            None => Err(PlatformError::Unsupported {
+            None => Err(PlatformError::NotRunning {
                 platform: s.chat.platform,
-                what: "act: that platform is not running",
             }),
         }
     }
@@ -388,9 +387,8 @@ impl Worker {
         let target = f.out.chat.clone();
         let result = match self.adapters.get(&target.platform) {
             Some(a) => a.send(f.out).await.map(drop),
-            None => Err(PlatformError::Send {
+            None => Err(PlatformError::NotRunning {
                 platform: target.platform,
-                reason: "that platform is not running (enable it in the config)".into(),
             }),
         };
         let Err(e) = result else { return };

@@ -175,7 +175,7 @@ impl App {
             knowledge: self.knowledge.clone(),
             metrics: self.metrics.clone(),
             adapters,
-            llm_name: match config.llm.backend.as_str() {
+            model_host: match config.llm.backend.as_str() {
                 "openai" if config.llm.fallback == "llama" => format!(
                     "OpenAI-compatible server at {}, the local model as fallback",
                     config.llm.base_url

@@ -69,11 +69,11 @@ impl Refused {
 pub(super) fn checked(
     st: &DashboardState,
     headers: &HeaderMap,
-    body: &[u8],
+    form: &Form,
 ) -> Result<(String, Session), Refused> {
     let id = super::state::session_id(headers).ok_or(Refused::NotLoggedIn)?;
     let session = st.0.sessions.peek(id).ok_or(Refused::Ended)?;
-    if !csrf_ok(&session, Form::parse(body).get("csrf")) {
+    if !csrf_ok(&session, form.get("csrf")) {
         tracing::warn!("dashboard: a form without this session's CSRF token was refused");
         return Err(Refused::Csrf(session.csrf));
     }
@@ -128,7 +128,9 @@ async fn deliver(st: &DashboardState, done: &Done) -> Vec<String> {
     for f in &done.forwards {
         let result = match adapter(f.out.chat.platform) {
             Some(a) => a.send(f.out.clone()).await.map(drop),
-            None => Err(not_running(f.out.chat.platform)),
+            None => Err(PlatformError::NotRunning {
+                platform: f.out.chat.platform,
+            }),
         };
         if let Err(e) = result {
             tracing::error!(error = %crate::text::chain(&e), "dashboard: message for a chat not delivered");
@@ -143,20 +145,15 @@ async fn deliver(st: &DashboardState, done: &Done) -> Vec<String> {
     for s in &done.sanctions {
         let result = match adapter(s.chat.platform) {
             Some(a) => a.moderate(&s.chat, &s.user, &s.action).await,
-            None => Err(not_running(s.chat.platform)),
+            None => Err(PlatformError::NotRunning {
+                platform: s.chat.platform,
+            }),
         };
         if let Err(e) = result {
             problems.push(format!("Could not {} there: {e}", s.action.name()));
         }
     }
     problems
-}
-
-fn not_running(platform: herald_platform::PlatformKind) -> PlatformError {
-    PlatformError::Send {
-        platform,
-        reason: "that platform is not running (enable it in the config)".into(),
-    }
 }
 
 /// Check, run, remember the answer for the page, go back to it.
@@ -167,11 +164,11 @@ async fn form_command(
     back: &str,
     command: Build,
 ) -> Response {
-    let (id, _) = match checked(st, headers, body) {
+    let form = Form::parse(body);
+    let (id, _) = match checked(st, headers, &form) {
         Ok(x) => x,
         Err(refused) => return refused.respond(st, back),
     };
-    let form = Form::parse(body);
     let flash = match command(&form) {
         Ok((name, args)) => run(st, name, &args).await,
         Err(problem) => Flash {

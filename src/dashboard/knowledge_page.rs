@@ -92,6 +92,12 @@ pub(super) async fn page(
     let ask = query_value(&query, "ask").unwrap_or_default();
     let search = fold(q.trim());
     let g = st.0.parts.knowledge.snapshot();
+    // Sources as the knowledge folder's files are named there.
+    let dir = format!("{}/", st.0.parts.manage.knowledge_dir.display());
+    let short = |source: String| match source.strip_prefix(&dir) {
+        Some(rest) => rest.to_string(),
+        None => source,
+    };
     let mut entities: Vec<EntityView> = Vec::new();
     let mut total = (0usize, 0usize, 0usize);
     for e in g.entities() {
@@ -120,7 +126,7 @@ pub(super) async fn page(
                 aliases: e.aliases.join(", "),
                 summary: e.summary.clone(),
                 attrs,
-                source: e.source.to_string(),
+                source: short(e.source.to_string()),
             });
         }
     }
@@ -135,7 +141,7 @@ pub(super) async fn page(
                 from: r.from.clone(),
                 rel: r.rel.clone(),
                 to: r.to.clone(),
-                source: r.source.to_string(),
+                source: short(r.source.to_string()),
             });
         }
     }
@@ -151,7 +157,7 @@ pub(super) async fn page(
                 title: p.title.clone(),
                 body: p.body.clone(),
                 about,
-                source: p.source.to_string(),
+                source: short(p.source.to_string()),
             });
         }
     }
@@ -180,7 +186,7 @@ pub(super) async fn page(
                 score: format!("{:.3}", f.score),
                 via: f.via,
                 text: f.text.clone(),
-                source: f.source.clone(),
+                source: short(f.source.clone()),
                 planned: chosen
                     .facts
                     .iter()
@@ -202,24 +208,6 @@ pub(super) async fn page(
             planned: chosen.facts.len(),
             facts,
         }
-    });
-    // Sources read from the knowledge folder, as its files are named there.
-    let dir = format!("{}/", st.0.parts.manage.knowledge_dir.display());
-    let short = |source: &str| source.strip_prefix(&dir).unwrap_or(source).to_string();
-    for e in &mut entities {
-        e.source = short(&e.source);
-    }
-    for r in &mut relations {
-        r.source = short(&r.source);
-    }
-    for p in &mut passages {
-        p.source = short(&p.source);
-    }
-    let query_view = query_view.map(|mut q| {
-        for f in &mut q.facts {
-            f.source = short(&f.source);
-        }
-        q
     });
     let stats = g.stats(0);
     let frame = st.frame("Knowledge", "/dashboard/knowledge", &s);

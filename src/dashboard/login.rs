@@ -109,7 +109,7 @@ pub(super) async fn logout(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let (id, _) = match actions::checked(&st, &headers, &body) {
+    let (id, _) = match actions::checked(&st, &headers, &actions::Form::parse(&body)) {
         Ok(x) => x,
         Err(refused) => return refused.respond(&st, "/dashboard"),
     };

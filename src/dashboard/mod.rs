@@ -15,7 +15,6 @@ mod session;
 mod state;
 mod view;
 
-pub use session::{Flash, LoginThrottle, Session, Sessions, COOKIE};
 pub use state::{DashboardError, DashboardOptions, DashboardParts, DashboardState};
 
 use axum::body::Bytes;

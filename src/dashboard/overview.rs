@@ -55,16 +55,28 @@ struct Row {
     today: String,
 }
 
-/// A number of the report by its JSON name (`answer_rate` is computed, as the text report
-/// does).
-fn value(n: &Numbers, key: &str) -> f64 {
-    if key == "answer_rate" {
-        return n.answer_rate();
+/// A period's numbers by their JSON names, as `herald report --json` writes them, read once
+/// per table.
+struct ByName {
+    json: serde_json::Value,
+    answer_rate: f64,
+}
+
+impl ByName {
+    fn of(n: &Numbers) -> ByName {
+        ByName {
+            json: serde_json::to_value(n).unwrap_or_default(),
+            answer_rate: n.answer_rate(),
+        }
     }
-    serde_json::to_value(n)
-        .ok()
-        .and_then(|v| v.get(key).and_then(|x| x.as_f64()))
-        .unwrap_or(0.0)
+
+    /// `answer_rate` is computed, as the text report does.
+    fn get(&self, key: &str) -> f64 {
+        if key == "answer_rate" {
+            return self.answer_rate;
+        }
+        self.json.get(key).and_then(|x| x.as_f64()).unwrap_or(0.0)
+    }
 }
 
 fn shown(key: &str, v: f64) -> String {
@@ -77,9 +89,14 @@ fn shown(key: &str, v: f64) -> String {
 }
 
 fn rows(r: &ChannelReport) -> Vec<Row> {
+    let (current, previous, today) = (
+        ByName::of(&r.current),
+        ByName::of(&r.previous),
+        ByName::of(&r.today),
+    );
     ROWS.iter()
         .map(|(key, label, lower_better)| {
-            let (now, before) = (value(&r.current, key), value(&r.previous, key));
+            let (now, before) = (current.get(key), previous.get(key));
             let (change, trend) = if before == 0.0 && now == 0.0 {
                 ("—".to_string(), "")
             } else if before == 0.0 {
@@ -103,7 +120,7 @@ fn rows(r: &ChannelReport) -> Vec<Row> {
                 raw_previous: num(before),
                 change,
                 trend,
-                today: shown(key, value(&r.today, key)),
+                today: shown(key, today.get(key)),
             }
         })
         .collect()

@@ -314,7 +314,7 @@ pub(super) async fn health(State(st): State<DashboardState>, headers: HeaderMap)
         frame,
         minijinja::context! {
             model => &parts.model,
-            backend => &parts.llm_name,
+            backend => &parts.model_host,
             latency => if h.replies == 0 { "—".to_string() } else { format!("{:.0} ms", h.mean_latency_ms) },
             p90 => h.p90_latency_le_s.map_or("—".to_string(), |s| format!("{s} s")),
             tps => if h.tokens_per_second > 0.0 { format!("{:.1} tokens/s", h.tokens_per_second) } else { "—".to_string() },

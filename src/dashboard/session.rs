@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The session cookie's name.
-pub const COOKIE: &str = "herald_session";
+pub(super) const COOKIE: &str = "herald_session";
 
 /// Failed logins are counted over this window.
 const WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -18,29 +18,29 @@ const MAX_SESSIONS: usize = 1000;
 
 /// One logged-in browser.
 #[derive(Clone, Debug)]
-pub struct Session {
+pub(super) struct Session {
     /// The token every form must carry back.
-    pub csrf: String,
+    pub(super) csrf: String,
     expires: Instant,
     /// A message for the next page shown (what the last form did).
-    pub flash: Option<Flash>,
+    pub(super) flash: Option<Flash>,
 }
 
 /// What a form did, told once on the page it leads to.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct Flash {
-    pub ok: bool,
-    pub text: String,
+pub(super) struct Flash {
+    pub(super) ok: bool,
+    pub(super) text: String,
 }
 
 /// The open sessions, by their secret id.
-pub struct Sessions {
+pub(super) struct Sessions {
     ttl: Duration,
     open: Mutex<HashMap<String, Session>>,
 }
 
 impl Sessions {
-    pub fn new(ttl: Duration) -> Sessions {
+    pub(super) fn new(ttl: Duration) -> Sessions {
         Sessions {
             ttl,
             open: Mutex::new(HashMap::new()),
@@ -48,7 +48,7 @@ impl Sessions {
     }
 
     /// Open a session: its id (for the cookie) and CSRF token, both fresh randomness.
-    pub fn open(&self) -> Result<(String, Session), getrandom::Error> {
+    pub(super) fn open(&self) -> Result<(String, Session), getrandom::Error> {
         let id = random_token()?;
         let session = Session {
             csrf: random_token()?,
@@ -74,7 +74,7 @@ impl Sessions {
 
     /// The session of `id`, taking its one-time message; `None` when unknown or expired
     /// (an expired one is dropped).
-    pub fn take(&self, id: &str) -> Option<Session> {
+    pub(super) fn take(&self, id: &str) -> Option<Session> {
         let mut open = self.open.lock().ok()?;
         let s = open.get_mut(id)?;
         if s.expires <= Instant::now() {
@@ -87,13 +87,13 @@ impl Sessions {
     }
 
     /// The session of `id` without touching its message.
-    pub fn peek(&self, id: &str) -> Option<Session> {
+    pub(super) fn peek(&self, id: &str) -> Option<Session> {
         let open = self.open.lock().ok()?;
         open.get(id).filter(|s| s.expires > Instant::now()).cloned()
     }
 
     /// Leave a message for the session's next page.
-    pub fn flash(&self, id: &str, flash: Flash) {
+    pub(super) fn flash(&self, id: &str, flash: Flash) {
         if let Ok(mut open) = self.open.lock() {
             if let Some(s) = open.get_mut(id) {
                 s.flash = Some(flash);
@@ -101,7 +101,7 @@ impl Sessions {
         }
     }
 
-    pub fn close(&self, id: &str) {
+    pub(super) fn close(&self, id: &str) {
         if let Ok(mut open) = self.open.lock() {
             open.remove(id);
         }
@@ -136,13 +136,13 @@ pub(super) fn csrf_ok(session: &Session, sent: Option<&str>) -> bool {
 
 /// Failed logins per address: `allowed` in [`WINDOW`], then refused until the oldest ages
 /// out.
-pub struct LoginThrottle {
+pub(super) struct LoginThrottle {
     allowed: u32,
     failures: Mutex<HashMap<String, Vec<Instant>>>,
 }
 
 impl LoginThrottle {
-    pub fn new(allowed: u32) -> LoginThrottle {
+    pub(super) fn new(allowed: u32) -> LoginThrottle {
         LoginThrottle {
             allowed: allowed.max(1),
             failures: Mutex::new(HashMap::new()),
@@ -150,7 +150,7 @@ impl LoginThrottle {
     }
 
     /// `Err(seconds)` when `addr` has used up its attempts: try again after that long.
-    pub fn check(&self, addr: &str) -> Result<(), u64> {
+    pub(super) fn check(&self, addr: &str) -> Result<(), u64> {
         let Ok(mut f) = self.failures.lock() else {
             return Ok(());
         };
@@ -166,14 +166,14 @@ impl LoginThrottle {
             .max(1))
     }
 
-    pub fn failed(&self, addr: &str) {
+    pub(super) fn failed(&self, addr: &str) {
         if let Ok(mut f) = self.failures.lock() {
             f.entry(addr.to_string()).or_default().push(Instant::now());
         }
     }
 
     /// A good login clears the address's failures.
-    pub fn succeeded(&self, addr: &str) {
+    pub(super) fn succeeded(&self, addr: &str) {
         if let Ok(mut f) = self.failures.lock() {
             f.remove(addr);
         }

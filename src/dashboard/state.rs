@@ -30,7 +30,7 @@ pub struct DashboardParts {
     /// taught answer to the members who asked, a pardon's unmute).
     pub adapters: Vec<Arc<dyn Platform>>,
     /// Where the model runs, in words, and the model, for Health.
-    pub llm_name: String,
+    pub model_host: String,
     pub model: String,
     /// How the bot retrieves and routes, for the Knowledge page's lookup.
     pub retrieve: RetrieveOptions,

@@ -111,7 +111,7 @@ impl Views {
         };
         let html = self.env.get_template(template).and_then(|t| t.render(ctx));
         match html {
-            Ok(html) => (status, no_store(), Html(html)).into_response(),
+            Ok(html) => (status, page_headers(), Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(template, error = %crate::text::chain(&e), "dashboard page not rendered");
                 (
@@ -124,8 +124,9 @@ impl Views {
     }
 }
 
-/// Pages show member data: no cache keeps them after logout.
-pub(super) fn no_store() -> [(axum::http::HeaderName, &'static str); 2] {
+/// Every page's headers: pages show member data, so no cache keeps them after logout, and
+/// no other site may frame them.
+pub(super) fn page_headers() -> [(axum::http::HeaderName, &'static str); 2] {
     [
         (axum::http::header::CACHE_CONTROL, "no-store"),
         (

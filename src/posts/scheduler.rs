@@ -307,10 +307,12 @@ impl Scheduler {
     /// The adapter and chat of a named target.
     fn resolve(&self, target: &str) -> Result<(Arc<dyn Platform>, ChatRef), String> {
         let chat = target_ref(&self.setup.targets, target)?;
-        let adapter =
-            self.adapters.get(&chat.platform).cloned().ok_or_else(|| {
-                format!("{} is not running (enable it in the config)", chat.platform)
-            })?;
+        let adapter = self.adapters.get(&chat.platform).cloned().ok_or_else(|| {
+            herald_platform::PlatformError::NotRunning {
+                platform: chat.platform,
+            }
+            .to_string()
+        })?;
         Ok((adapter, chat))
     }
 

@@ -342,6 +342,9 @@ pub enum PlatformError {
         action: &'static str,
         reason: String,
     },
+    /// A message or an action for a platform this process does not run.
+    #[error("{platform} is not running (enable it in the config)")]
+    NotRunning { platform: PlatformKind },
 }
 
 /// Where adapters keep the little state that must survive a restart. The core lends one
