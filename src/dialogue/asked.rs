@@ -32,7 +32,13 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
         return asked.iter().any(|value| {
             let wanted = numbers_in(value);
             if wanted.is_empty() {
-                return reply_norm.contains(&normalize(value));
+                // A short value is said as written; a sentence (a summary) by two of its
+                // words ("It is a floral light roast.").
+                let words = terms(&normalize(value));
+                if words.len() <= 3 {
+                    return reply_norm.contains(&normalize(value));
+                }
+                return words.iter().filter(|w| reply_terms.contains(*w)).count() >= 2;
             }
             // A number inside a word ("Apache-2.0", "v1.4") is only said with it; a value
             // that is mostly words ("1 litre glass brewer and two bags of beans") is not
@@ -112,7 +118,11 @@ mod tests {
                 passage: false,
                 kind: FactKind::Attr("license".into()),
                 value: value.into(),
+                fit: None,
+                value_type: "text",
+                matched: Vec::new(),
             }],
+            ..Retrieval::default()
         }
     }
 

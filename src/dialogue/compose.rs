@@ -93,16 +93,41 @@ impl AnswerTemplates {
     }
 
     /// Chinese label of an attribute key or relation name: the templates' table, else the
-    /// pack's declared words for it, else none.
+    /// pack's declared words for it, else the dictionary's word for the key (the whole
+    /// phrase, or each of its words: "processing_time" → 处理时间), else none.
     fn label_zh(&self, graph: &Graph, key: &str) -> Option<String> {
         if let Some(l) = self.labels_zh.get(key) {
             return Some(l.clone());
         }
-        graph
+        if let Some(w) = graph
             .attribute_words(key)
             .iter()
             .find(|w| w.chars().any(is_cjk))
-            .cloned()
+        {
+            return Some(w.clone());
+        }
+        dictionary_label(graph.lexicon(), key)
+    }
+}
+
+/// A key's Chinese word from the dictionary, for the whole key only ("validity" → 有效性):
+/// word-by-word glosses read as nonsense ("case officer" is not 格 + 军官), so a key the
+/// dictionary lacks keeps its English words inside the Chinese sentence.
+fn dictionary_label(lex: &crate::lexicon::Lexicon, key: &str) -> Option<String> {
+    let phrase = words(key).to_lowercase();
+    lex.zh_label(&phrase)
+        .map(str::to_string)
+        .or_else(|| Some(phrase.clone()).filter(|p| !p.is_empty()))
+}
+
+/// A value as said to a member: a TOML boolean reads as yes or no.
+fn spoken_value(value: &str, zh: bool) -> String {
+    match (value, zh) {
+        ("true", false) => "yes".into(),
+        ("false", false) => "no".into(),
+        ("true", true) => "是".into(),
+        ("false", true) => "否".into(),
+        _ => value.to_string(),
     }
 }
 
@@ -188,7 +213,7 @@ fn sentence(graph: &Graph, t: &AnswerTemplates, f: &ScoredFact, lang: Lang) -> S
             };
             t.render(
                 &[format!("{table}.{key}"), format!("{table}.default")],
-                context! { subject, key => label.unwrap_or_else(|| words(key)), value => f.value.clone() },
+                context! { subject, key => label.unwrap_or_else(|| words(key)), value => spoken_value(&f.value, zh) },
             )
         }
         FactKind::Relation { rel } => {

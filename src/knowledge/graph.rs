@@ -11,6 +11,8 @@ use super::lexical::{self, Hit, LexicalStats};
 use super::link::{self, Link};
 use super::model::{AttributeWords, Entity, Intent, Passage, Problem, Relation, Source};
 use super::segment::Segment;
+use super::value::Typed;
+use crate::lexicon::Lexicon;
 
 /// What a fact says.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,6 +38,8 @@ pub struct Fact {
     /// relation's target, a summary, a passage's body. Answers are worded from it.
     pub value: String,
     pub source: Source,
+    /// What an attribute's value is (typed when the pack loaded); text for the rest.
+    pub typed: Typed,
 }
 
 /// Where an entity lives: segment and index in it.
@@ -57,6 +61,7 @@ pub struct Graph {
     /// entity check each).
     attr_keys: Vec<String>,
     lexical: LexicalStats,
+    lexicon: Arc<Lexicon>,
 }
 
 /// Counts for the one-line summary of `kb check`.
@@ -84,6 +89,7 @@ impl Graph {
     pub fn build(
         files: &BTreeMap<String, Arc<Segment>>,
         previous: Option<&Graph>,
+        lexicon: Arc<Lexicon>,
     ) -> Result<Graph, Vec<Problem>> {
         let mut problems = Vec::new();
         let segments: Vec<Arc<Segment>> = files.values().cloned().collect();
@@ -190,7 +196,78 @@ impl Graph {
             intents,
             attributes,
             lexical,
+            lexicon,
         })
+    }
+
+    /// The lexicon the pack was indexed with.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// Where a word key appears in the pack (OR of [`super::words::place`] flags) and how
+    /// many entities and texts use it.
+    pub fn vocab(&self, key: &str) -> (u8, u32) {
+        self.segments.iter().fold((0, 0), |(f, n), s| {
+            let (f2, n2) = s.vocab.get(key);
+            (f | f2, n + n2)
+        })
+    }
+
+    /// The pack's word that `word` (one the dictionary and the pack lack) misspells: one
+    /// edit away ("bulid" → build, "permitt" → permit), or its tail in a run-together word
+    /// ("sethomes" → homes). The most used candidate wins; short words are never guessed.
+    pub fn spelled_like(&self, word: &str) -> Option<String> {
+        if word.len() < 4 || !word.is_ascii() {
+            return None;
+        }
+        let mut best: Option<(&str, u32)> = None;
+        for s in &self.segments {
+            for k in s.vocab.keys() {
+                let close = k.len() >= 4
+                    && k.is_ascii()
+                    && (super::words::one_edit(word, k)
+                        || (k.len() >= 4
+                            && word.len() >= k.len() + 3
+                            && word.ends_with(k)
+                            && self.lexicon.find(k).is_some()));
+                if close {
+                    let n = s.vocab.get(k).1;
+                    if best.is_none_or(|(b, m)| n > m || (n == m && k < b)) {
+                        best = Some((k, n));
+                    }
+                }
+            }
+        }
+        best.map(|(k, _)| k.to_string())
+    }
+
+    /// Ids of the entities whose name or an alias has the word key `key`.
+    pub fn entities_named(&self, key: &str) -> Vec<&Entity> {
+        self.segments
+            .iter()
+            .flat_map(|s| {
+                s.name_words
+                    .get(key)
+                    .into_iter()
+                    .flatten()
+                    .map(|&i| &s.entities[i as usize])
+            })
+            .collect()
+    }
+
+    /// How many entities the pack has.
+    pub fn entity_count(&self) -> usize {
+        self.by_id.len()
+    }
+
+    /// The type of attribute `index` of entity `id`.
+    pub fn attr_typed(&self, id: &str, index: usize) -> Typed {
+        self.by_id
+            .get(id)
+            .and_then(|s| self.segments[s.segment as usize].attr_type(s.local as usize, index))
+            .cloned()
+            .unwrap_or_default()
     }
 
     pub fn stats(&self, files: usize) -> PackStats {
@@ -275,8 +352,8 @@ impl Graph {
             return Vec::new();
         };
         let mut out: Vec<Fact> = summary_fact(e).into_iter().collect();
-        for a in &e.attrs {
-            out.push(Graph::attr_fact(e, a));
+        for (i, a) in e.attrs.iter().enumerate() {
+            out.push(Graph::attr_fact(e, a, self.attr_typed(id, i)));
         }
         out.extend(self.relations_of(id));
         for seg in &self.segments {
@@ -337,8 +414,9 @@ impl Graph {
     }
 
     /// An attribute of an entity as a citable fact.
-    pub fn attr_fact(e: &Entity, a: &super::model::Attr) -> Fact {
+    pub fn attr_fact(e: &Entity, a: &super::model::Attr, typed: Typed) -> Fact {
         Fact {
+            typed,
             kind: FactKind::Attr(a.key.clone()),
             about: vec![e.id.clone()],
             text: format!("{} — {}: {}", e.name, a.key.replace('_', " "), a.value),
@@ -361,6 +439,7 @@ impl Graph {
         }
         let text = format!("{} — {} → {}", from.name, r.rel.replace('_', " "), value);
         Some(Fact {
+            typed: Typed::default(),
             kind: FactKind::Relation { rel: r.rel.clone() },
             about: vec![r.from.clone(), r.to.clone()],
             text,
@@ -389,6 +468,7 @@ fn check_reference(seg: &Segment, id: &str, problems: &mut Vec<Problem>) {
 
 fn summary_fact(e: &Entity) -> Option<Fact> {
     e.summary.as_ref().map(|s| Fact {
+        typed: Typed::default(),
         kind: FactKind::Summary,
         about: vec![e.id.clone()],
         text: format!("{} — {}", e.name, s),
@@ -399,6 +479,7 @@ fn summary_fact(e: &Entity) -> Option<Fact> {
 
 fn passage_fact(p: &Passage) -> Fact {
     Fact {
+        typed: Typed::default(),
         kind: FactKind::Passage,
         about: p.about.clone(),
         text: format!("{} — {}", p.title, p.body),

@@ -12,6 +12,7 @@ use super::graph::{Graph, PackStats};
 use super::model::{FileKnowledge, Problem};
 use super::parse::parse_file;
 use super::segment::Segment;
+use crate::lexicon::Lexicon;
 
 /// A file's content hash, so unchanged files are not parsed again.
 pub(super) type ContentHash = [u8; 32];
@@ -86,10 +87,22 @@ struct Cached {
 }
 
 /// Keeps the parsed and indexed files between loads, and the last graph built from them.
-#[derive(Default)]
 pub struct PackLoader {
     cache: HashMap<String, Cached>,
     last: Option<Arc<Graph>>,
+    /// Word forms, relatives and the Chinese bridge the pack's words are indexed with.
+    lexicon: Arc<Lexicon>,
+}
+
+impl Default for PackLoader {
+    /// A loader with the standard lexicon ([`Lexicon::standard`]).
+    fn default() -> PackLoader {
+        PackLoader {
+            cache: HashMap::new(),
+            last: None,
+            lexicon: Lexicon::standard(),
+        }
+    }
 }
 
 /// A successfully loaded pack.
@@ -116,7 +129,22 @@ impl PackLoader {
                 )
             })
             .collect();
-        PackLoader { cache, last: None }
+        PackLoader {
+            cache,
+            ..PackLoader::default()
+        }
+    }
+
+    /// Index with `lexicon` instead of the standard one.
+    pub fn with_lexicon(mut self, lexicon: Arc<Lexicon>) -> PackLoader {
+        if !Arc::ptr_eq(&self.lexicon, &lexicon) {
+            self.lexicon = lexicon;
+            for c in self.cache.values_mut() {
+                c.segment = None;
+            }
+            self.last = None;
+        }
+        self
     }
 
     /// Load `dir`. On any problem, nothing in the cache is replaced.
@@ -163,7 +191,7 @@ impl PackLoader {
                     let segment = c
                         .segment
                         .clone()
-                        .unwrap_or_else(|| Arc::new(Segment::build(&c.knowledge)));
+                        .unwrap_or_else(|| Arc::new(Segment::build(&c.knowledge, &self.lexicon)));
                     next.insert(
                         shown,
                         Cached {
@@ -187,7 +215,7 @@ impl PackLoader {
             parsed += 1;
             match parse_file(&shown, &text) {
                 Ok(k) => {
-                    let segment = Some(Arc::new(Segment::build(&k)));
+                    let segment = Some(Arc::new(Segment::build(&k, &self.lexicon)));
                     next.insert(
                         shown,
                         Cached {
@@ -209,7 +237,8 @@ impl PackLoader {
             .filter_map(|(k, c)| Some((k.clone(), c.segment.clone()?)))
             .collect();
         let graph = Arc::new(
-            Graph::build(&segments, self.last.as_deref()).map_err(KnowledgeError::Invalid)?,
+            Graph::build(&segments, self.last.as_deref(), self.lexicon.clone())
+                .map_err(KnowledgeError::Invalid)?,
         );
         let files = next
             .iter()

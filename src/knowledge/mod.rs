@@ -1,6 +1,8 @@
 //! The knowledge graph: format v1 files parsed and validated into a serving [`Graph`],
 //! stored behind the [`KnowledgeStore`] swap point, linked and retrieved for questions.
 
+mod candidate;
+mod choose;
 mod error;
 mod graph;
 mod lexical;
@@ -11,9 +13,13 @@ mod neo4j_store;
 mod neo4j_sync;
 mod parse;
 mod retrieve;
+mod score;
 mod segment;
 mod sled_store;
 mod store;
+mod value;
+mod wants;
+mod words;
 
 pub use error::KnowledgeError;
 pub use graph::{Fact, FactKind, Graph, PackStats};
@@ -29,9 +35,13 @@ pub use parse::parse_file;
 pub use retrieve::{
     retrieve, retrieve_with, subjects, LinkedEntity, Retrieval, RetrieveOptions, ScoredFact,
 };
+pub use score::Fit;
 pub use segment::Segment;
 pub use sled_store::{PackFiles, SledKnowledge};
 pub use store::KnowledgeStore;
+pub use value::{type_value, unit_after, unit_type, Typed, ValueType};
+pub use wants::{wanted, Asked, Want};
+pub use words::{closeness, terms_of, Term};
 
 #[cfg(test)]
 mod tests;

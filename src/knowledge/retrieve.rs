@@ -1,12 +1,23 @@
-//! Retrieval: from a question (and the entities of the conversation so far) to a small,
-//! ranked, budgeted set of facts, each with its score and why it was picked.
+//! Retrieval and the answer's plan: from a question (and the entities of the conversation
+//! so far) to a ranked, budgeted set of facts, each with its score and why it was picked,
+//! and which of them answer the question (`asked`). A fact answers when its value's type is
+//! what the question wants or its own words (key, relation, kind, title) say what the
+//! question asks, through general lexical knowledge — never through words a pack must
+//! declare (`[[attribute]] words` still count when a pack has them). A question whose topic
+//! the pack lacks, or asks of an entity something it does not have, gets no plan: the bot
+//! says it does not know.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::candidate::{declared_covers, fact_terms, key_terms, strength, Candidate};
+use super::choose::{choose, missing_topic, passage_strength, Coverage};
 use super::graph::{Fact, FactKind, Graph};
-use super::link::Link;
+use super::lexical::Hit;
+use super::score::{judge, Fit, Question};
+use super::segment::name_keys;
+use super::words::{closeness, Term};
 use crate::text::{normalize, terms};
 
 /// How much to retrieve.
@@ -35,7 +46,8 @@ impl Default for RetrieveOptions {
 pub struct LinkedEntity {
     pub id: String,
     pub name: String,
-    /// The alias that matched, or `None` when it came from the previous turn.
+    /// The alias that matched, or `None` when it came from the previous turn (or from the
+    /// attribute or partial name the question gave).
     pub alias: Option<String>,
 }
 
@@ -46,9 +58,17 @@ pub struct ScoredFact {
     pub text: String,
     /// Why it was picked: `entity`, `neighbour`, `passage`, `lexical`.
     pub via: &'static str,
-    /// The question asks for exactly this (an attribute its words point at): an answer
-    /// that does not state it does not answer.
+    /// The plan: this fact answers the question (an answer that does not state it does
+    /// not answer).
     pub asked: bool,
+    /// How its value's type fits what the question wants (none: it wants nothing in
+    /// particular).
+    pub fit: Option<Fit>,
+    /// The type of its value.
+    #[serde(rename = "type")]
+    pub value_type: &'static str,
+    /// The question's words it says.
+    pub matched: Vec<String>,
     /// Entity ids the fact is about.
     #[serde(skip)]
     pub about: Vec<String>,
@@ -71,6 +91,13 @@ impl ScoredFact {
             text: fact.text,
             via,
             asked,
+            fit: None,
+            value_type: if matches!(fact.kind, FactKind::Attr(_)) {
+                fact.typed.primary().as_str()
+            } else {
+                "text"
+            },
+            matched: Vec::new(),
             passage: fact.kind == FactKind::Passage,
             about: fact.about,
             kind: fact.kind,
@@ -83,6 +110,10 @@ impl ScoredFact {
 pub struct Retrieval {
     pub linked: Vec<LinkedEntity>,
     pub facts: Vec<ScoredFact>,
+    /// What the question wants ("money", "duration", …), strongest first.
+    pub wants: Vec<&'static str>,
+    /// Topic words nothing in the pack answers for the linked entity: why there is no plan.
+    pub missing: Vec<String>,
 }
 
 impl Retrieval {
@@ -96,56 +127,6 @@ impl Retrieval {
         self.linked.iter().map(|l| l.id.clone()).collect()
     }
 }
-
-/// Question words that point at attribute keys every kind of community has. A pack's own
-/// keys get their words from `[[attribute]]` declarations; nothing here knows a pack.
-const ATTR_HINTS: &[(&[&str], &[&str])] = &[
-    (
-        &[
-            "much",
-            "cost",
-            "price",
-            "pricing",
-            "expensive",
-            "cheap",
-            "fee",
-            "多少钱",
-            "价格",
-            "价钱",
-            "贵",
-            "钱",
-            "费用",
-        ],
-        &["price", "cost", "fee"],
-    ),
-    (
-        &["big", "size", "large", "多大", "规格", "尺寸"],
-        &["size", "dimensions", "volume", "weight"],
-    ),
-    (&["heavy", "weight", "weigh", "多重", "重量"], &["weight"]),
-    (
-        &[
-            "open", "hour", "close", "closing", "opening", "营业", "几点", "开门", "关门",
-        ],
-        &["hours", "opening_hours", "open"],
-    ),
-    (
-        &[
-            "where", "address", "located", "location", "city", "street", "地址", "哪里", "在哪",
-            "位置", "城市",
-        ],
-        &["address", "location"],
-    ),
-    (
-        &["email", "mail", "contact", "reach", "邮件", "邮箱", "联系"],
-        &["email", "contact"],
-    ),
-    (&["phone", "call", "电话", "打电话"], &["phone"]),
-    (
-        &["when", "date", "day", "日期", "哪天", "什么时候", "几号"],
-        &["date", "when", "starts"],
-    ),
-];
 
 /// Does the normalised question say `phrase` (a declared word: "how much water", "容量")?
 /// Latin phrases match on word boundaries (and a plural), Chinese ones anywhere.
@@ -161,44 +142,6 @@ fn says(norm_question: &str, phrase: &str) -> bool {
     q.contains(&format!(" {p} "))
         || q.contains(&format!(" {p}s "))
         || q.contains(&format!(" {p}es "))
-}
-
-/// How well an attribute key (or relation name) answers the question: 1 when the question
-/// says one of the pack's declared words for it, a built-in hint for it, or every word of
-/// the key itself; 0.5 for some word of the key; else 0.
-fn attr_match(
-    key: &str,
-    declared: &[String],
-    norm: &str,
-    raw_words: &[&str],
-    question_terms: &[String],
-) -> f32 {
-    if declared.iter().any(|w| says(norm, w)) {
-        return 1.0;
-    }
-    let key_norm = key.to_lowercase();
-    for (asks, keys) in ATTR_HINTS {
-        let asked = asks.iter().any(|a| {
-            raw_words.contains(a)
-                || question_terms.iter().any(|t| t == a)
-                || (a.chars().any(crate::text::is_cjk) && norm.contains(a))
-        });
-        if asked && keys.iter().any(|k| key_norm == *k || key_norm.contains(k)) {
-            return 1.0;
-        }
-    }
-    let key_terms = terms(&normalize(&key.replace(['_', '-'], " ")));
-    let named = key_terms
-        .iter()
-        .filter(|k| question_terms.contains(k))
-        .count();
-    if !key_terms.is_empty() && named == key_terms.len() {
-        1.0
-    } else if named > 0 {
-        0.5
-    } else {
-        0.0
-    }
 }
 
 /// A question that names no entity is answered from an attribute's owners when at most
@@ -254,198 +197,231 @@ pub fn retrieve_with(
     opts: &RetrieveOptions,
     neighbours: &dyn Fn(&str) -> Vec<String>,
 ) -> Retrieval {
-    let norm = normalize(question);
-    let q_terms = terms(&norm);
-    let raw_words: Vec<&str> = norm.split(' ').collect();
-    let links: Vec<Link> = g.link(&norm);
-    // What is asked is read without the names the question links: "when is the Harbor
-    // Street Café open?" asks for hours, not an address (built-in question words only).
-    let mut ask_norm = format!(" {norm} ");
-    for l in &links {
-        let alias = normalize(&l.alias);
-        if !alias.is_empty() {
-            ask_norm = ask_norm.replace(&alias, " ");
-        }
-    }
-    let ask_norm = normalize(&ask_norm);
-    let ask_terms = terms(&ask_norm);
-    let ask_words: Vec<&str> = ask_norm.split(' ').collect();
-    // A pack's declared words are meant as written, so they are read in the whole question.
-    let asks = |key: &str| {
-        let declared = g.attribute_words(key);
-        if declared.iter().any(|w| says(&norm, w)) {
-            return 1.0;
-        }
-        attr_match(key, declared, &ask_norm, &ask_words, &ask_terms)
-    };
+    let q = Question::read(g, question);
+    let raw_words: Vec<&str> = q.norm.split(' ').collect();
+    let mut cache: HashMap<String, Vec<Term>> = HashMap::new();
+    let norm = q.norm.clone();
+    let declared = |key: &str| g.attribute_words(key).iter().any(|w| says(&norm, w));
 
-    let mut linked: Vec<(String, Option<String>)> =
-        links.into_iter().map(|l| (l.id, Some(l.alias))).collect();
+    let mut linked: Vec<(String, Option<String>)> = q
+        .links
+        .iter()
+        .map(|l| (l.id.clone(), Some(l.alias.clone())))
+        .collect();
     // The previous turn's subject carries over only when the question reads as a follow-up
-    // ("and how big is the bag?", "is it open on sunday?") or asks for one of its
-    // attributes; "what's the weather in Paris?" must not inherit the coffee.
+    // ("and how big is the bag?") or names one of its facts; "what's the weather in Paris?"
+    // must not inherit the coffee.
     let mut from_context = false;
     if linked.is_empty() && !context.is_empty() {
-        let follow_up = is_follow_up(&raw_words, &norm);
-        linked = context
-            .iter()
-            .filter_map(|id| g.entity(id))
-            .filter(|e| follow_up || e.attrs.iter().any(|a| asks(&a.key) >= 1.0))
-            .map(|e| (e.id.clone(), None))
-            .collect();
+        let follow_up = is_follow_up(&raw_words, &q.norm);
+        for id in context {
+            let Some(e) = g.entity(id) else { continue };
+            let names_one = g.facts_of(&e.id).iter().any(|f| {
+                let key = match &f.kind {
+                    FactKind::Attr(k) => k.clone(),
+                    FactKind::Relation { rel } => rel.clone(),
+                    _ => return false,
+                };
+                if declared(&key) {
+                    return true;
+                }
+                let kt = key_terms(g, &mut cache, &key).to_vec();
+                let j = judge(g, &q, f, &kt, None);
+                j.named >= 0.75 || (j.fit == Some(Fit::Exact) && q.asked.wants_measure())
+            });
+            if follow_up || names_one {
+                linked.push((e.id.clone(), None));
+            }
+        }
         from_context = !linked.is_empty();
     }
-
+    // Entities named in part ("my class pass" for "10-Class Pass").
+    if linked.is_empty() {
+        for id in partly_named(g, &q) {
+            linked.push((id, None));
+        }
+    }
     // A question that names nothing but asks an attribute only a few entities have ("what
     // are your opening hours?") is about those entities.
     if linked.is_empty() {
-        let mut owners: Vec<String> = Vec::new();
-        for key in g.attribute_keys() {
-            if asks(key) < 1.0 {
-                continue;
-            }
-            let ids = g.entities_with_attr(key);
-            if (1..=LONE_ATTRIBUTE_OWNERS).contains(&ids.len()) {
-                for id in ids {
-                    if !owners.contains(&id) {
-                        owners.push(id);
-                    }
-                }
-            }
-        }
-        if owners.len() <= LONE_ATTRIBUTE_OWNERS {
+        let owners = lone_owners(g, &q, &mut cache, &declared);
+        if !owners.is_empty() && owners.len() <= LONE_ATTRIBUTE_OWNERS {
             linked = owners.into_iter().map(|id| (id, None)).collect();
-            from_context = !linked.is_empty();
+            from_context = true;
         }
     }
 
-    // Facts by (source, text), with their best score, why they were picked, and whether
-    // the question asks for exactly them.
-    let mut scored: HashMap<(String, String), (Fact, f32, &'static str, bool)> = HashMap::new();
-    let mut bump = |fact: Fact, score: f32, via: &'static str, asked: bool| {
-        let key = (fact.source.to_string(), fact.text.clone());
-        match scored.get_mut(&key) {
-            Some(e) if score > e.1 => {
-                e.1 = score;
-                e.2 = via;
-                e.3 |= asked;
-            }
-            Some(_) => {}
-            None => {
-                scored.insert(key, (fact, score, via, asked));
-            }
-        }
-    };
+    // Words the linked names already say ("apply" in "… (Householder Application)") are
+    // not what is asked of them.
+    let mut q = q;
+    // Only names the question said outright: an entity named in part is named by the very
+    // words that would be dropped ("can I return a bag?" → Return policy).
+    q.drop_named(
+        g,
+        &linked
+            .iter()
+            .filter(|l| l.1.is_some())
+            .map(|l| l.0.as_str())
+            .collect::<Vec<_>>(),
+    );
 
-    // A linked entity's own facts first, the ones its question words point at on top.
+    let mut candidates: Vec<Candidate> = Vec::new();
     for (rank, (id, _)) in linked.iter().enumerate() {
         let base = 2.0 - 0.1 * rank.min(5) as f32;
+        let mut own_best: f32 = 0.0;
         for fact in g.facts_of(id) {
-            let m = match &fact.kind {
-                FactKind::Attr(key) => asks(key),
-                FactKind::Relation { rel, .. } => asks(rel),
-                _ => 0.0,
-            };
+            let (kt, other, dec) = fact_terms(g, &mut cache, &fact, id, &declared);
+            let j = declared_covers(judge(g, &q, &fact, &kt, other), dec);
+            let s = strength(&q, &fact, &j, dec, false);
             // A carried-over subject contributes only what the follow-up asks for.
-            let attr_or_relation =
-                matches!(fact.kind, FactKind::Attr(_) | FactKind::Relation { .. });
-            if from_context && !(attr_or_relation && m > 0.0) {
+            if from_context && s == 0.0 {
                 continue;
             }
-            let (s, asked) = match &fact.kind {
-                FactKind::Summary => (base + 0.3, false),
-                FactKind::Attr(_) => (base + m, m >= 1.0),
-                FactKind::Relation { .. } => (base - 0.6 + m, m >= 1.0),
-                FactKind::Passage => (base - 0.2, false),
+            own_best = own_best.max(s);
+            let prior = match fact.kind {
+                FactKind::Summary => 0.3,
+                FactKind::Attr(_) => 0.0,
+                FactKind::Relation { .. } => -0.6,
+                FactKind::Passage => -0.2,
             };
-            bump(fact, s, "entity", asked);
+            let score = base + prior + s + j.words;
+            candidates.push(Candidate {
+                fact,
+                judged: j,
+                score,
+                via: "entity",
+                from: rank,
+                strength: s,
+            });
         }
-        // Two hops: the neighbours' own facts that the question asks for. Sorted, so the
-        // cap picks the same 32 whichever store gave the neighbourhood.
+        // Two hops: the neighbours' facts, when the entity lacks what is asked ("the license
+        // of the library behind the plugin", "where the beans in the blend come from").
         let mut near = neighbours(id);
         near.sort();
         near.dedup();
-        // When the entity lacks what is asked, a neighbour's answer is the answer ("the
-        // library behind the search plugin": its license).
-        let has_asked = g
-            .entity(id)
-            .is_some_and(|e| e.attrs.iter().any(|a| asks(&a.key) >= 1.0));
         for other in near.iter().filter_map(|n| g.entity(n)).take(32) {
-            for a in &other.attrs {
-                let m = asks(&a.key);
-                if m > 0.0 {
-                    bump(
-                        Graph::attr_fact(other, a),
-                        base - 1.0 + m,
-                        "neighbour",
-                        m >= 1.0 && !has_asked,
-                    );
-                }
-            }
-            // A relation of the neighbour that the question names ("where do the beans in
-            // the blend come from?": blend → beans → origin) answers it.
-            for fact in g.relations_of(&other.id) {
-                let FactKind::Relation { rel } = &fact.kind else {
+            for fact in g.facts_of(&other.id) {
+                let own_subject = fact.about.first().map(String::as_str) == Some(other.id.as_str());
+                if matches!(fact.kind, FactKind::Summary | FactKind::Passage) || !own_subject {
                     continue;
+                }
+                let (kt, far, dec) = fact_terms(g, &mut cache, &fact, &other.id, &declared);
+                let j = declared_covers(judge(g, &q, &fact, &kt, far), dec);
+                let s = strength(&q, &fact, &j, dec, true) * if own_best > 0.0 { 0.5 } else { 1.0 };
+                if s == 0.0 && j.named < 0.75 {
+                    continue;
+                }
+                let score = if s > 0.0 {
+                    base + s
+                } else {
+                    base - 1.0 + j.words
                 };
-                if fact.about.first().map(String::as_str) != Some(other.id.as_str()) {
-                    continue;
-                }
-                let m = asks(rel);
-                if m >= 1.0 {
-                    bump(fact, base - 0.5 + m, "neighbour", true);
-                }
+                candidates.push(Candidate {
+                    fact,
+                    judged: j,
+                    score,
+                    via: "neighbour",
+                    from: rank,
+                    strength: s,
+                });
             }
         }
     }
 
     // Lexical hits over passages and summaries: the only source when no entity is named.
-    for (fact, hit) in g.search(&q_terms, 8) {
+    for (fact, hit) in g.search(&terms(&q.norm), 8) {
         if hit.coverage < opts.min_coverage {
             continue;
         }
-        // A passage that matches the whole question (an FAQ hit) beats an entity's facts;
-        // a summary found by its words ranks below the linked entity's asked-for facts.
-        if fact.kind == FactKind::Passage {
-            bump(
-                fact,
-                1.5 + 1.5 * hit.coverage + hit.score / 50.0,
-                "passage",
-                false,
-            );
+        let j = judge(g, &q, &fact, &[], None);
+        let passage = fact.kind == FactKind::Passage;
+        let score = if passage {
+            1.5 + 1.5 * hit.coverage + hit.score / 50.0
         } else {
-            bump(
-                fact,
-                1.0 + hit.coverage + hit.score / 50.0,
-                "lexical",
-                false,
-            );
-        }
+            1.0 + hit.coverage + hit.score / 50.0
+        };
+        let s = passage_strength(&q, &fact, &j, &hit);
+        candidates.push(Candidate {
+            fact,
+            judged: j,
+            score,
+            via: if passage { "passage" } else { "lexical" },
+            from: usize::MAX,
+            strength: s,
+        });
+    }
+    // Passages about a linked entity count as FAQ answers too when their title asks this.
+    for c in candidates
+        .iter_mut()
+        .filter(|c| c.fact.kind == FactKind::Passage && c.strength == 0.0)
+    {
+        c.strength = passage_strength(
+            &q,
+            &c.fact,
+            &c.judged,
+            &Hit {
+                score: 0.0,
+                coverage: 0.0,
+            },
+        );
     }
 
-    let mut ranked: Vec<(Fact, f32, &'static str, bool)> = scored.into_values().collect();
-    ranked.sort_by(|a, b| {
-        b.1.total_cmp(&a.1)
-            .then_with(|| a.0.source.file.cmp(&b.0.source.file))
-            .then(a.0.source.line.cmp(&b.0.source.line))
-            .then_with(|| a.0.text.cmp(&b.0.text))
+    // Dedupe by (source, text), keeping the best.
+    candidates.sort_by(|a, b| {
+        b.strength
+            .total_cmp(&a.strength)
+            .then(b.score.total_cmp(&a.score))
+    });
+    let mut seen: Vec<(String, String)> = Vec::new();
+    candidates.retain(|c| {
+        let k = (c.fact.source.to_string(), c.fact.text.clone());
+        if seen.contains(&k) {
+            return false;
+        }
+        seen.push(k);
+        true
+    });
+
+    let cov = Coverage::new(g, &q, &candidates, &linked);
+    let chosen = choose(&candidates, &q, &cov, linked.len());
+    let missing = missing_topic(&q, &candidates, &chosen, &cov);
+    let chosen: Vec<usize> = if missing.is_empty() {
+        chosen
+    } else {
+        Vec::new()
+    };
+
+    // Ranked: the plan first, then by score.
+    let mut order: Vec<usize> = (0..candidates.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (&candidates[a], &candidates[b]);
+        chosen
+            .contains(&b)
+            .cmp(&chosen.contains(&a))
+            .then(cb.score.total_cmp(&ca.score))
+            .then_with(|| ca.fact.source.file.cmp(&cb.fact.source.file))
+            .then(ca.fact.source.line.cmp(&cb.fact.source.line))
+            .then_with(|| ca.fact.text.cmp(&cb.fact.text))
     });
     let mut facts = Vec::new();
     let mut chars = 0;
-    for (fact, score, via, asked) in ranked {
-        let len = fact.text.chars().count();
+    for i in order {
+        let c = &candidates[i];
+        let len = c.fact.text.chars().count();
         if facts.len() >= opts.max_facts || (chars + len > opts.max_chars && !facts.is_empty()) {
             break;
         }
         chars += len;
-        facts.push(ScoredFact::new(
-            fact,
-            (score * 1000.0).round() / 1000.0,
-            via,
-            asked,
-        ));
+        let mut f = ScoredFact::new(
+            c.fact.clone(),
+            (c.score * 1000.0).round() / 1000.0,
+            c.via,
+            chosen.contains(&i),
+        );
+        f.fit = c.judged.fit;
+        f.matched = c.judged.matched.clone();
+        facts.push(f);
     }
-
     Retrieval {
         linked: linked
             .into_iter()
@@ -458,5 +434,113 @@ pub fn retrieve_with(
             })
             .collect(),
         facts,
+        wants: q.asked.wants.iter().map(|w| w.as_str()).collect(),
+        missing,
     }
+}
+
+/// Entities the question names only in part: the topic words that are words of a name,
+/// weighed by rarity, covering at least half of the name's weight.
+fn partly_named(g: &Graph, q: &Question) -> Vec<String> {
+    let lex = g.lexicon();
+    let mut scores: HashMap<String, f32> = HashMap::new();
+    for (i, t) in q.topic.iter().enumerate() {
+        for key in t.keys(lex) {
+            // A word in many names ("coffee" in a coffee shop's) names none of them.
+            let named = g.entities_named(&key);
+            if named.len() > 3 {
+                continue;
+            }
+            for e in named {
+                *scores.entry(e.id.clone()).or_default() += q.weight[i];
+            }
+        }
+    }
+    let mut out: Vec<(String, f32)> = Vec::new();
+    for (id, said) in scores {
+        let Some(e) = g.entity(&id) else { continue };
+        // The share of the best-matching surface's words (name or alias) the question said.
+        let topic_keys: Vec<String> = q.topic.iter().flat_map(|t| t.keys(lex)).collect();
+        let best = std::iter::once(&e.name)
+            .chain(&e.aliases)
+            .map(|s| {
+                if crate::text::has_cjk(s) {
+                    // Chinese: the share of the name's characters the question wrote, which
+                    // must be most of it (烘焙 is not 烘焙坊).
+                    let n = s.chars().filter(|c| crate::text::is_cjk(*c)).count().max(1);
+                    let hit: usize = q
+                        .topic
+                        .iter()
+                        .filter(|t| t.is_zh() && s.contains(&t.text))
+                        .map(|t| t.text.chars().count())
+                        .sum();
+                    let share = hit.min(n) as f32 / n as f32;
+                    return if share >= 0.75 { share } else { 0.0 };
+                }
+                let words: Vec<String> = normalize(s)
+                    .split(' ')
+                    .filter(|w| !w.is_empty() && !crate::text::is_stopword(w))
+                    .map(str::to_string)
+                    .collect();
+                let hit = words
+                    .iter()
+                    .filter(|w| name_keys(lex, w).iter().any(|k| topic_keys.contains(k)))
+                    .count();
+                hit as f32 / words.len().max(1) as f32
+            })
+            .fold(0.0f32, f32::max);
+        // Half a name ("coffee" of "Coffee Subscription") names it only with a word the
+        // pack rarely uses.
+        let rare = q.topic.iter().any(|t| {
+            t.keys(lex)
+                .iter()
+                .any(|k| e_named(g, k, &id) && g.vocab(k).1 <= 2)
+        });
+        if best > 0.5 || (best >= 0.5 && rare) {
+            out.push((id, said * best));
+        }
+    }
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let top = out.first().map_or(0.0, |x| x.1);
+    out.into_iter()
+        .filter(|x| x.1 >= top * 0.75)
+        .take(3)
+        .map(|x| x.0)
+        .collect()
+}
+
+/// Does the word key `key` occur in the name or an alias of entity `id`?
+fn e_named(g: &Graph, key: &str, id: &str) -> bool {
+    g.entities_named(key).iter().any(|e| e.id == id)
+}
+
+/// Entities that own an attribute the question names, when the question names no entity.
+fn lone_owners(
+    g: &Graph,
+    q: &Question,
+    cache: &mut HashMap<String, Vec<Term>>,
+    declared: &dyn Fn(&str) -> bool,
+) -> Vec<String> {
+    let lex = g.lexicon();
+    let mut owners: Vec<String> = Vec::new();
+    for key in g.attribute_keys() {
+        let kt = key_terms(g, cache, key).to_vec();
+        let named = declared(key)
+            || q.topic
+                .iter()
+                .chain(&q.form)
+                .any(|t| kt.iter().any(|k| closeness(lex, t, k) >= 0.9));
+        if !named {
+            continue;
+        }
+        let ids = g.entities_with_attr(key);
+        if (1..=LONE_ATTRIBUTE_OWNERS).contains(&ids.len()) {
+            for id in ids {
+                if !owners.contains(&id) {
+                    owners.push(id);
+                }
+            }
+        }
+    }
+    owners
 }

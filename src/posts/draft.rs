@@ -44,7 +44,11 @@ pub fn facts_for(graph: &Graph, text: &str) -> Retrieval {
             facts.push(ScoredFact::new(f, 1.0, "entity", false));
         }
     }
-    Retrieval { linked, facts }
+    Retrieval {
+        linked,
+        facts,
+        ..Retrieval::default()
+    }
 }
 
 /// Claims of `text` that the graph does not support, worded for a manager.

@@ -9,7 +9,7 @@ pub mod redact;
 pub mod sentiment;
 
 pub use lang::Lang;
-pub use normalize::{has_cjk, is_cjk, normalize, terms};
+pub use normalize::{has_cjk, is_cjk, is_stopword, normalize, stem, terms};
 pub use redact::scrub;
 
 /// An error and each of its causes, on one line ("a: b: c"): what logs show, since an

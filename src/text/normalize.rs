@@ -51,7 +51,7 @@ pub fn is_stopword(word: &str) -> bool {
 }
 
 /// Light English stemming: enough that "hours"/"hour" and "stores"/"store" meet.
-fn stem(word: &str) -> &str {
+pub fn stem(word: &str) -> &str {
     if word.len() > 4 && word.ends_with("ies") {
         return &word[..word.len() - 3];
     }

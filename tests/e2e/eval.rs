@@ -51,6 +51,7 @@ fn holds_the_targets(pack: &str, set: &str) {
     assert!(share(&v, "correct", "total") >= 0.95, "{v:#}");
     assert_eq!(v["unknown_correct"], v["unknown_total"], "{v:#}");
     assert_eq!(v["language_match"], v["total"], "{v:#}");
+    assert_eq!(v["wrong"], 0, "a confident wrong answer: {v:#}");
     // The model's own wording survives for a good share of answers (the target is 60 %;
     // README reports the measured figure). Below this the constraint or guard broke.
     assert!(
@@ -103,4 +104,117 @@ fn below_min_correct_exits_1_and_a_bad_file_is_refused() {
         err.contains("bad.toml") && err.contains("exactly one"),
         "{err}"
     );
+}
+
+/// A copy of `pack` with every `[[attribute]]` table removed: the pack as an admin who never
+/// declared words would have written it.
+fn without_declarations(pack: &str, into: &std::path::Path) -> std::path::PathBuf {
+    let from = repo().join(pack);
+    let to = into.join("pack");
+    for entry in walk(&from) {
+        let rel = entry.strip_prefix(&from).expect("inside the pack");
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().expect("a parent")).expect("mkdir");
+        let text = std::fs::read_to_string(&entry).expect("read");
+        let kept = if entry.extension().is_some_and(|e| e == "toml") {
+            let mut out = String::new();
+            let mut skipping = false;
+            for line in text.lines() {
+                let head = line.trim_start();
+                if head.starts_with("[[") || (head.starts_with('[') && !head.starts_with("[[")) {
+                    skipping = head.starts_with("[[attribute]]");
+                }
+                if !skipping {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+            }
+            out
+        } else {
+            text
+        };
+        std::fs::write(&dest, kept).expect("write");
+    }
+    let all: String = walk(&to)
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+        .collect();
+    assert!(
+        !all.contains("[[attribute]]"),
+        "declarations left in the copy"
+    );
+    to
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Floors on packs whose question sets were written before the planner was tuned, and on
+/// the two packs with their declarations removed. They are the measured results less a
+/// small margin, not issue 29's targets (95 % correct, wrong = 0), which these sets do not
+/// reach yet (README: "Answer quality"); they catch a change that makes things worse.
+fn holds_a_floor(pack: &str, set: &str, min_correct: f64, max_wrong: u64) {
+    let (_, v) = eval(pack, set, &[]);
+    assert!(v["total"].as_u64().unwrap_or(0) >= 40, "{v}");
+    assert!(
+        share(&v, "correct", "total") >= min_correct,
+        "{set} on {pack}: below {min_correct}: {v:#}"
+    );
+    assert!(
+        v["wrong"].as_u64().unwrap_or(u64::MAX) <= max_wrong,
+        "{set} on {pack}: more than {max_wrong} wrong: {v:#}"
+    );
+    assert!(
+        share(&v, "unknown_correct", "unknown_total") >= 0.75,
+        "{v:#}"
+    );
+}
+
+#[test]
+fn the_game_servers_pack_holds_its_floor() {
+    holds_a_floor(
+        "examples/emberfall/knowledge",
+        "eval/emberfall.toml",
+        0.70,
+        5,
+    );
+}
+
+#[test]
+fn the_climbing_gyms_pack_holds_its_floor() {
+    holds_a_floor("examples/granite/knowledge", "eval/granite.toml", 0.65, 5);
+}
+
+#[test]
+fn the_councils_pack_holds_its_floor() {
+    holds_a_floor(
+        "examples/millbrook/knowledge",
+        "eval/millbrook.toml",
+        0.60,
+        11,
+    );
+}
+
+#[test]
+fn the_sample_pack_without_declarations_holds_its_floor() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pack = without_declarations("knowledge", dir.path());
+    holds_a_floor(pack.to_str().expect("utf-8"), "eval/sample.toml", 0.9, 1);
+}
+
+#[test]
+fn the_quill_pack_without_declarations_holds_its_floor() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pack = without_declarations("examples/quill/knowledge", dir.path());
+    holds_a_floor(pack.to_str().expect("utf-8"), "eval/quill.toml", 0.85, 1);
 }

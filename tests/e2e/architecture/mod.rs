@@ -21,6 +21,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("text", 0),
     ("config", 0),
     ("data", 0),
+    ("lexicon", 0),
     ("knowledge", 1),
     ("llm", 1),
     ("engagement", 1),
@@ -46,6 +47,16 @@ const LAYERS: &[(&str, u8)] = &[
 /// Uses between modules of the same layer that are part of the design (anything else
 /// sideways is an error): (user, used, why).
 const SIDEWAYS: &[(&str, &str, &str)] = &[
+    (
+        "lexicon",
+        "text",
+        "the dictionaries fold words the way questions are folded",
+    ),
+    (
+        "config",
+        "lexicon",
+        "the lexicon's default path is the lexicon's own constant",
+    ),
     (
         "router",
         "knowledge",

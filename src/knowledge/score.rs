@@ -1,0 +1,588 @@
+//! How well one fact answers one question: the question read once ([`Question`]: what it
+//! wants, its topic words without the names it links and its question form), then each
+//! candidate fact judged ([`judge`]) on whether its value's type can answer the wanted kind
+//! ([`Fit`]) and on which of the question's words its key, relation, target, value or title
+//! says, through the lexicon.
+
+use serde::Serialize;
+
+use super::graph::{Fact, FactKind, Graph};
+use super::link::Link;
+use super::model::Entity;
+use super::value::ValueType;
+use super::wants::{wanted, Asked, Want};
+use super::words::{closeness, place, terms_of, Term};
+use crate::lexicon::{Classes, Lexicon};
+use crate::text::{is_cjk, is_stopword, normalize};
+
+/// How a fact's value fits what the question wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fit {
+    /// It cannot answer it (a price for "how much water does it hold").
+    No,
+    /// The question wants nothing in particular, or yes/no: words decide.
+    Neutral,
+    /// It can, as a second reading (a count for a capacity, a date for "how long").
+    Weak,
+    /// It is what is wanted.
+    Exact,
+}
+
+impl Fit {
+    pub fn value(self) -> f32 {
+        match self {
+            Fit::No => 0.0,
+            Fit::Neutral => 0.0,
+            Fit::Weak => 0.4,
+            Fit::Exact => 1.0,
+        }
+    }
+}
+
+/// A question, read once.
+pub(super) struct Question {
+    pub norm: String,
+    pub asked: Asked,
+    pub links: Vec<Link>,
+    /// Topic words: not the linked names, not the question form, not stopwords.
+    pub topic: Vec<Term>,
+    /// Weight of each topic word (rarer in the pack weighs more).
+    pub weight: Vec<f32>,
+    /// The question form's own words as terms ("hours", "price"): they may name a key too.
+    pub form: Vec<Term>,
+}
+
+impl Question {
+    pub(super) fn read(g: &Graph, question: &str) -> Question {
+        let lex = g.lexicon();
+        let norm = super::wants::expand_contractions(&normalize(question));
+        let links = g.link(&norm);
+        // The question without its linked names ("冷萃套装多少钱" asks 多少钱, not 装多少),
+        // then without its Chinese question forms.
+        let mut rest = norm.clone();
+        let mut spans: Vec<(usize, usize)> = links.iter().map(|l| (l.start, l.end)).collect();
+        spans.sort_by_key(|s| std::cmp::Reverse(s.0));
+        for (s, e) in spans {
+            if rest.is_char_boundary(s) && rest.is_char_boundary(e) && e <= rest.len() {
+                rest.replace_range(s..e, " ");
+            }
+        }
+        // A name that holds the question form ("fine for fly-tipping" as 乱倒垃圾罚款): the
+        // whole question's form, when the rest says none.
+        let mut asked = wanted(&normalize(&rest));
+        if asked.wants.is_empty() && asked.measured.is_none() {
+            let whole = wanted(&norm);
+            if !whole.wants.is_empty() {
+                asked.wants = whole.wants;
+            }
+        }
+        for f in asked.form.iter().filter(|f| f.chars().any(is_cjk)) {
+            rest = rest.replace(f.as_str(), " ");
+        }
+        let mut topic = Vec::new();
+        let mut form = Vec::new();
+        for mut t in terms_of(lex, &rest) {
+            // A word neither the dictionary nor the pack knows may be a typo of a pack word.
+            if !t.is_zh()
+                && t.lemmas.is_empty()
+                && g.vocab(&t.stem).0 == 0
+                && g.vocab(&t.text).0 == 0
+            {
+                if let Some(w) = g.spelled_like(&t.text) {
+                    t = super::words::latin(lex, &w);
+                }
+            }
+            let in_form = asked.form.contains(&t.text);
+            if in_form {
+                form.push(t);
+            } else if !is_stopword(&t.text)
+                && !super::words::is_general(&t)
+                && (t.is_zh() || t.text.chars().count() > 2)
+                && !topic.iter().any(|o: &Term| o.text == t.text)
+            {
+                topic.push(t);
+            }
+        }
+        let n = (g.entity_count() as f32 + 1.0).max(2.0);
+        let weight = topic
+            .iter()
+            .map(|t| {
+                let df = t.keys(lex).iter().map(|k| g.vocab(k).1).max().unwrap_or(0) as f32;
+                (1.0 + n / (1.0 + df)).ln()
+            })
+            .collect();
+        Question {
+            norm,
+            asked,
+            links,
+            topic,
+            weight,
+            form,
+        }
+    }
+
+    /// Forget the topic words that the names of `linked` already say: they are how the
+    /// question names its subject, not what it asks of it.
+    pub(super) fn drop_named(&mut self, g: &Graph, linked: &[&str]) {
+        let lex = g.lexicon();
+        let mut names: Vec<Term> = Vec::new();
+        for e in linked.iter().filter_map(|id| g.entity(id)) {
+            for s in std::iter::once(&e.name).chain(&e.aliases) {
+                names.extend(
+                    terms_of(lex, s)
+                        .into_iter()
+                        .filter(|t| !is_stopword(&t.text)),
+                );
+            }
+        }
+        let keep: Vec<bool> = self
+            .topic
+            .iter()
+            .map(|t| !names.iter().any(|n| closeness(lex, t, n) >= 0.75))
+            .collect();
+        let mut i = 0;
+        self.topic.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        let mut i = 0;
+        self.weight.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+
+    pub(super) fn total_weight(&self) -> f32 {
+        self.weight.iter().sum()
+    }
+}
+
+/// Words of one side of a fact, with how much saying a question word through them counts.
+struct Said<'a> {
+    terms: &'a [Term],
+    weight: f32,
+    /// The fact's own words (its key, relation or title): saying the question's topic
+    /// through them means the fact is about what is asked.
+    own: bool,
+}
+
+/// What a fact is worth for a question.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub(super) struct Judged {
+    pub fit: Option<Fit>,
+    /// Weighted share of the question's topic words the fact says (0..1).
+    pub words: f32,
+    /// How well the fact's own words (key, relation, title) say a topic word, at best.
+    pub named: f32,
+    /// The measured noun ("how much notice") is said by the fact's key.
+    pub measured: bool,
+    /// The question's words the fact says, for `kb query`.
+    pub matched: Vec<String>,
+    /// Per topic word: said by the fact.
+    #[serde(skip)]
+    pub covers: Vec<bool>,
+}
+
+/// Generic key words that say what kind of value a key holds, when the value alone does not
+/// ("price = on request", "schedule = by arrangement").
+fn key_hint(lex: &Lexicon, key: &[Term]) -> Option<Want> {
+    const HINTS: &[(Want, &[&str])] = &[
+        (
+            Want::Money,
+            &[
+                "price",
+                "cost",
+                "fee",
+                "charge",
+                "deposit",
+                "fine",
+                "penalty",
+                "tuition",
+                "rent",
+                "rate",
+                "pricing",
+                "surcharge",
+            ],
+        ),
+        (
+            Want::When,
+            &[
+                "hour",
+                "schedule",
+                "time",
+                "date",
+                "day",
+                "opening",
+                "timetable",
+                "start",
+                "deadline",
+                "when",
+                "season",
+                "session",
+            ],
+        ),
+        (
+            Want::Duration,
+            &[
+                "duration",
+                "length",
+                "validity",
+                "period",
+                "window",
+                "term",
+                "turnaround",
+            ],
+        ),
+        (
+            Want::Place,
+            &[
+                "address", "location", "venue", "room", "place", "where", "area", "site", "floor",
+                "building", "branch", "campus",
+            ],
+        ),
+        (
+            Want::Contact,
+            &[
+                "email",
+                "phone",
+                "contact",
+                "website",
+                "url",
+                "telephone",
+                "tel",
+                "mobile",
+            ],
+        ),
+    ];
+    for t in key.iter().rev() {
+        for (want, words) in HINTS {
+            if words.contains(&t.stem.as_str())
+                || t.lemmas.iter().any(|l| words.contains(&lex.lemma(*l)))
+            {
+                return Some(*want);
+            }
+        }
+        if let Some(l) = t.lemmas.first() {
+            let c = lex.info(*l).first_class;
+            if c.has(Classes::PERSON) {
+                return Some(Want::Person);
+            }
+            if c.has(Classes::PLACE) {
+                return Some(Want::Place);
+            }
+        }
+    }
+    None
+}
+
+/// Value types that answer `want`, exactly and as a second reading.
+fn accepted(want: Want) -> (&'static [ValueType], &'static [ValueType]) {
+    use ValueType::*;
+    match want {
+        Want::Money => (&[Money], &[Percent]),
+        Want::Duration => (&[Duration], &[Date]),
+        Want::Frequency => (&[Frequency], &[Schedule]),
+        Want::When => (&[Date, Time, Schedule, Frequency], &[Duration]),
+        Want::Place => (&[Address], &[]),
+        Want::Person => (&[], &[]),
+        Want::Temperature => (&[Temperature], &[]),
+        Want::Volume => (&[Volume], &[Count]),
+        Want::Weight => (&[Weight], &[]),
+        Want::Size => (&[Length, Volume, Weight], &[Count]),
+        Want::Count => (&[Count], &[]),
+        Want::Contact => (&[Email, Phone, Url], &[]),
+        Want::YesNo => (&[YesNo], &[]),
+        Want::Explain => (&[], &[]),
+    }
+}
+
+/// Classes of the entity a relation points at: its kind's, or the kind word's own.
+pub(super) fn kind_classes(lex: &Lexicon, kind: &str) -> Classes {
+    let mut c = Classes::default();
+    for t in terms_of(lex, kind) {
+        if let Some(l) = t.lemmas.first() {
+            c.0 |= lex.info(*l).first_class.0;
+        }
+        for (l, w) in &t.glosses {
+            if *w >= 0.8 {
+                c.0 |= lex.info(*l).first_class.0;
+            }
+        }
+    }
+    c
+}
+
+fn fit_one(
+    lex: &Lexicon,
+    want: Want,
+    fact: &Fact,
+    key: &[Term],
+    other_kind: Option<Classes>,
+) -> Fit {
+    if matches!(want, Want::YesNo | Want::Explain) {
+        let (exact, _) = accepted(want);
+        return if fact.typed.types.iter().any(|t| exact.contains(t)) {
+            Fit::Exact
+        } else {
+            Fit::Neutral
+        };
+    }
+    let (exact, weak) = accepted(want);
+    match &fact.kind {
+        FactKind::Attr(_) => {
+            let types = &fact.typed.types;
+            if types.iter().any(|t| exact.contains(t)) {
+                return Fit::Exact;
+            }
+            let hint = key_hint(lex, key);
+            if hint == Some(want)
+                && (types.is_empty()
+                    || fact.typed.is(ValueType::Text)
+                    || !fact.typed.primary().is_measure())
+            {
+                // An `address` or `contact` written as free text is still where or whom.
+                return if matches!(want, Want::Place | Want::Person | Want::Contact) {
+                    Fit::Exact
+                } else {
+                    Fit::Weak
+                };
+            }
+            if types.iter().any(|t| weak.contains(t)) {
+                return Fit::Weak;
+            }
+            Fit::No
+        }
+        FactKind::Relation { rel } => {
+            let c = other_kind.unwrap_or_default();
+            match want {
+                Want::Person if c.has(Classes::PERSON) => Fit::Exact,
+                Want::Place if c.has(Classes::PLACE) => Fit::Exact,
+                Want::Place => {
+                    let locative = rel.split(['_', ' ', '-']).any(|w| {
+                        matches!(
+                            w,
+                            "at" | "in" | "located" | "held" | "from" | "origin" | "where"
+                        )
+                    });
+                    if locative {
+                        Fit::Weak
+                    } else {
+                        Fit::No
+                    }
+                }
+                Want::When if c.has(Classes::EVENT) || c.has(Classes::TIME) => Fit::Weak,
+                _ => Fit::No,
+            }
+        }
+        FactKind::Summary | FactKind::Passage => {
+            let found = super::value::type_value(&fact.value).types;
+            if found.iter().any(|t| exact.contains(t) || weak.contains(t)) {
+                Fit::Weak
+            } else if matches!(want, Want::Person | Want::Place) {
+                Fit::Neutral
+            } else {
+                Fit::No
+            }
+        }
+    }
+}
+
+/// The fit of `fact` for the question: its best over the wanted kinds, the first kind
+/// counting most; `None` when the question wants nothing in particular.
+fn fit(
+    lex: &Lexicon,
+    asked: &Asked,
+    fact: &Fact,
+    key: &[Term],
+    other_kind: Option<Classes>,
+) -> Option<Fit> {
+    if asked.wants.is_empty() {
+        if asked.measured.is_some() {
+            // "how much notice": an amount, whatever its unit, but not money.
+            let ok = matches!(fact.kind, FactKind::Attr(_))
+                && fact.typed.primary().is_measure()
+                && fact.typed.primary() != ValueType::Money;
+            return Some(if ok { Fit::Weak } else { Fit::No });
+        }
+        return None;
+    }
+    let mut best = Fit::No;
+    // With a specific kind asked ("is there an entry fee?"), yes/no alone does not make any
+    // value fit: only a yes/no value, or one of the kind.
+    let specific = asked
+        .wants
+        .iter()
+        .any(|w| !matches!(w, Want::YesNo | Want::Explain));
+    for (i, w) in asked.wants.iter().enumerate() {
+        let mut f = fit_one(lex, *w, fact, key, other_kind);
+        if specific
+            && matches!(w, Want::YesNo | Want::Explain)
+            && f == Fit::Neutral
+            && matches!(fact.kind, FactKind::Attr(_) | FactKind::Relation { .. })
+        {
+            f = Fit::No;
+        }
+        if i > 0 && f == Fit::Exact && *w != Want::YesNo {
+            f = Fit::Weak;
+        }
+        best = best.max(f);
+    }
+    Some(best)
+}
+
+/// Judge `fact` for `q`. `subject` is the entity it is about, `other` the far end of a
+/// relation; `key_terms` the fact's key or relation as terms.
+pub(super) fn judge(
+    g: &Graph,
+    q: &Question,
+    fact: &Fact,
+    key_terms: &[Term],
+    other: Option<&Entity>,
+) -> Judged {
+    let lex = g.lexicon();
+    let other_kind = other.map(|o| kind_classes(lex, &o.kind));
+    let fit = fit(lex, &q.asked, fact, key_terms, other_kind);
+    let value_terms;
+    let title_terms;
+    let body_terms;
+    let other_terms;
+    let kind_terms;
+    let mut sides: Vec<Said> = Vec::new();
+    match &fact.kind {
+        FactKind::Attr(_) => {
+            sides.push(Said {
+                terms: key_terms,
+                weight: 1.0,
+                own: true,
+            });
+            value_terms = terms_of(lex, &fact.value);
+            sides.push(Said {
+                terms: &value_terms,
+                weight: 0.85,
+                own: false,
+            });
+        }
+        FactKind::Relation { .. } => {
+            sides.push(Said {
+                terms: key_terms,
+                weight: 1.0,
+                own: true,
+            });
+            if let Some(o) = other {
+                let mut names = terms_of(lex, &o.name);
+                for a in &o.aliases {
+                    names.extend(terms_of(lex, a));
+                }
+                other_terms = names;
+                kind_terms = terms_of(lex, &o.kind);
+                sides.push(Said {
+                    terms: &other_terms,
+                    weight: 0.8,
+                    own: false,
+                });
+                sides.push(Said {
+                    terms: &kind_terms,
+                    weight: 0.9,
+                    own: true,
+                });
+            }
+        }
+        FactKind::Summary => {
+            body_terms = terms_of(lex, &fact.value);
+            sides.push(Said {
+                terms: &body_terms,
+                weight: 0.7,
+                own: false,
+            });
+        }
+        FactKind::Passage => {
+            let title = fact.text.split(" — ").next().unwrap_or_default();
+            title_terms = terms_of(lex, title);
+            body_terms = terms_of(lex, &fact.value);
+            sides.push(Said {
+                terms: &title_terms,
+                weight: 1.0,
+                own: true,
+            });
+            sides.push(Said {
+                terms: &body_terms,
+                weight: 0.6,
+                own: false,
+            });
+        }
+    }
+    let mut j = Judged {
+        fit,
+        covers: vec![false; q.topic.len()],
+        ..Judged::default()
+    };
+    let total = q.total_weight();
+    let mut said = 0.0;
+    for (i, t) in q.topic.iter().enumerate() {
+        let mut best: f32 = 0.0;
+        for side in &sides {
+            for d in side.terms.iter().filter(|d| !is_stopword(&d.text)) {
+                let c = closeness(lex, t, d);
+                if c <= 0.0 {
+                    continue;
+                }
+                best = best.max(c * side.weight);
+                if side.own {
+                    j.named = j.named.max(c);
+                }
+            }
+        }
+        if best >= 0.5 {
+            j.covers[i] = best >= 0.6;
+            j.matched.push(t.text.clone());
+            said += q.weight[i] * best;
+        }
+    }
+    j.words = if total > 0.0 { said / total } else { 0.0 };
+    if let Some(noun) = &q.asked.measured {
+        let noun = terms_of(lex, noun);
+        j.measured = noun
+            .iter()
+            .any(|n| key_terms.iter().any(|k| closeness(lex, n, k) >= 0.75));
+    }
+    // The question form's words may name the key itself ("opening hours" → `hours`).
+    if matches!(fact.kind, FactKind::Attr(_)) {
+        for f in &q.form {
+            if key_terms.iter().any(|k| closeness(lex, f, k) >= 0.99) {
+                j.named = j.named.max(0.8);
+                j.matched.push(f.text.clone());
+            }
+        }
+    }
+    j
+}
+
+/// Is `t` a topic the pack has nowhere, even in other words ("pilates", "showers")?
+pub(super) fn absent(g: &Graph, t: &Term) -> bool {
+    let lex = g.lexicon();
+    if t.is_zh() {
+        if g.vocab(&t.text).0 != 0 {
+            return false;
+        }
+        return !t.glosses.iter().filter(|(_, w)| *w >= 0.8).any(|(l, _)| {
+            g.vocab(lex.lemma(*l)).0 != 0
+                || lex
+                    .relatives(*l)
+                    .any(|(r, w)| w >= 0.8 && g.vocab(lex.lemma(r)).0 != 0)
+        });
+    }
+    if t.keys(lex).iter().any(|k| g.vocab(k).0 != 0) {
+        return false;
+    }
+    !t.lemmas.iter().any(|l| {
+        lex.relatives(*l)
+            .any(|(r, w)| w >= 0.75 && g.vocab(lex.lemma(r)).0 != 0)
+    })
+}
+
+/// Is `t` a kind of fact somewhere in the pack (an attribute key or relation name)?
+pub(super) fn is_a_key(g: &Graph, t: &Term) -> bool {
+    let lex = g.lexicon();
+    t.keys(lex).iter().any(|k| g.vocab(k).0 & place::KEY != 0)
+}

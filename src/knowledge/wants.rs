@@ -1,0 +1,482 @@
+//! What a question wants, from how it is asked, in English and Chinese: money ("how much",
+//! 多少钱), a duration ("how long", 多久), a count ("how many", 几个), a frequency ("how
+//! often", 多久一次), a date or time ("when", 几点), a place ("where", 哪里), a person
+//! ("who", 谁), a temperature, a volume ("hold", 装多少), a weight, a size, yes or no ("can
+//! I", 能不能), a contact, an explanation ("what happens if"). General question forms of the
+//! two languages, not a pack's words.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+/// The kind of answer a question asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Want {
+    Money,
+    Duration,
+    Frequency,
+    When,
+    Place,
+    Person,
+    Temperature,
+    Volume,
+    Weight,
+    Size,
+    Count,
+    Contact,
+    YesNo,
+    Explain,
+}
+
+impl Want {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Want::Money => "money",
+            Want::Duration => "duration",
+            Want::Frequency => "frequency",
+            Want::When => "date/time",
+            Want::Place => "place",
+            Want::Person => "person",
+            Want::Temperature => "temperature",
+            Want::Volume => "volume",
+            Want::Weight => "weight",
+            Want::Size => "size",
+            Want::Count => "count",
+            Want::Contact => "contact",
+            Want::YesNo => "yes/no",
+            Want::Explain => "explanation",
+        }
+    }
+
+    /// A measured amount: only a value of a fitting type can answer it.
+    pub fn is_measure(self) -> bool {
+        matches!(
+            self,
+            Want::Money
+                | Want::Duration
+                | Want::Frequency
+                | Want::Temperature
+                | Want::Volume
+                | Want::Weight
+                | Want::Count
+        )
+    }
+}
+
+/// What a question asks for, and the words of its question form (not topic words).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Asked {
+    /// Wanted kinds, strongest first; empty when the form says nothing ("tell me about X").
+    pub wants: Vec<Want>,
+    /// "how much notice": the noun that says what is measured, when it is not money.
+    pub measured: Option<String>,
+    /// Normalised words (English) and substrings (Chinese) that belong to the question
+    /// form; a topic word is never among them.
+    pub form: Vec<String>,
+}
+
+impl Asked {
+    pub fn first(&self) -> Option<Want> {
+        self.wants.first().copied()
+    }
+
+    /// Does the question want a measured amount (and nothing else first)?
+    pub fn wants_measure(&self) -> bool {
+        self.first().is_some_and(Want::is_measure)
+    }
+}
+
+macro_rules! forms {
+    ($( $want:ident : $pattern:expr ),* $(,)?) => {
+        static EN: LazyLock<Vec<(Want, Regex)>> = LazyLock::new(|| {
+            vec![$( (Want::$want, Regex::new($pattern).unwrap()) ),*]
+        });
+    };
+}
+
+// English forms, in priority order, over normalised text (lower case, single spaces).
+forms! {
+    Frequency: r"\bhow (?:often|frequently|regularly)\b|\bhow many times\b|\bfrequency\b",
+    Temperature: r"\bhow (?:hot|warm|cold|cool)\b|\btemperatures?\b|\bdegrees?\b",
+    Weight: r"\bhow heavy\b|\bweigh(?:s|t|ts)?\b|\bhow many (?:grams|kilos|kilograms|kg|pounds|lbs)\b",
+    Volume: r"\bhow much (?:water|liquid|milk|coffee|tea|juice|beer|wine|fluid)\b|\bhow many (?:litres|liters|millilitres|milliliters|ml|cups|gallons)\b|\bcapacity\b|\bhold\b|\bholds\b",
+    Duration: r"\bhow many (?:seconds|minutes|hours|days|nights|weeks|months|years)\b|\bhow long\b|\bhow soon\b|\bhow quickly\b|\bhow fast\b|\bhow much time\b|\bduration\b|\bfor how long\b|\bhow old\b",
+    Size: r"\bhow (?:big|large|small|tall|wide|deep|high)\b|\bwhat size\b|\bsizes?\b|\bdimensions?\b|\bhow long is the (?:\w+ )?(?:rope|cable|track|trail|route|course|pool|lane|wall)\b",
+    Count: r"\bhow many\b|\bnumber of\b",
+    Money: r"\bcosts?\b|\bprices?\b|\bpricing\b|\bpriced\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bpay\b|\bworth\b|\bexpensive\b|\bcheap\b|\bafford\b|\bfree\b",
+    When: r"\bwhen\b|\bwhat times?\b|\bwhich days?\b|\bwhat days?\b|\bwhat date\b|\bwhat hours\b|\bopening hours\b|\bopen\b|\bclose[sd]?\b|\bschedule[sd]?\b|\btimetable\b|\bstarts?\b|\bbegins?\b|\bfinish(?:es)?\b|\bends\b|\buntil when\b",
+    Place: r"\bwhere\b|\bwhich (?:country|city|town|place|region|location|room|building|floor|branch|site|area)\b|\bwhat (?:country|city|address|location|room|floor)\b|\baddress\b|\blocated\b|\blocation\b|\bcome from\b|\bcomes from\b",
+    Person: r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:teacher|coach|instructor|person|trainer|staff|guide|leader|host)\b",
+    Contact: r"\be ?mail\b|\bphone\b|\bcall\b|\bcontact\b|\breach\b|\bwebsite\b",
+    Explain: r"\bwhat happens\b|\bwhat if\b|\bhow (?:do|can|should|would) (?:i|we|you)\b|\bhow to\b|\bwhy\b|\bwhat should i do\b",
+}
+
+/// English contractions as normalising folds them ("what's" → whats), written out so the
+/// question form is read ("whens the next wipe" asks when) and no half-word is a topic.
+pub(super) fn expand_contractions(normalized: &str) -> String {
+    const FORMS: &[(&str, &str)] = &[
+        ("whats", "what is"),
+        ("whens", "when is"),
+        ("wheres", "where is"),
+        ("whos", "who is"),
+        ("hows", "how is"),
+        ("whys", "why is"),
+        ("thats", "that is"),
+        ("theres", "there is"),
+        ("isnt", "is not"),
+        ("arent", "are not"),
+        ("wasnt", "was not"),
+        ("werent", "were not"),
+        ("dont", "do not"),
+        ("doesnt", "does not"),
+        ("didnt", "did not"),
+        ("cant", "can not"),
+        ("couldnt", "could not"),
+        ("wont", "will not"),
+        ("wouldnt", "would not"),
+        ("shouldnt", "should not"),
+        ("havent", "have not"),
+        ("hasnt", "has not"),
+        ("im", "i am"),
+        ("ive", "i have"),
+        ("youre", "you are"),
+        ("till", "until"),
+        ("til", "until"),
+    ];
+    normalized
+        .split(' ')
+        .map(|w| {
+            FORMS
+                .iter()
+                .find(|(c, _)| *c == w)
+                .map_or(w, |(_, full)| full)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// What follows "how much" when it asks for money ("how much is it", "how much?").
+const HOW_MUCH_MONEY: &[&str] = &[
+    "is", "are", "does", "do", "did", "would", "will", "for", "to", "it", "they", "a", "an", "the",
+    "per", "each", "should", "can", "could", "i", "we", "you", "extra", "more", "was", "money",
+    "cash", "dollars", "euros", "pounds",
+];
+
+static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:can|could|may|is|are|do|does|did|will|would|should|shall|have|has|am|isn)\b|\b(?:is|are) there\b|\bdo you (?:have|offer|sell|do)\b")
+        .unwrap()
+});
+
+/// Chinese forms, in priority order (substrings of the question).
+const ZH: &[(Want, &[&str])] = &[
+    (
+        Want::Frequency,
+        &[
+            "多久收一次",
+            "多久一次",
+            "多长时间一次",
+            "几次",
+            "多少次",
+            "频率",
+            "每隔多久",
+            "多久送一次",
+            "多久来一次",
+            "多久更新一次",
+        ],
+    ),
+    (
+        Want::Temperature,
+        &["温度", "多热", "几度", "多少度", "多冷"],
+    ),
+    (
+        Want::Weight,
+        &[
+            "多重",
+            "重量",
+            "几克",
+            "多少克",
+            "几公斤",
+            "多少公斤",
+            "几斤",
+        ],
+    ),
+    (
+        Want::Volume,
+        &["装多少", "容量", "多少水", "几升", "多少升", "多少毫升"],
+    ),
+    (
+        Want::Duration,
+        &[
+            "多久",
+            "多长时间",
+            "多长",
+            "几天",
+            "多少天",
+            "几个月",
+            "多少个月",
+            "几分钟",
+            "多少分钟",
+            "几小时",
+            "多少小时",
+            "几个小时",
+            "几年",
+            "多少年",
+            "有效期",
+            "几周",
+            "多少周",
+        ],
+    ),
+    (
+        Want::Size,
+        &["多大", "尺寸", "大小", "多高", "多宽", "尺码"],
+    ),
+    (
+        Want::Count,
+        &[
+            "几个",
+            "多少个",
+            "多少条",
+            "几条",
+            "多少种",
+            "几种",
+            "多少人",
+            "几人",
+            "几位",
+            "多少名",
+            "几名",
+            "名额",
+            "多少位",
+            "几张",
+            "多少张",
+        ],
+    ),
+    (
+        Want::Money,
+        &[
+            "多少钱",
+            "价格",
+            "价钱",
+            "费用",
+            "几块",
+            "多少元",
+            "收费",
+            "贵",
+            "便宜",
+            "花多少",
+            "押金",
+            "罚款",
+            "罚金",
+            "钱",
+            "免费",
+        ],
+    ),
+    (
+        Want::When,
+        &[
+            "什么时候",
+            "几点",
+            "哪天",
+            "几号",
+            "日期",
+            "何时",
+            "开门",
+            "关门",
+            "营业时间",
+            "时间表",
+            "哪几天",
+            "星期几",
+            "周几",
+            "开始",
+            "截止",
+            "开放时间",
+            "几点开",
+            "几点关",
+        ],
+    ),
+    (
+        Want::Place,
+        &[
+            "哪里",
+            "哪儿",
+            "在哪",
+            "哪个国家",
+            "什么地方",
+            "地址",
+            "位置",
+            "哪家",
+            "产地",
+            "来自",
+        ],
+    ),
+    (Want::Person, &["谁", "哪位", "哪个老师", "哪个教练"]),
+    (Want::Contact, &["电话", "邮箱", "联系", "邮件", "网址"]),
+    (
+        Want::Explain,
+        &["怎么", "如何", "为什么", "会怎样", "怎么办", "会怎么样"],
+    ),
+];
+
+const ZH_YES_NO: &[&str] = &[
+    "能不能",
+    "可不可以",
+    "可以",
+    "有没有",
+    "是否",
+    "能否",
+    "会不会",
+    "是不是",
+    "允许",
+    "吗",
+];
+
+/// Read what `normalized` (see [`crate::text::normalize`]) asks for.
+pub fn wanted(normalized: &str) -> Asked {
+    let mut asked = Asked::default();
+    let add = |w: Want, asked: &mut Asked| {
+        if !asked.wants.contains(&w) {
+            asked.wants.push(w);
+        }
+    };
+    // "how much N": money unless N names what is measured.
+    let words: Vec<&str> = normalized.split(' ').collect();
+    for (i, pair) in words.windows(2).enumerate() {
+        if pair == ["how", "much"] {
+            asked.form.extend(["how".to_string(), "much".to_string()]);
+            match words.get(i + 2) {
+                None => add(Want::Money, &mut asked),
+                Some(next) if HOW_MUCH_MONEY.contains(next) => add(Want::Money, &mut asked),
+                Some(next) => asked.measured = Some(next.to_string()),
+            }
+        }
+    }
+    let yes_no_start = YES_NO_START
+        .find(normalized)
+        .is_some_and(|m| m.start() == 0);
+    for (want, re) in EN.iter() {
+        for m in re.find_iter(normalized) {
+            if *want == Want::Money && asked.measured.is_some() && m.as_str() == "free" {
+                continue;
+            }
+            // "do I keep my stuff when I die?", "what happens if I'm late when…": a "when"
+            // clause inside a question that asks something else is a condition.
+            let clause = matches!(m.as_str(), "when" | "who" | "whom" | "where");
+            if clause && m.start() > 0 && (yes_no_start || asked.wants.contains(&Want::Explain)) {
+                continue;
+            }
+            add(*want, &mut asked);
+            asked.form.extend(m.as_str().split(' ').map(str::to_string));
+        }
+    }
+    for (want, phrases) in ZH {
+        for p in *phrases {
+            if normalized.contains(p) {
+                add(*want, &mut asked);
+                asked.form.push(p.to_string());
+            }
+        }
+    }
+    // A measured noun that a later form explains ("how much water" → volume) is not a topic.
+    if let Some(n) = &asked.measured {
+        if asked.form.contains(n) {
+            asked.measured = None;
+        }
+    }
+    // The question word that opens the question says most: "who is in charge of the pool"
+    // asks a person, whatever "charge" says.
+    for (lead, want) in [
+        ("who", Want::Person),
+        ("where", Want::Place),
+        ("when", Want::When),
+    ] {
+        if normalized.starts_with(&format!("{lead} ")) {
+            if let Some(i) = asked.wants.iter().position(|w| *w == want) {
+                let w = asked.wants.remove(i);
+                asked.wants.insert(0, w);
+            }
+        }
+    }
+    let yes_no = YES_NO_START.find(normalized);
+    if let Some(m) = yes_no {
+        add(Want::YesNo, &mut asked);
+        asked.form.extend(m.as_str().split(' ').map(str::to_string));
+    } else if ZH_YES_NO.iter().any(|p| normalized.contains(p)) {
+        add(Want::YesNo, &mut asked);
+        for p in ZH_YES_NO.iter().filter(|p| normalized.contains(*p)) {
+            asked.form.push(p.to_string());
+        }
+    }
+    // A yes/no question about a measured thing ("is the sauna free?") wants yes/no first
+    // only when nothing else asked first.
+    asked.form.sort();
+    asked.form.dedup();
+    asked
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::normalize;
+    use Want::*;
+
+    fn w(q: &str) -> Vec<Want> {
+        wanted(&normalize(q)).wants
+    }
+
+    #[test]
+    fn english_question_forms() {
+        assert_eq!(w("How much is the gooseneck kettle?"), [Money]);
+        assert_eq!(w("how much does it cost"), [Money]);
+        assert_eq!(
+            w("how much water does the gooseneck kettle hold")[0],
+            Volume
+        );
+        let notice = wanted(&normalize(
+            "how much notice do I need to give to cancel my membership",
+        ));
+        assert_eq!(notice.measured.as_deref(), Some("notice"));
+        assert!(!notice.wants.contains(&Money), "{notice:?}");
+        assert_eq!(w("How often does the subscription deliver?"), [Frequency]);
+        assert_eq!(w("How long until my order ships?")[0], Duration);
+        assert_eq!(
+            w("How many days do I have to return something?")[0],
+            Duration
+        );
+        assert_eq!(w("how many seats does the workshop have")[0], Count);
+        assert_eq!(w("what are 100 points worth")[0], Money);
+        assert_eq!(w("When is Vinyasa Flow on?")[0], When);
+        assert_eq!(w("what time does the pool close")[0], When);
+        assert_eq!(w("Where is the roastery?")[0], Place);
+        assert_eq!(w("Which country is the Huila from?")[0], Place);
+        assert_eq!(w("who teaches yin?")[0], Person);
+        assert_eq!(w("how hot is the room")[0], Temperature);
+        assert_eq!(w("how heavy is the bag")[0], Weight);
+        assert_eq!(w("how big is the hall")[0], Size);
+        assert_eq!(w("Can I share my class pass?"), [YesNo]);
+        assert_eq!(w("Are there showers?"), [YesNo]);
+        assert_eq!(w("what happens if I miss a class")[0], Explain);
+        assert_eq!(w("what is the email of customer care")[0], Contact);
+        assert!(w("tell me about the yin class").is_empty());
+        assert_eq!(w(&expand_contractions("whens the next wipe"))[0], When);
+        assert_eq!(
+            w(&expand_contractions("whos in charge of the pool"))[0],
+            Person
+        );
+        assert_eq!(w("do I keep my stuff when I die"), [YesNo]);
+    }
+
+    #[test]
+    fn chinese_question_forms() {
+        assert_eq!(w("磨豆机保修多久")[0], Duration);
+        assert_eq!(w("手冲壶能装多少水")[0], Volume);
+        assert_eq!(w("订阅多久送一次")[0], Frequency);
+        assert_eq!(w("退货期限是多少天")[0], Duration);
+        assert_eq!(w("热瑜伽教室温度是多少")[0], Temperature);
+        assert_eq!(w("耶加雪菲多少钱")[0], Money);
+        assert_eq!(w("阴瑜伽是谁教的")[0], Person);
+        assert_eq!(w("工作坊在哪里")[0], Place);
+        assert_eq!(w("拉花工作坊是什么时候")[0], When);
+        assert_eq!(w("课程包可以转让吗"), [YesNo]);
+    }
+}
