@@ -147,10 +147,12 @@ pub(super) fn choose(
     linked: usize,
 ) -> Vec<usize> {
     let rank_of = |c: &Candidate| c.strength + 3.0 * cov.extra(&c.judged);
+    // Yes/no values are everywhere ("lid must be closed: true"): one answers a yes/no
+    // question only when its words say what is asked, never by its type alone.
+    let yes_no = q.asked.first() == Some(super::wants::Want::YesNo);
     // A yes/no question answered by a value that is not yes or no must say nearly all it
     // asks ("do you run swimming lessons for adults?" is not "adult price").
     let min_extra = |c: &Candidate| {
-        let yes_no = q.asked.first() == Some(super::wants::Want::YesNo);
         if yes_no && c.judged.fit != Some(Fit::Exact) {
             0.7
         } else {
@@ -183,6 +185,7 @@ pub(super) fn choose(
             .filter(|(_, c)| {
                 cov.extra(&c.judged) >= min_extra(c)
                     || (exact.len() == 1
+                        && !yes_no
                         && c.judged.fit == Some(Fit::Exact)
                         && c.via == "entity"
                         && !cov.telling_gaps(&c.judged))

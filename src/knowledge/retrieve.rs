@@ -525,11 +525,17 @@ fn lone_owners(
     let mut owners: Vec<String> = Vec::new();
     for key in g.attribute_keys() {
         let kt = key_terms(g, cache, key).to_vec();
-        let named = declared(key)
-            || q.topic
-                .iter()
-                .chain(&q.form)
-                .any(|t| kt.iter().any(|k| closeness(lex, t, k) >= 0.9));
+        // Most of the key, not one word of it: "bin" does not name `bin size`.
+        let said = kt
+            .iter()
+            .filter(|k| {
+                q.topic
+                    .iter()
+                    .chain(&q.form)
+                    .any(|t| closeness(lex, t, k) >= 0.9)
+            })
+            .count();
+        let named = declared(key) || (said > 0 && said * 3 >= kt.len() * 2);
         if !named {
             continue;
         }

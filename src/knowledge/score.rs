@@ -10,7 +10,7 @@ use super::graph::{Fact, FactKind, Graph};
 use super::link::Link;
 use super::model::Entity;
 use super::value::ValueType;
-use super::wants::{wanted, Asked, Want};
+use super::wants::{asking_sentences, expand_contractions, wanted, Asked, Want};
 use super::words::{closeness, place, terms_of, Term};
 use crate::lexicon::{Classes, Lexicon};
 use crate::text::{is_cjk, is_stopword, normalize};
@@ -56,7 +56,8 @@ pub(super) struct Question {
 impl Question {
     pub(super) fn read(g: &Graph, question: &str) -> Question {
         let lex = g.lexicon();
-        let norm = super::wants::expand_contractions(&normalize(question));
+        let norm = expand_contractions(&normalize(question));
+        let focus = asking_sentences(question).map(|s| expand_contractions(&normalize(&s)));
         let links = g.link(&norm);
         // The question without its linked names ("冷萃套装多少钱" asks 多少钱, not 装多少),
         // then without its Chinese question forms.
@@ -97,6 +98,7 @@ impl Question {
             if in_form {
                 form.push(t);
             } else if !is_stopword(&t.text)
+                && focus.as_ref().is_none_or(|f| f.contains(t.text.as_str()))
                 && !super::words::is_general(&t)
                 && (t.is_zh() || t.text.chars().count() > 2)
                 && !topic.iter().any(|o: &Term| o.text == t.text)
@@ -422,6 +424,15 @@ fn fit(
             && matches!(fact.kind, FactKind::Attr(_) | FactKind::Relation { .. })
         {
             f = Fit::No;
+        }
+        // A day answers "when" but not "what time".
+        if *w == Want::When
+            && asked.clock
+            && f == Fit::Exact
+            && matches!(fact.kind, FactKind::Attr(_))
+            && !fact.typed.clock
+        {
+            f = Fit::Weak;
         }
         if i > 0 && f == Fit::Exact && *w != Want::YesNo {
             f = Fit::Weak;

@@ -83,6 +83,8 @@ pub struct Typed {
     pub types: Vec<ValueType>,
     /// The currency of an amount of money, as written ("USD", "$").
     pub currency: Option<String>,
+    /// The value gives a time of day ("07:00", "Tue and Thu 19:30"): it answers "what time".
+    pub clock: bool,
 }
 
 impl Typed {
@@ -183,6 +185,7 @@ pub fn type_value(value: &str) -> Typed {
         return Typed {
             types: vec![ValueType::Text],
             currency,
+            clock: false,
         };
     }
     if EMAIL.is_match(&v) {
@@ -214,7 +217,12 @@ pub fn type_value(value: &str) -> Typed {
     if TEMPERATURE.is_match(&v) {
         push(ValueType::Temperature, &mut types);
     }
-    if FREQUENCY.is_match(&v) {
+    // "52.00 GBP per year" is a price by the year, not something that happens yearly.
+    let rate_only = types.contains(&ValueType::Money)
+        && FREQUENCY
+            .find_iter(&v)
+            .all(|m| m.as_str().starts_with("per ") || m.as_str().ends_with("ly"));
+    if FREQUENCY.is_match(&v) && !rate_only {
         push(ValueType::Frequency, &mut types);
     }
     let weekday = WEEKDAY.is_match(&v);
@@ -259,7 +267,11 @@ pub fn type_value(value: &str) -> Typed {
     if types.is_empty() || types == [ValueType::YesNo] && v.split_whitespace().count() > 2 {
         push(ValueType::Text, &mut types);
     }
-    Typed { types, currency }
+    Typed {
+        types,
+        currency,
+        clock: time,
+    }
 }
 
 /// The unit word right after a number in `text` (lower case), for checking that a claim
@@ -319,6 +331,8 @@ mod tests {
         assert_eq!(t("Tue and Thu 19:30"), [Schedule]);
         assert_eq!(t("Mon–Fri 08:00–18:00"), [Schedule]);
         assert_eq!(t("every Monday"), [Frequency, Schedule]);
+        assert_eq!(t("52.00 GBP per year"), [Money]);
+        assert_eq!(t("8 GBP monthly"), [Money]);
         assert_eq!(t("12"), [Count]);
         assert_eq!(t("12 seats"), [Count]);
         assert_eq!(t("10%"), [Percent]);

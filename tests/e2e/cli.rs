@@ -116,7 +116,27 @@ fn kb_query_shows_links_facts_scores_and_sources() {
         stdout.contains("linked: Ethiopia Yirgacheffe [yirgacheffe] via alias \"yirgacheffe\""),
         "{stdout}"
     );
-    assert!(stdout.contains("[1] 3.000 entity    Ethiopia Yirgacheffe — price: 18.50 USD  (knowledge/products.toml:9)"), "{stdout}");
+    // The planned fact comes first, marked PLAN, with its score, kind, text and source;
+    // the score itself is the ranker's business, so only its shape is checked.
+    let first = stdout
+        .lines()
+        .find(|l| l.starts_with("[1] "))
+        .unwrap_or_else(|| panic!("no [1] line in {stdout}"));
+    assert!(first.starts_with("[1] PLAN "), "{first}");
+    assert!(
+        first.ends_with(
+            " entity    Ethiopia Yirgacheffe — price: 18.50 USD  (knowledge/products.toml:9)"
+        ),
+        "{first}"
+    );
+    let score: f64 = first["[1] PLAN ".len()..]
+        .split_whitespace()
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no score in {first}"));
+    assert!(score > 0.0, "{first}");
+    assert!(stdout.contains("wants: money"), "{stdout}");
+    assert!(stdout.contains("type money, fit exact"), "{stdout}");
 
     let out = run(herald().args(["kb", "query", "--json", "耶加雪菲多少钱"]));
     let v: serde_json::Value =
