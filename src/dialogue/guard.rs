@@ -17,7 +17,7 @@ use super::patterns::{
 };
 use crate::knowledge::{Graph, Retrieval};
 use crate::llm::constraint::protected_spans;
-use crate::text::normalize;
+use crate::text::{normalize, sentences};
 
 /// One claim of the reply that no fact supports.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -58,32 +58,6 @@ impl GuardReport {
     pub fn grounded(&self) -> bool {
         self.unsupported.is_empty()
     }
-}
-
-/// Sentences, split so that "18.50" stays whole.
-fn sentences(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (i, &(at, c)) in chars.iter().enumerate() {
-        let next = chars.get(i + 1).map(|x| x.1);
-        let end = match c {
-            '。' | '！' | '？' | '\n' => true,
-            '.' | '!' | '?' => next.is_none_or(|n| n.is_whitespace()),
-            _ => false,
-        };
-        if end {
-            let stop = at + c.len_utf8();
-            if !text[start..stop].trim().is_empty() {
-                out.push(&text[start..stop]);
-            }
-            start = stop;
-        }
-    }
-    if !text[start..].trim().is_empty() {
-        out.push(&text[start..]);
-    }
-    out
 }
 
 /// What the guard checks a reply against.

@@ -125,30 +125,13 @@ static CLOCK: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
 /// it?" asks only its last sentence, and a question followed by filler asks only itself.
 /// `None` when every sentence asks or none does: then the whole message is the question.
 pub(super) fn asking_sentences(message: &str) -> Option<String> {
-    let mut sentences: Vec<(String, bool)> = Vec::new();
-    let mut cur = String::new();
-    let mut chars = message.chars().peekable();
-    while let Some(c) = chars.next() {
-        cur.push(c);
-        // A full stop ends a sentence only before a space or the end ("16.00" does not).
-        let ends = match c {
-            '?' | '？' | '!' | '！' | '。' | '\n' => true,
-            '.' => chars.peek().is_none_or(|n| n.is_whitespace()),
-            _ => false,
-        };
-        if ends {
-            let asks = matches!(c, '?' | '？');
-            sentences.push((std::mem::take(&mut cur), asks));
-        }
-    }
-    sentences.push((cur, false));
-    sentences.retain(|(s, _)| s.chars().any(char::is_alphanumeric));
-    let asking: Vec<&str> = sentences
-        .iter()
-        .filter(|(_, a)| *a)
-        .map(|(s, _)| s.as_str())
+    let all: Vec<&str> = crate::text::sentences(message)
+        .into_iter()
+        .filter(|s| s.chars().any(char::is_alphanumeric))
         .collect();
-    if asking.is_empty() || asking.len() == sentences.len() {
+    let asks = |s: &&str| s.trim_end().ends_with(['?', '？']);
+    let asking: Vec<&str> = all.iter().copied().filter(asks).collect();
+    if asking.is_empty() || asking.len() == all.len() {
         return None;
     }
     Some(asking.join(" "))

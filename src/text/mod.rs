@@ -1,16 +1,18 @@
 //! Text helpers every layer may use: folding for matching ([`normalize`]), the reply
 //! language ([`Lang`]), the English and
 //! Chinese sentiment analyser ([`sentiment`]) and redaction of contact details before
-//! anything is stored ([`redact`]). Pure functions; nothing here knows the bot.
+//! anything is stored ([`redact`]), sentence splitting ([`sentences`]). Pure functions; nothing here knows the bot.
 
 pub mod lang;
 pub mod normalize;
 pub mod redact;
+pub mod sentences;
 pub mod sentiment;
 
 pub use lang::Lang;
 pub use normalize::{has_cjk, is_cjk, is_stopword, normalize, stem, terms};
 pub use redact::scrub;
+pub use sentences::sentences;
 
 /// An error and each of its causes, on one line ("a: b: c"): what logs show, since an
 /// error's own message leaves its cause to `source()`.
