@@ -18,6 +18,10 @@ use super::answer::looks_like_question;
 use super::core::Bot;
 use super::reply::{Reply, PRIVACY_ROUTE};
 
+/// A statement at least this negative is a complaint: "really not impressed" is −0.40,
+/// "the class was cancelled" −0.25.
+const COMPLAINT_MOOD: f64 = -0.35;
+
 impl Bot {
     /// Handle one message. Returns `None` when the bot should stay silent (a group message
     /// that does not address it): such messages are only logged.
@@ -171,15 +175,26 @@ impl Bot {
                 }
             }
         };
-        // A strongly negative message that asks nothing is a complaint, whatever the
+        // A negative message that asks nothing is a complaint, whatever the
         // classifier made of it: its examples may not cover the member's words or language,
         // and "I'm Herald, I answer questions" is no reply to "my order broke, so
         // disappointed".
+        // That holds for a statement naming something the pack knows too ("my Saturday
+        // class was cancelled again, unacceptable" is no question about the class).
+        // And the other way: a neutral question the classifier put near a complaint
+        // example ("can I try a bike out before buying it?") is a question.
         let route = match route {
-            Route::Smalltalk | Route::Feedback
-                if !looks_like_question(text) && self.mood(text) <= -0.5 =>
+            Route::Smalltalk | Route::Feedback | Route::Answer
+                if !looks_like_question(text) && self.mood(text) <= COMPLAINT_MOOD =>
             {
                 Route::Complaint
+            }
+            Route::Complaint
+                if confidence < crate::router::NEAR_COPY
+                    && looks_like_question(text)
+                    && self.mood(text) >= 0.0 =>
+            {
+                Route::Answer
             }
             r => r,
         };

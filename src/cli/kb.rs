@@ -101,6 +101,9 @@ pub(super) fn query(config: &Config, text: &str, json: bool) -> anyhow::Result<i
             r.wants.join(", ")
         }
     );
+    if !r.asks.is_empty() {
+        println!("asks beyond the names: {}", r.asks.join(", "));
+    }
     if !r.missing.is_empty() {
         println!(
             "not in the knowledge for this: {} (the bot says it does not know)",

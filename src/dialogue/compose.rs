@@ -167,6 +167,18 @@ fn display_name(graph: &Graph, id: &str, lang: Lang) -> Option<String> {
     Some(e.name.clone())
 }
 
+/// The far end of a relation for `lang`: in Chinese its Chinese alias with its name after
+/// it ("艾蒂安老师（Étienne Moreau）"), so the member can find the person or place by the
+/// name on the door and in the timetable.
+fn display_object(graph: &Graph, id: &str, lang: Lang) -> Option<String> {
+    let e = graph.entity(id)?;
+    let shown = display_name(graph, id, lang)?;
+    if shown != e.name && lang.is_zh() {
+        return Some(format!("{shown}（{}）", e.name));
+    }
+    Some(shown)
+}
+
 /// End a sentence with a full stop when it has no terminator.
 fn terminated(s: &str, lang: Lang) -> String {
     let s = s.trim();
@@ -197,7 +209,7 @@ fn sentence(graph: &Graph, t: &AnswerTemplates, f: &ScoredFact, lang: Lang) -> S
             let object = f
                 .about
                 .get(1)
-                .and_then(|id| display_name(graph, id, lang))
+                .and_then(|id| display_object(graph, id, lang))
                 .unwrap_or_else(|| f.value.clone());
             t.render_own(
                 graph.attribute_sentence(rel, zh).unwrap_or_default(),
@@ -220,7 +232,7 @@ fn sentence(graph: &Graph, t: &AnswerTemplates, f: &ScoredFact, lang: Lang) -> S
             let object = f
                 .about
                 .get(1)
-                .and_then(|id| display_name(graph, id, lang))
+                .and_then(|id| display_object(graph, id, lang))
                 .unwrap_or_else(|| f.value.clone());
             let label = if zh { t.label_zh(graph, rel) } else { None };
             let names = if zh && label.is_some() {

@@ -23,5 +23,6 @@ pub fn plan(retrieval: &Retrieval, _question: &str) -> Retrieval {
             .collect(),
         wants: retrieval.wants.clone(),
         missing: retrieval.missing.clone(),
+        asks: retrieval.asks.clone(),
     }
 }

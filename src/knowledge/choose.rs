@@ -62,11 +62,17 @@ impl Coverage {
                 || summaries
                     .iter()
                     .any(|j| j.covers.get(i).copied().unwrap_or(false));
+            // A word that is a kind of fact in this pack asks for it even when the
+            // dictionary reads it first as a verb or adjective ("pass mark" → `pass_mark`).
+            let a_key = is_a_key(g, t) && !super::words::is_general(t);
+            // Words that say the kind of answer, not the topic ("weekdays" of a "when").
+            let kind_word = q.asked.wants.first().is_some_and(|w| w.says_kind(&t.text));
+            let named = named || kind_word;
             let a = t.salient && absent(g, t);
-            asks.push(t.salient && !named);
+            asks.push((t.salient || a_key) && !named);
             weight.push(q.weight[i]);
             gone.push(a);
-            key.push(t.salient && is_a_key(g, t));
+            key.push((t.salient || a_key) && is_a_key(g, t));
         }
         let total = (0..asks.len())
             .filter(|&i| asks[i])
@@ -79,6 +85,14 @@ impl Coverage {
             key,
             total,
         }
+    }
+
+    /// The words the question asks beyond its names, as the member wrote them.
+    pub(super) fn asked_words(&self, q: &Question) -> Vec<String> {
+        (0..self.asks.len())
+            .filter(|&i| self.asks[i])
+            .filter_map(|i| q.topic.get(i).map(|t| t.text.clone()))
+            .collect()
     }
 
     /// Does the question ask anything beyond its names?

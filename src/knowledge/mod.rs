@@ -5,6 +5,7 @@ mod candidate;
 mod choose;
 mod error;
 mod graph;
+mod key_hint;
 mod lexical;
 mod link;
 mod load;

@@ -114,6 +114,8 @@ pub struct Retrieval {
     pub wants: Vec<&'static str>,
     /// Topic words nothing in the pack answers for the linked entity: why there is no plan.
     pub missing: Vec<String>,
+    /// The question's words beyond the names it links: what a fact must say to answer.
+    pub asks: Vec<String>,
 }
 
 impl Retrieval {
@@ -436,6 +438,7 @@ pub fn retrieve_with(
         facts,
         wants: q.asked.wants.iter().map(|w| w.as_str()).collect(),
         missing,
+        asks: cov.asked_words(&q),
     }
 }
 

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::graph::{Fact, FactKind, Graph};
+use super::key_hint::key_hint;
 use super::link::Link;
 use super::model::Entity;
 use super::value::ValueType;
@@ -129,6 +130,7 @@ impl Question {
     pub(super) fn drop_named(&mut self, g: &Graph, linked: &[&str]) {
         let lex = g.lexicon();
         let mut names: Vec<Term> = Vec::new();
+        let mut kinds: Vec<Term> = Vec::new();
         for e in linked.iter().filter_map(|id| g.entity(id)) {
             for s in std::iter::once(&e.name).chain(&e.aliases) {
                 names.extend(
@@ -137,11 +139,17 @@ impl Question {
                         .filter(|t| !is_stopword(&t.text)),
                 );
             }
+            kinds.extend(terms_of(lex, &e.kind));
         }
+        // The entity's kind said as such ("the german evening *course*") names it too; only
+        // the word itself, so that "class" still asks for `max_class_size` of a course.
         let keep: Vec<bool> = self
             .topic
             .iter()
-            .map(|t| !names.iter().any(|n| closeness(lex, t, n) >= 0.75))
+            .map(|t| {
+                !names.iter().any(|n| closeness(lex, t, n) >= 0.75)
+                    && !kinds.iter().any(|k| t.text == k.text || t.stem == k.stem)
+            })
             .collect();
         let mut i = 0;
         self.topic.retain(|_| {
@@ -186,104 +194,13 @@ pub(super) struct Judged {
     pub covers: Vec<bool>,
 }
 
-/// Generic key words that say what kind of value a key holds, when the value alone does not
-/// ("price = on request", "schedule = by arrangement").
-fn key_hint(lex: &Lexicon, key: &[Term]) -> Option<Want> {
-    const HINTS: &[(Want, &[&str])] = &[
-        (
-            Want::Money,
-            &[
-                "price",
-                "cost",
-                "fee",
-                "charge",
-                "deposit",
-                "fine",
-                "penalty",
-                "tuition",
-                "rent",
-                "rate",
-                "pricing",
-                "surcharge",
-            ],
-        ),
-        (
-            Want::When,
-            &[
-                "hour",
-                "schedule",
-                "time",
-                "date",
-                "day",
-                "opening",
-                "timetable",
-                "start",
-                "deadline",
-                "when",
-                "season",
-                "session",
-            ],
-        ),
-        (
-            Want::Duration,
-            &[
-                "duration",
-                "length",
-                "validity",
-                "period",
-                "window",
-                "term",
-                "turnaround",
-            ],
-        ),
-        (
-            Want::Place,
-            &[
-                "address", "location", "venue", "room", "place", "where", "area", "site", "floor",
-                "building", "branch", "campus",
-            ],
-        ),
-        (
-            Want::Contact,
-            &[
-                "email",
-                "phone",
-                "contact",
-                "website",
-                "url",
-                "telephone",
-                "tel",
-                "mobile",
-            ],
-        ),
-    ];
-    for t in key.iter().rev() {
-        for (want, words) in HINTS {
-            if words.contains(&t.stem.as_str())
-                || t.lemmas.iter().any(|l| words.contains(&lex.lemma(*l)))
-            {
-                return Some(*want);
-            }
-        }
-        if let Some(l) = t.lemmas.first() {
-            let c = lex.info(*l).first_class;
-            if c.has(Classes::PERSON) {
-                return Some(Want::Person);
-            }
-            if c.has(Classes::PLACE) {
-                return Some(Want::Place);
-            }
-        }
-    }
-    None
-}
-
 /// Value types that answer `want`, exactly and as a second reading.
 fn accepted(want: Want) -> (&'static [ValueType], &'static [ValueType]) {
     use ValueType::*;
     match want {
         Want::Money => (&[Money], &[Percent]),
-        Want::Duration => (&[Duration], &[Date]),
+        // A date is not how long something takes ("考多长时间" is not the exam date).
+        Want::Duration => (&[Duration], &[]),
         Want::Frequency => (&[Frequency], &[Schedule]),
         Want::When => (&[Date, Time, Schedule, Frequency], &[Duration]),
         Want::Place => (&[Address], &[]),
@@ -315,13 +232,16 @@ pub(super) fn kind_classes(lex: &Lexicon, kind: &str) -> Classes {
     c
 }
 
-fn fit_one(
-    lex: &Lexicon,
-    want: Want,
-    fact: &Fact,
-    key: &[Term],
-    other_kind: Option<Classes>,
-) -> Fit {
+/// The far end of a relation fact, seen from the entity asked about.
+#[derive(Clone, Copy)]
+struct FarEnd {
+    classes: Classes,
+    /// The relation points at the entity asked about ("Spanish A1 is held at *Riverside*"
+    /// asked of Riverside): what it says is where the other one is, not where this one is.
+    incoming: bool,
+}
+
+fn fit_one(lex: &Lexicon, want: Want, fact: &Fact, key: &[Term], far: Option<FarEnd>) -> Fit {
     if matches!(want, Want::YesNo | Want::Explain) {
         let (exact, _) = accepted(want);
         return if fact.typed.types.iter().any(|t| exact.contains(t)) {
@@ -336,6 +256,11 @@ fn fit_one(
             let types = &fact.typed.types;
             if types.iter().any(|t| exact.contains(t)) {
                 return Fit::Exact;
+            }
+            // "how long is 2.3 supported?" → "supported until: 2026-12-31": a date answers
+            // how long only as the end of the span, so only a key saying so.
+            if want == Want::Duration && fact.typed.is(ValueType::Date) && is_bound(lex, key) {
+                return Fit::Weak;
             }
             let hint = key_hint(lex, key);
             if hint == Some(want)
@@ -356,10 +281,11 @@ fn fit_one(
             Fit::No
         }
         FactKind::Relation { rel } => {
-            let c = other_kind.unwrap_or_default();
+            let c = far.map(|f| f.classes).unwrap_or_default();
+            let incoming = far.is_some_and(|f| f.incoming);
             match want {
                 Want::Person if c.has(Classes::PERSON) => Fit::Exact,
-                Want::Place if c.has(Classes::PLACE) => Fit::Exact,
+                Want::Place if c.has(Classes::PLACE) && !incoming => Fit::Exact,
                 Want::Place => {
                     let locative = rel.split(['_', ' ', '-']).any(|w| {
                         matches!(
@@ -367,8 +293,10 @@ fn fit_one(
                             "at" | "in" | "located" | "held" | "from" | "origin" | "where"
                         )
                     });
-                    if locative {
-                        Fit::Weak
+                    // "held in", "located at" say where, whatever the far end's kind
+                    // ("Main Pool" is a place only as a swimming pool).
+                    if locative && !c.has(Classes::PERSON) && !incoming {
+                        Fit::Exact
                     } else {
                         Fit::No
                     }
@@ -390,6 +318,18 @@ fn fit_one(
     }
 }
 
+/// Does the key name the end of a span ("valid until", "expires", "deadline")?
+fn is_bound(lex: &Lexicon, key: &[Term]) -> bool {
+    const BOUNDS: &[&str] = &[
+        "until", "till", "expire", "expiry", "end", "deadline", "through",
+    ];
+    key.iter().any(|t| {
+        BOUNDS.contains(&t.stem.as_str())
+            || BOUNDS.contains(&t.text.as_str())
+            || t.lemmas.iter().any(|l| BOUNDS.contains(&lex.lemma(*l)))
+    })
+}
+
 /// The fit of `fact` for the question: its best over the wanted kinds, the first kind
 /// counting most; `None` when the question wants nothing in particular.
 fn fit(
@@ -397,7 +337,7 @@ fn fit(
     asked: &Asked,
     fact: &Fact,
     key: &[Term],
-    other_kind: Option<Classes>,
+    far: Option<FarEnd>,
 ) -> Option<Fit> {
     if asked.wants.is_empty() {
         if asked.measured.is_some() {
@@ -417,7 +357,7 @@ fn fit(
         .iter()
         .any(|w| !matches!(w, Want::YesNo | Want::Explain));
     for (i, w) in asked.wants.iter().enumerate() {
-        let mut f = fit_one(lex, *w, fact, key, other_kind);
+        let mut f = fit_one(lex, *w, fact, key, far);
         if specific
             && matches!(w, Want::YesNo | Want::Explain)
             && f == Fit::Neutral
@@ -437,6 +377,17 @@ fn fit(
         if i > 0 && f == Fit::Exact && *w != Want::YesNo {
             f = Fit::Weak;
         }
+        // "how many weeks": "4 hours" is a duration, but not in what was asked.
+        if let Some(unit) = asked.unit.as_deref() {
+            if f == Fit::Exact
+                && matches!(fact.kind, FactKind::Attr(_))
+                && !crate::text::terms(&normalize(&fact.value))
+                    .iter()
+                    .any(|t| t.trim_end_matches('s') == unit)
+            {
+                f = Fit::Weak;
+            }
+        }
         best = best.max(f);
     }
     Some(best)
@@ -452,8 +403,11 @@ pub(super) fn judge(
     other: Option<&Entity>,
 ) -> Judged {
     let lex = g.lexicon();
-    let other_kind = other.map(|o| kind_classes(lex, &o.kind));
-    let fit = fit(lex, &q.asked, fact, key_terms, other_kind);
+    let far = other.map(|o| FarEnd {
+        classes: kind_classes(lex, &o.kind),
+        incoming: fact.about.first() == Some(&o.id),
+    });
+    let fit = fit(lex, &q.asked, fact, key_terms, far);
     let value_terms;
     let title_terms;
     let body_terms;

@@ -167,7 +167,9 @@ re!(
 re!(VERSION, r"\b\d+\.\d+\.\d+\b");
 re!(
     COUNT,
-    &format!(r"^{NUM}(?:\s+[a-z][a-z -]*)?$|^{NUM}\s?[个人位名张次]")
+    &format!(
+        r"^(?:(?:max(?:imum)?|min(?:imum)?|up to|at most|at least|about|around)\s+)?{NUM}(?:\s+[a-z][a-z -]*)?(?:[,;(].*)?$|^{NUM}\s?[个人位名张次]"
+    )
 );
 
 /// Type `value` (as written in the pack).
@@ -335,6 +337,8 @@ mod tests {
         assert_eq!(t("8 GBP monthly"), [Money]);
         assert_eq!(t("12"), [Count]);
         assert_eq!(t("12 seats"), [Count]);
+        assert_eq!(t("max 9 babies, each with one adult in the water"), [Count]);
+        assert_eq!(t("up to 4 guests (members only)"), [Count]);
         assert_eq!(t("10%"), [Percent]);
         assert_eq!(t("no"), [YesNo]);
         assert_eq!(t("yes"), [YesNo]);

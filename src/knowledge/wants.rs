@@ -50,6 +50,72 @@ impl Want {
         }
     }
 
+    /// Does `word` (normalised) only say more about the kind of answer wanted, so that a
+    /// fact of that kind says it already? "When is it open on *weekdays*", "the phone
+    /// *number*", "the gala this *year*": the value answers them, whatever its key.
+    pub fn says_kind(self, word: &str) -> bool {
+        const WHEN: &[&str] = &[
+            "year",
+            "week",
+            "weekday",
+            "weekdays",
+            "weekend",
+            "weekends",
+            "day",
+            "days",
+            "today",
+            "tonight",
+            "tomorrow",
+            "morning",
+            "mornings",
+            "afternoon",
+            "afternoons",
+            "evening",
+            "evenings",
+            "night",
+            "nights",
+            "month",
+            "time",
+            "times",
+            "date",
+            "hour",
+            "hours",
+            "monday",
+            "tuesday",
+            "wednesday",
+            "thursday",
+            "friday",
+            "saturday",
+            "sunday",
+            "mondays",
+            "tuesdays",
+            "wednesdays",
+            "thursdays",
+            "fridays",
+            "saturdays",
+            "sundays",
+            "今年",
+            "周末",
+            "工作日",
+            "平日",
+            "每天",
+            "早上",
+            "晚上",
+            "下午",
+            "上午",
+        ];
+        const CONTACT: &[&str] = &["number", "numbers", "details", "号码", "电话号码"];
+        const COUNT: &[&str] = &["number", "total", "amount"];
+        const MONEY: &[&str] = &["amount", "money"];
+        match self {
+            Want::When => WHEN.contains(&word),
+            Want::Contact => CONTACT.contains(&word),
+            Want::Count => COUNT.contains(&word),
+            Want::Money => MONEY.contains(&word),
+            _ => false,
+        }
+    }
+
     /// A measured amount: only a value of a fitting type can answer it.
     pub fn is_measure(self) -> bool {
         matches!(
@@ -78,6 +144,9 @@ pub struct Asked {
     /// "what time", 几点: a time of day, not a day ("what time must the bin be out on
     /// collection day?" is not answered by the collection day).
     pub clock: bool,
+    /// "how many weeks": the unit asked in, singular ("week"); a value in another unit of
+    /// the same dimension ("4 hours") answers less well.
+    pub unit: Option<String>,
 }
 
 impl Asked {
@@ -105,7 +174,7 @@ forms! {
     Temperature: r"\bhow (?:hot|warm|cold|cool)\b|\btemperatures?\b|\bdegrees?\b",
     Weight: r"\bhow heavy\b|\bweigh(?:s|t|ts)?\b|\bhow many (?:grams|kilos|kilograms|kg|pounds|lbs)\b",
     Volume: r"\bhow much (?:water|liquid|milk|coffee|tea|juice|beer|wine|fluid)\b|\bhow many (?:litres|liters|millilitres|milliliters|ml|cups|gallons)\b|\bcapacity\b|\bhold\b|\bholds\b",
-    Duration: r"\bhow many (?:seconds|minutes|hours|days|nights|weeks|months|years)\b|\bhow long\b|\bhow soon\b|\bhow quickly\b|\bhow fast\b|\bhow much time\b|\bduration\b|\bfor how long\b|\bhow old\b",
+    Duration: r"\bhow many (?:seconds|minutes|hours|days|nights|weeks|months|years)\b|\bhow far (?:ahead|in advance)\b|\bhow (?:late|early|soon) (?:can|could|do|must|should) (?:i|we|you)\b|\bin advance\b|\bhow long\b|\bhow soon\b|\bhow quickly\b|\bhow fast\b|\bhow much time\b|\bduration\b|\bfor how long\b|\bhow old\b",
     Size: r"\bhow (?:big|large|small|tall|wide|deep|high)\b|\bwhat size\b|\bsizes?\b|\bdimensions?\b|\bheights?\b|\bwidths?\b|\bdepths?\b|\bhow long is the (?:\w+ )?(?:rope|cable|track|trail|route|course|pool|lane|wall)\b",
     Count: r"\bhow many\b|\bnumber of\b",
     Money: r"\bcosts?\b|\bprices?\b|\bpricing\b|\bpriced\b|\bfees?\b|\bcharges?\b|\bcharged\b|\bpay\b|\bworth\b|\bexpensive\b|\bcheap\b|\bafford\b|\bfree\b",
@@ -118,6 +187,14 @@ forms! {
 
 static CLOCK: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
     Regex::new(r"\bwhat times?\b|\bhow early\b|\bhow late\b|\bwhat hour\b").expect("clock form")
+});
+
+static ZH_EVERY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:多久|多长时间)\p{Han}{0,2}一次").expect("Chinese frequency form")
+});
+
+static UNIT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\bhow many (second|minute|hour|day|night|week|month|year)s?\b").expect("unit form")
 });
 
 /// The sentences of a message that ask something (end in a question mark), when it has
@@ -393,8 +470,19 @@ pub fn wanted(normalized: &str) -> Asked {
             asked.form.extend(m.as_str().split(' ').map(str::to_string));
         }
     }
-    asked.clock = CLOCK.is_match(normalized) || normalized.contains("几点");
+    asked.clock = (CLOCK.is_match(normalized) && !asked.wants.contains(&Want::Duration))
+        || normalized.contains("几点");
+    asked.unit = UNIT
+        .captures(normalized)
+        .and_then(|c| c.get(1))
+        .map(|m| m.as_str().to_string());
     let mut zh_asks = false;
+    // 多久打一次, 多长时间换一次: how long between two doings of any verb.
+    if let Some(m) = ZH_EVERY.find(normalized) {
+        zh_asks = true;
+        add(Want::Frequency, &mut asked);
+        asked.form.push(m.as_str().to_string());
+    }
     for (want, phrases) in ZH {
         for p in *phrases {
             if normalized.contains(p) {
@@ -513,6 +601,20 @@ mod tests {
         assert!(wanted(&normalize("what time must the bin be out")).clock);
         assert!(wanted(&normalize("垃圾几点放出去")).clock);
         assert!(!wanted(&normalize("when is the bin collected")).clock);
+        assert_eq!(w("狂犬疫苗多久打一次？")[0], Frequency);
+        // How far ahead, how late one may: a span before something, not a time of day.
+        assert_eq!(
+            w("How far ahead do I have to book a host family?")[0],
+            Duration
+        );
+        let late = wanted(&normalize("how late can I move a private lesson?"));
+        assert_eq!(late.first(), Some(Duration));
+        assert!(!late.clock);
+        assert!(wanted(&normalize("how late is the pool open?")).clock);
+        // The unit asked in.
+        let weeks = wanted(&normalize("how many weeks does the evening course run?"));
+        assert_eq!(weeks.unit.as_deref(), Some("week"));
+        assert_eq!(wanted(&normalize("how long is it")).unit, None);
         assert_eq!(w("Are there showers?"), [YesNo]);
         assert_eq!(w("what happens if I miss a class")[0], Explain);
         assert_eq!(w("what is the email of customer care")[0], Contact);

@@ -3,9 +3,11 @@
 
 mod classifier;
 mod command;
+mod signals;
 
 pub use classifier::{Classification, IntentClassifier};
 pub use command::{help_text, parse_command, CommandLine, CommandSpec};
+pub use signals::{asks_for_person, is_greeting};
 
 use crate::knowledge::Route;
 
@@ -22,6 +24,9 @@ pub enum Routed {
     },
 }
 
+/// Similarity above which a message is taken as one of the pack's examples, whatever it says.
+pub const NEAR_COPY: f32 = 0.75;
+
 /// Route one message. `bot_names` are stripped when the message starts with a mention.
 pub fn route(
     text: &str,
@@ -33,7 +38,31 @@ pub fn route(
     if let Some(cmd) = parse_command(text, bot_names) {
         return Routed::Command(cmd);
     }
+    if asks_for_person(text) {
+        return Routed::Text {
+            intent: None,
+            route: Some(Route::Handoff),
+            confidence: 1.0,
+        };
+    }
+    // A greeting alone is small talk whether or not the pack has greeting examples.
+    if is_greeting(text) {
+        let confidence = classifier.classify(text).map_or(0.0, |c| c.confidence);
+        return Routed::Text {
+            intent: Some("greet".into()),
+            route: Some(Route::Smalltalk),
+            confidence,
+        };
+    }
     match classifier.classify(text) {
+        // The nearest hand-off example is only char n-grams away: "Are there showers?" is
+        // near "is there a person I can speak to". A message that asks for no one is a
+        // hand-off only when it is nearly one of the pack's own examples.
+        Some(c) if c.route == Route::Handoff && c.confidence < NEAR_COPY => Routed::Text {
+            intent: None,
+            route: None,
+            confidence: c.confidence,
+        },
         Some(c) if c.confidence >= threshold => Routed::Text {
             intent: Some(c.intent),
             route: Some(c.route),

@@ -79,6 +79,19 @@ const EN: &[(&str, f64)] = &[
     ("scam", -3.0),
     ("unhappy", -1.8),
     ("ugh", -1.8),
+    ("ridiculous", -2.1),
+    ("disgusting", -2.9),
+    ("filthy", -2.6),
+    ("pathetic", -2.6),
+    ("appalling", -3.0),
+    ("outrageous", -2.5),
+    ("furious", -3.0),
+    ("upset", -1.9),
+    ("frustrated", -2.0),
+    ("frustrating", -2.1),
+    ("impressed", 1.9),
+    ("pleased", 2.0),
+    ("satisfied", 1.8),
 ];
 
 /// Chinese words and their valence, matched as substrings.
@@ -215,9 +228,21 @@ pub fn label(score: f64) -> &'static str {
 }
 
 fn english(text: &str) -> Vec<f64> {
+    // Negators and intensifiers reach back within their own clause only: in "still got
+    // nothing. worst server ever" the "nothing" does not turn "worst" around.
+    let mut clause = Vec::new();
     let raw: Vec<&str> = text
-        .split(|c: char| !(c.is_alphanumeric() || c == '\''))
-        .filter(|w| !w.is_empty())
+        .split(['.', ',', ';', '!', '?', ':'])
+        .enumerate()
+        .flat_map(|(k, part)| {
+            part.split(|c: char| !(c.is_alphanumeric() || c == '\''))
+                .filter(|w| !w.is_empty())
+                .map(move |w| (k, w))
+        })
+        .map(|(k, w)| {
+            clause.push(k);
+            w
+        })
         .collect();
     let lower: Vec<String> = raw.iter().map(|w| w.to_lowercase()).collect();
     // A message mostly in capitals is shouting already; a capitalised word among lower-case
@@ -253,7 +278,9 @@ fn english(text: &str) -> Vec<f64> {
             v += v.signum() * 0.733;
         }
         for back in 1..=3 {
-            let Some(j) = i.checked_sub(back) else { break };
+            let Some(j) = i.checked_sub(back).filter(|j| clause[*j] == clause[i]) else {
+                break;
+            };
             if let Some((_, b)) = BOOST.iter().find(|(k, _)| *k == lower[j]) {
                 let scale = [1.0, 0.95, 0.9][back - 1];
                 v += v.signum() * b * scale;
@@ -333,6 +360,18 @@ mod tests {
         assert!(compound("The beans were nice, but the delivery was awful") < 0.0);
         assert_eq!(compound("The store opens at 9 on Monday"), 0.0);
         assert_eq!(label(compound("where is the store")), "neutral");
+    }
+
+    #[test]
+    fn complaints_in_members_own_words_are_negative() {
+        for t in [
+            "This is the third time my Saturday class was cancelled without notice and nobody answers my emails. Really unacceptable.",
+            "The changing rooms were disgusting last night and nobody did anything about it. Not happy at all.",
+            "this is ridiculous, i paid two days ago and still got nothing. worst server ever",
+            "it's making the exact same noise, really not impressed",
+        ] {
+            assert!(compound(t) <= -0.35, "{t}: {}", compound(t));
+        }
     }
 
     #[test]

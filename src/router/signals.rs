@@ -1,0 +1,119 @@
+//! Requests the router recognises in any community's words, before the pack's intent
+//! examples: "can I talk to someone", "not a bot", 转人工. A pack's few examples cannot
+//! cover every way members ask for a person, and a missed hand-off ("I've noted the
+//! question") is the reply members resent most.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// Asking for a person: a verb of talking to someone who is not the bot, or saying so.
+static EN_PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:talk|speak|chat|get\s+through)\s+(?:to|with)\s+
+            (?:a|an|the|some|one|one\s+of\s+your|your|a\s+member\s+of)?\s*
+            (?:real\s+|actual\s+|live\s+)?
+            (?:human|person|people|someone|somebody|agent|staff|manager|team|employee|operator|admin|moderator|member\s+of\s+(?:staff|the\s+team))s?\b
+        | \b(?:real|actual|live)\s+(?:person|human|agent)\b
+        | \bnot\s+(?:a|the|this|some)\s+(?:bot|robot|machine)\b
+        | \bhuman\s+(?:please|pls)\b
+        | \b(?:put|transfer|connect)\s+me\s+(?:through\s+)?(?:to|with)\s+(?:a|an|some|the)?\s*(?:human|person|someone|somebody|agent|staff|manager)\b
+        ",
+    )
+    .expect("the hand-off pattern compiles")
+});
+
+/// The same in Chinese: 转人工, 人工客服, 真人, 找客服/工作人员/店员/管理员/前台.
+static ZH_PERSON: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"转人工|人工客服|人工服务|真人|(?:找|联系|跟|和|叫|转接|转给)(?:个|一下|一位)?(?:客服|工作人员|店员|管理员|前台|负责人|经理)",
+    )
+    .expect("the Chinese hand-off pattern compiles")
+});
+
+/// A greeting and nothing more: "morning all 😊", "hi there!", "大家好".
+static GREETING: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^\W*(?:
+            (?:hi|hello|hey|hiya|heya|howdy|yo|greetings|evening|morning|afternoon|good\s+(?:morning|afternoon|evening|day)|hallo)
+            (?:\s+(?:there|all|everyone|everybody|folks|guys|team|friends|y'all|again))?
+          | 你好|您好|大家好|早上好|早安|晚上好|下午好|嗨|哈喽|哈罗
+        )[\W\p{So}]*$",
+    )
+    .expect("the greeting pattern compiles")
+});
+
+/// Is the message only a greeting?
+pub fn is_greeting(text: &str) -> bool {
+    GREETING.is_match(text.trim())
+}
+
+/// Does the message ask to be put in touch with a person?
+pub fn asks_for_person(text: &str) -> bool {
+    EN_PERSON.is_match(text) || ZH_PERSON.is_match(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_asking_for_a_person_in_their_own_words() {
+        for t in [
+            "can I talk to someone at the front desk please, not a bot",
+            "Can I speak to somebody in the office please, this bot isn't helping",
+            "I want to speak with a real person",
+            "put me through to a human",
+            "human please",
+            "could I chat to one of your staff",
+            "Could I speak to an actual member of staff please?",
+            "转人工",
+            "我要转人工",
+            "我想找真人客服",
+            "我想跟真人客服说话",
+            "帮我联系一下工作人员",
+            "请帮我转接工作人员",
+        ] {
+            assert!(asks_for_person(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn greetings_alone_are_greetings() {
+        for t in [
+            "morning all 😊",
+            "hi there!",
+            "Hello",
+            "good evening everyone",
+            "大家好",
+            "你好！",
+        ] {
+            assert!(is_greeting(t), "{t}");
+        }
+        for t in [
+            "hi, how much is the day pass?",
+            "morning swim times?",
+            "你好，几点开门？",
+            "hey can I book",
+        ] {
+            assert!(!is_greeting(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn questions_that_only_look_alike_are_not_hand_offs() {
+        for t in [
+            "Are there showers at the workshop?",
+            "is there a voice chat mod on the server?",
+            "who teaches yin?",
+            "can i talk in spanish in chat?",
+            "how many people can enter?",
+            "Is the staff room open?",
+            "人工草坪多少钱？",
+            "找不到停车场",
+        ] {
+            assert!(!asks_for_person(t), "{t}");
+        }
+    }
+}
