@@ -56,6 +56,7 @@ pub(super) fn key_hint(lex: &Lexicon, key: &[Term]) -> Option<Want> {
                 "turnaround",
             ],
         ),
+        (Want::Age, &["age"]),
         (
             Want::Place,
             &[

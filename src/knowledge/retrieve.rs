@@ -304,7 +304,13 @@ pub fn retrieve_with(
         for other in near.iter().filter_map(|n| g.entity(n)).take(32) {
             for fact in g.facts_of(&other.id) {
                 let own_subject = fact.about.first().map(String::as_str) == Some(other.id.as_str());
-                if matches!(fact.kind, FactKind::Summary | FactKind::Passage) || !own_subject {
+                // The neighbour's relation back to the entity asked about says nothing new
+                // ("French B2 is held at Riverside" is no answer about Riverside).
+                let back = fact.about.get(1).map(String::as_str) == Some(id.as_str());
+                if matches!(fact.kind, FactKind::Summary | FactKind::Passage)
+                    || !own_subject
+                    || back
+                {
                     continue;
                 }
                 let (kt, far, dec) = fact_terms(g, &mut cache, &fact, &other.id, &declared);

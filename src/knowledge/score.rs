@@ -210,6 +210,8 @@ fn accepted(want: Want) -> (&'static [ValueType], &'static [ValueType]) {
         Want::Weight => (&[Weight], &[]),
         Want::Size => (&[Length, Volume, Weight], &[Count]),
         Want::Count => (&[Count], &[]),
+        // An age is a count or a duration, but only a key that says age is one.
+        Want::Age => (&[], &[]),
         Want::Contact => (&[Email, Phone, Url], &[]),
         Want::YesNo => (&[YesNo], &[]),
         Want::Explain => (&[], &[]),
@@ -263,6 +265,16 @@ fn fit_one(lex: &Lexicon, want: Want, fact: &Fact, key: &[Term], far: Option<Far
                 return Fit::Weak;
             }
             let hint = key_hint(lex, key);
+            if want == Want::Age {
+                let aged = types
+                    .iter()
+                    .any(|t| matches!(t, ValueType::Count | ValueType::Duration));
+                return match (hint == Some(Want::Age), aged) {
+                    (true, true) => Fit::Exact,
+                    (true, false) => Fit::Weak,
+                    _ => Fit::No,
+                };
+            }
             if hint == Some(want)
                 && (types.is_empty()
                     || fact.typed.is(ValueType::Text)

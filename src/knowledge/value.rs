@@ -162,13 +162,13 @@ re!(
 );
 re!(
     ADDRESS,
-    r"^\d+[a-z]?,? [\w .'-]*\b(?:street|st|avenue|ave|road|rd|lane|ln|way|boulevard|blvd|drive|dr|square|sq|place|pl|court|ct|terrace|parade|close|crescent|highway|hwy|row|walk|gardens?|park)\b|路\d+号|街\d+号"
+    r"^\d+[a-z]?,? [\w .'-]*\b(?:street|st|avenue|ave|road|rd|lane|ln|way|boulevard|blvd|drive|dr|square|sq|place|pl|court|ct|terrace|parade|close|crescent|highway|hwy|row|walk|gardens?|park|quay|wharf|embankment)\b|路\d+号|街\d+号"
 );
 re!(VERSION, r"\b\d+\.\d+\.\d+\b");
 re!(
     COUNT,
     &format!(
-        r"^(?:(?:max(?:imum)?|min(?:imum)?|up to|at most|at least|about|around)\s+)?{NUM}(?:\s+[a-z][a-z -]*)?(?:[,;(].*)?$|^{NUM}\s?[个人位名张次]"
+        r"^{NUM}(?:\s+[a-z][a-z -]*)?$|^(?:max(?:imum)?|min(?:imum)?|up to|at most|at least|about|around)\s+{NUM}\b|^{NUM}\s?[个人位名张次]"
     )
 );
 
@@ -339,6 +339,8 @@ mod tests {
         assert_eq!(t("12 seats"), [Count]);
         assert_eq!(t("max 9 babies, each with one adult in the water"), [Count]);
         assert_eq!(t("up to 4 guests (members only)"), [Count]);
+        assert!(!t("14 Ormond Quay Upper, Dublin 7, D07 F2K9").contains(&Count));
+        assert!(t("14 Ormond Quay Upper, Dublin 7, D07 F2K9").contains(&Address));
         assert_eq!(t("10%"), [Percent]);
         assert_eq!(t("no"), [YesNo]);
         assert_eq!(t("yes"), [YesNo]);
