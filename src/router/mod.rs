@@ -47,11 +47,10 @@ pub fn route(
     }
     // A greeting alone is small talk whether or not the pack has greeting examples.
     if is_greeting(text) {
-        let confidence = classifier.classify(text).map_or(0.0, |c| c.confidence);
         return Routed::Text {
             intent: Some("greet".into()),
             route: Some(Route::Smalltalk),
-            confidence,
+            confidence: 1.0,
         };
     }
     match classifier.classify(text) {
