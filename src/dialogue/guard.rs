@@ -12,12 +12,12 @@ pub use super::cite::{citation_markers, strip_citations};
 use super::claims;
 pub(crate) use super::claims::{invented_han, invented_names};
 use super::patterns::{
-    dates_in, digits, fold, times_in, without_links, DATE, EMAIL, LIST_MARKER, NUMBER, PHONE, TIME,
-    URL,
+    dates_in, digits, fold, numbers_in, times_in, without_links, DATE, EMAIL, LIST_MARKER, NUMBER,
+    PHONE, TIME, URL,
 };
 use crate::knowledge::{Graph, Retrieval};
 use crate::llm::constraint::protected_spans;
-use crate::text::{normalize, sentences};
+use crate::text::{is_stopword, normalize, sentences, terms};
 
 /// One claim of the reply that no fact supports.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -305,20 +305,85 @@ fn check_sentence(sentence: &str, sources: &[&str], allowed: &[usize], report: &
         }
         support(found, ClaimKind::Number, &run, report);
     }
+    if let Some(key) = swapped_role(sentence, sources) {
+        report.unsupported.push(Unsupported {
+            kind: ClaimKind::Unit,
+            text: format!("{key}: another fact's number"),
+        });
+    }
+}
+
+/// "The price is 45 EUR" from "materials fee: 45 EUR" and "price: 1,150 EUR": a sentence
+/// that names one fact's key, states none of that fact's numbers and states a number of
+/// another fact whose key it does not name has given the number the wrong role.
+fn swapped_role(sentence: &str, sources: &[&str]) -> Option<String> {
+    let numbers = numbers_in(sentence);
+    if numbers.is_empty() {
+        return None;
+    }
+    let said: HashSet<String> = terms(&normalize(sentence)).into_iter().collect();
+    let keyed: Vec<(Vec<String>, Vec<f64>)> = sources
+        .iter()
+        .filter_map(|s| {
+            let (_, rest) = s.split_once(" — ")?;
+            let (key, value) = rest.split_once(": ")?;
+            let words: Vec<String> = terms(&normalize(key))
+                .into_iter()
+                .filter(|w| !is_stopword(w))
+                .collect();
+            (!words.is_empty()).then(|| (words, numbers_in(value)))
+        })
+        .collect();
+    let names = |key: &[String]| key.iter().all(|w| said.contains(w));
+    let has = |of: &[f64], n: f64| of.iter().any(|x| (x - n).abs() < 1e-9);
+    let foreign = |n: f64| keyed.iter().any(|(k, of)| !names(k) && has(of, n));
+    keyed
+        .iter()
+        .filter(|(key, own)| !own.is_empty() && names(key))
+        .find(|(_, own)| {
+            !numbers.iter().any(|n| has(own, *n)) && numbers.iter().any(|n| foreign(*n))
+        })
+        .map(|(key, _)| key.join(" "))
+}
+
+/// The unit's name, for units a measure has several of that are not the same amount
+/// ("4 hours" is not "4 weeks"); `None` for units written many ways (currencies).
+fn duration_unit(unit: &str) -> Option<&'static str> {
+    const UNITS: &[(&str, &str)] = &[
+        ("sec", "second"),
+        ("min", "minute"),
+        ("hour", "hour"),
+        ("hr", "hour"),
+        ("day", "day"),
+        ("night", "night"),
+        ("week", "week"),
+        ("wk", "week"),
+        ("fortnight", "fortnight"),
+        ("month", "month"),
+        ("year", "year"),
+        ("yr", "year"),
+    ];
+    UNITS
+        .iter()
+        .find(|(prefix, _)| unit.starts_with(prefix))
+        .map(|(_, name)| *name)
 }
 
 /// Does the unit the sentence gives `number` (when it gives one that names a measure:
 /// liters, USD, days, °C) match the unit of the same number in some fact? A number that
 /// the facts only have as a price cannot be stated in liters.
 fn unit_kept(sentence: &str, number: &str, sources: &[&str]) -> bool {
-    use crate::knowledge::{unit_after, unit_type};
+    use crate::knowledge::{unit_after, unit_type, ValueType};
     let lower = sentence.to_lowercase();
-    let Some(said) = lower
-        .match_indices(number)
-        .find_map(|(at, _)| unit_after(&lower, at + number.len()).and_then(|u| unit_type(&u)))
-    else {
+    let Some((said, said_unit)) = lower.match_indices(number).find_map(|(at, _)| {
+        let u = unit_after(&lower, at + number.len())?;
+        unit_type(&u).map(|t| (t, u))
+    }) else {
         return true;
     };
+    // Durations compare by unit too: "4 weeks" from "4 hours" is another amount.
+    let same_unit =
+        |u: &str| said != ValueType::Duration || duration_unit(u) == duration_unit(&said_unit);
     // Compare by value, not text: the reply may write "18.5" for the fact's "18.50".
     let value = number.replace(',', "").parse::<f64>().ok();
     sources.iter().any(|s| {
@@ -331,7 +396,8 @@ fn unit_kept(sentence: &str, number: &str, sources: &[&str]) -> bool {
                         .parse::<f64>()
                         .is_ok_and(|x| (x - n).abs() < 1e-9)
                 });
-            same && unit_after(&s, m.end()).and_then(|u| unit_type(&u)) == Some(said)
+            same && unit_after(&s, m.end())
+                .is_some_and(|u| unit_type(&u) == Some(said) && same_unit(&u))
         })
     })
 }

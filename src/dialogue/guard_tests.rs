@@ -258,3 +258,45 @@ fn finds_markers_times_and_dates() {
     assert_eq!(dates_in("on 2026-12-05."), [(2026, 12, 5)]);
     assert_eq!(numbers_in("1,200.50 and 3"), [1200.5, 3.0]);
 }
+
+#[test]
+fn a_number_given_another_facts_role_is_dropped() {
+    let facts = [
+        "French B2 Intensive — materials fee: 45 EUR",
+        "French B2 Intensive — price: 1,150 EUR",
+    ];
+    let mut r = GuardReport::default();
+    check_sentence(
+        "The price of the course is 45 euros.",
+        &facts,
+        &[0, 1],
+        &mut r,
+    );
+    assert!(
+        r.unsupported.iter().any(|u| u.kind == ClaimKind::Unit),
+        "{r:?}"
+    );
+    for fine in [
+        "The price is 1,150 EUR and the materials fee is 45 EUR.",
+        "The materials fee is 45 EUR.",
+        "It costs 1,150 EUR.",
+    ] {
+        let mut r = GuardReport::default();
+        check_sentence(fine, &facts, &[0, 1], &mut r);
+        assert!(r.grounded(), "{fine}: {r:?}");
+    }
+}
+
+#[test]
+fn a_duration_in_another_unit_is_dropped() {
+    let facts = ["German A2 Evening — hours per week: 4 hours"];
+    let mut r = GuardReport::default();
+    check_sentence("The course runs 4 weeks per month.", &facts, &[0], &mut r);
+    assert!(
+        r.unsupported.iter().any(|u| u.kind == ClaimKind::Unit),
+        "{r:?}"
+    );
+    let mut r = GuardReport::default();
+    check_sentence("It is 4 hrs a week.", &facts, &[0], &mut r);
+    assert!(r.grounded(), "{r:?}");
+}

@@ -7,7 +7,7 @@ use super::candidate::Candidate;
 use super::graph::{FactKind, Graph};
 use super::lexical::Hit;
 use super::score::{absent, is_a_key, Fit, Judged, Question};
-use super::words::{closeness, terms_of, Term};
+use super::words::{terms_of, Term};
 use crate::text::{normalize, terms};
 
 /// A candidate that says less than this share of what the question asks beyond the linked
@@ -58,7 +58,7 @@ impl Coverage {
         let mut gone = Vec::with_capacity(q.topic.len());
         let mut key = Vec::with_capacity(q.topic.len());
         for (i, t) in q.topic.iter().enumerate() {
-            let named = names.iter().any(|n| closeness(lex, t, n) >= 0.75)
+            let named = names.iter().any(|n| super::score::names_word(lex, t, n))
                 || summaries
                     .iter()
                     .any(|j| j.covers.get(i).copied().unwrap_or(false));
@@ -194,8 +194,17 @@ pub(super) fn choose(
             .iter()
             .filter(|(_, c)| c.judged.fit == Some(Fit::Exact))
             .collect();
+        // "what *time* …", "*height* limit": a fact whose key is the question's own measure
+        // word and whose value is of the wanted kind leaves no room for a second reading.
+        let measure_named: Vec<usize> = exact
+            .iter()
+            .filter(|(_, c)| c.judged.form_named && c.via == "entity")
+            .map(|(i, _)| *i)
+            .collect();
+        let own_measure = !measure_named.is_empty();
         let eligible: Vec<(usize, f32)> = mine
             .iter()
+            .filter(|(_, c)| !own_measure || c.judged.fit != Some(Fit::Weak) || c.judged.form_named)
             .filter(|(_, c)| {
                 cov.extra(&c.judged) >= min_extra(c)
                     || (exact.len() == 1
@@ -215,8 +224,15 @@ pub(super) fn choose(
         ties.sort_by(|a, b| b.1.total_cmp(&a.1));
         chosen.extend(ties.iter().take(3).map(|e| e.0));
     }
+    // An FAQ whose title does not ask this, reached by a word or two, does not beat a fact
+    // of the kind asked about the entity named ("when do you *run* the wood shop
+    // induction?" is its schedule, not "can I leave the laser *running*?").
+    let exact_chosen = chosen
+        .iter()
+        .any(|&i| candidates[i].judged.fit == Some(Fit::Exact) && !yes_no);
     if let Some((i, p)) = best_passage {
-        if rank_of(p) > best_entity || chosen.is_empty() {
+        let outranked = exact_chosen && p.strength < 2.5 && p.judged.fit != Some(Fit::Exact);
+        if (rank_of(p) > best_entity && !outranked) || chosen.is_empty() {
             return vec![i];
         }
     }

@@ -10,6 +10,7 @@ mod lexical;
 mod link;
 mod load;
 mod model;
+mod named;
 mod neo4j_store;
 mod neo4j_sync;
 mod parse;

@@ -15,8 +15,8 @@ use super::candidate::{declared_covers, fact_terms, key_terms, strength, Candida
 use super::choose::{choose, missing_topic, passage_strength, Coverage};
 use super::graph::{Fact, FactKind, Graph};
 use super::lexical::Hit;
+use super::named::{more_specific, partly_named};
 use super::score::{judge, Fit, Question};
-use super::segment::name_keys;
 use super::words::{closeness, Term};
 use crate::text::{normalize, terms};
 
@@ -253,6 +253,13 @@ pub fn retrieve_with(
         }
     }
 
+    // "the laser induction" names Laser Cutter Induction, not the laser it says first.
+    for (id, alias) in linked.iter_mut() {
+        if let Some(more) = alias.as_deref().and_then(|a| more_specific(g, &q, id, a)) {
+            *id = more.id.clone();
+            *alias = Some(more.name.clone());
+        }
+    }
     // Words the linked names already say ("apply" in "… (Householder Application)") are
     // not what is asked of them.
     let mut q = q;
@@ -446,81 +453,6 @@ pub fn retrieve_with(
         missing,
         asks: cov.asked_words(&q),
     }
-}
-
-/// Entities the question names only in part: the topic words that are words of a name,
-/// weighed by rarity, covering at least half of the name's weight.
-fn partly_named(g: &Graph, q: &Question) -> Vec<String> {
-    let lex = g.lexicon();
-    let mut scores: HashMap<String, f32> = HashMap::new();
-    for (i, t) in q.topic.iter().enumerate() {
-        for key in t.keys(lex) {
-            // A word in many names ("coffee" in a coffee shop's) names none of them.
-            let named = g.entities_named(&key);
-            if named.len() > 3 {
-                continue;
-            }
-            for e in named {
-                *scores.entry(e.id.clone()).or_default() += q.weight[i];
-            }
-        }
-    }
-    let mut out: Vec<(String, f32)> = Vec::new();
-    for (id, said) in scores {
-        let Some(e) = g.entity(&id) else { continue };
-        // The share of the best-matching surface's words (name or alias) the question said.
-        let topic_keys: Vec<String> = q.topic.iter().flat_map(|t| t.keys(lex)).collect();
-        let best = std::iter::once(&e.name)
-            .chain(&e.aliases)
-            .map(|s| {
-                if crate::text::has_cjk(s) {
-                    // Chinese: the share of the name's characters the question wrote, which
-                    // must be most of it (烘焙 is not 烘焙坊).
-                    let n = s.chars().filter(|c| crate::text::is_cjk(*c)).count().max(1);
-                    let hit: usize = q
-                        .topic
-                        .iter()
-                        .filter(|t| t.is_zh() && s.contains(&t.text))
-                        .map(|t| t.text.chars().count())
-                        .sum();
-                    let share = hit.min(n) as f32 / n as f32;
-                    return if share >= 0.75 { share } else { 0.0 };
-                }
-                let words: Vec<String> = normalize(s)
-                    .split(' ')
-                    .filter(|w| !w.is_empty() && !crate::text::is_stopword(w))
-                    .map(str::to_string)
-                    .collect();
-                let hit = words
-                    .iter()
-                    .filter(|w| name_keys(lex, w).iter().any(|k| topic_keys.contains(k)))
-                    .count();
-                hit as f32 / words.len().max(1) as f32
-            })
-            .fold(0.0f32, f32::max);
-        // Half a name ("coffee" of "Coffee Subscription") names it only with a word the
-        // pack rarely uses.
-        let rare = q.topic.iter().any(|t| {
-            t.keys(lex)
-                .iter()
-                .any(|k| e_named(g, k, &id) && g.vocab(k).1 <= 2)
-        });
-        if best > 0.5 || (best >= 0.5 && rare) {
-            out.push((id, said * best));
-        }
-    }
-    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    let top = out.first().map_or(0.0, |x| x.1);
-    out.into_iter()
-        .filter(|x| x.1 >= top * 0.75)
-        .take(3)
-        .map(|x| x.0)
-        .collect()
-}
-
-/// Does the word key `key` occur in the name or an alias of entity `id`?
-fn e_named(g: &Graph, key: &str, id: &str) -> bool {
-    g.entities_named(key).iter().any(|e| e.id == id)
 }
 
 /// Entities that own an attribute the question names, when the question names no entity.

@@ -86,7 +86,10 @@ impl Question {
         let mut form = Vec::new();
         for mut t in terms_of(lex, &rest) {
             // A word neither the dictionary nor the pack knows may be a typo of a pack word.
+            // Not a stopword or a word of the question form: "what" is no typo of "chat".
             if !t.is_zh()
+                && !is_stopword(&t.text)
+                && !asked.form.contains(&t.text)
                 && t.lemmas.is_empty()
                 && g.vocab(&t.stem).0 == 0
                 && g.vocab(&t.text).0 == 0
@@ -147,7 +150,7 @@ impl Question {
             .topic
             .iter()
             .map(|t| {
-                !names.iter().any(|n| closeness(lex, t, n) >= 0.75)
+                !names.iter().any(|n| names_word(lex, t, n))
                     && !kinds.iter().any(|k| t.text == k.text || t.stem == k.stem)
             })
             .collect();
@@ -166,6 +169,15 @@ impl Question {
     pub(super) fn total_weight(&self) -> f32 {
         self.weight.iter().sum()
     }
+}
+
+/// Does name word `n` say question word `t`? An English word is said by a Chinese name only
+/// as written: 余烬之境 is a name, not the "border" its last character glosses as.
+pub(super) fn names_word(lex: &Lexicon, t: &Term, n: &Term) -> bool {
+    if !t.is_zh() && n.is_zh() {
+        return false;
+    }
+    closeness(lex, t, n) >= 0.75
 }
 
 /// Words of one side of a fact, with how much saying a question word through them counts.
@@ -187,6 +199,8 @@ pub(super) struct Judged {
     pub named: f32,
     /// The measured noun ("how much notice") is said by the fact's key.
     pub measured: bool,
+    /// The question form's own measure word is the key's ("what *time*" → `set_out_time`).
+    pub form_named: bool,
     /// The question's words the fact says, for `kb query`.
     pub matched: Vec<String>,
     /// Per topic word: said by the fact.
@@ -523,11 +537,13 @@ pub(super) fn judge(
             .iter()
             .any(|n| key_terms.iter().any(|k| closeness(lex, n, k) >= 0.75));
     }
-    // The question form's words may name the key itself ("opening hours" → `hours`).
-    if matches!(fact.kind, FactKind::Attr(_)) {
+    // The question form's words may name the key itself ("opening hours" → `hours`), when
+    // the value is of the kind they ask: "how many *weeks*" is not `hours_per_week: 4 hours`.
+    if matches!(fact.kind, FactKind::Attr(_)) && matches!(fit, Some(Fit::Exact) | None) {
         for f in &q.form {
             if key_terms.iter().any(|k| closeness(lex, f, k) >= 0.99) {
                 j.named = j.named.max(0.8);
+                j.form_named = true;
                 j.matched.push(f.text.clone());
             }
         }

@@ -26,6 +26,8 @@ pub enum ValueType {
     Volume,
     Weight,
     Length,
+    /// "25 km/h": a speed, not the length its unit starts with.
+    Speed,
     Count,
     YesNo,
     Email,
@@ -49,6 +51,7 @@ impl ValueType {
             ValueType::Volume => "volume",
             ValueType::Weight => "weight",
             ValueType::Length => "length",
+            ValueType::Speed => "speed",
             ValueType::Count => "count",
             ValueType::YesNo => "yes/no",
             ValueType::Email => "email",
@@ -71,6 +74,7 @@ impl ValueType {
                 | ValueType::Volume
                 | ValueType::Weight
                 | ValueType::Length
+                | ValueType::Speed
                 | ValueType::Count
         )
     }
@@ -136,6 +140,12 @@ re!(
     LENGTH,
     &format!(
         r"{NUM}\s?(?:mm|cm|m|km|metres?|meters?|kilometres?|kilometers?|in|inch(?:es)?|ft|feet|foot|yards?|miles?|m²|m2|sq ?m|square (?:metres?|meters?|feet)|米|公里|厘米)(?:\b|$)"
+    )
+);
+re!(
+    SPEED,
+    &format!(
+        r"{NUM}\s?(?:km/h|kmh|kph|mph|m/s|km per hour|miles per hour|knots?|公里/小时|公里每小时)"
     )
 );
 re!(
@@ -257,7 +267,9 @@ pub fn type_value(value: &str) -> Typed {
     if WEIGHT.is_match(&v) && !types.contains(&ValueType::Money) {
         push(ValueType::Weight, &mut types);
     }
-    if LENGTH.is_match(&v) {
+    if SPEED.is_match(&v) {
+        push(ValueType::Speed, &mut types);
+    } else if LENGTH.is_match(&v) {
         push(ValueType::Length, &mut types);
     }
     if ADDRESS.is_match(&v) {
@@ -353,6 +365,8 @@ mod tests {
         assert_eq!(t("Slow class with long-held floor poses"), [Text]);
         assert_eq!(t("15 m"), [Length]);
         assert_eq!(t("54 cm"), [Length]);
+        assert_eq!(t("25 km/h"), [Speed]);
+        assert_eq!(t("up to 90 km"), [Length]);
         assert_eq!(t("1.20.4"), [Text]);
     }
 

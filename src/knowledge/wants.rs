@@ -275,6 +275,10 @@ static YES_NO_START: LazyLock<Regex> = LazyLock::new(|| {
         .unwrap()
 });
 
+static WH_START: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"^(?:how|what|when|where|who|whom|whose|which|why)\b").expect("question word")
+});
+
 /// Chinese forms, in priority order (substrings of the question).
 const ZH: &[(Want, &[&str])] = &[
     (
@@ -494,6 +498,15 @@ pub fn wanted(normalized: &str) -> Asked {
         .captures(normalized)
         .and_then(|c| c.get(1))
         .map(|m| m.as_str().to_string());
+    // "how many hours", "how many grams": a measure in a unit, not a count of things.
+    if asked.unit.is_some()
+        || asked
+            .wants
+            .iter()
+            .any(|w| matches!(w, Want::Weight | Want::Volume) && normalized.contains("how many"))
+    {
+        asked.wants.retain(|w| *w != Want::Count);
+    }
     let mut zh_asks = false;
     // 多久打一次, 多长时间换一次: how long between two doings of any verb.
     if let Some(m) = ZH_EVERY.find(normalized) {
@@ -530,7 +543,12 @@ pub fn wanted(normalized: &str) -> Asked {
             }
         }
     }
-    let yes_no = YES_NO_START.find(normalized);
+    // "how old do you have to be", "what time is there a bus": a question that opens with a
+    // question word asks that, and the yes/no form inside it is only its wording.
+    let wh_start = WH_START.is_match(normalized);
+    let yes_no = YES_NO_START
+        .find(normalized)
+        .filter(|m| m.start() == 0 || !wh_start);
     if let Some(m) = yes_no {
         add(Want::YesNo, &mut asked);
         asked.form.extend(m.as_str().split(' ').map(str::to_string));

@@ -109,3 +109,21 @@ fn chinese_question_forms() {
     assert_eq!(w("课程包可以转让吗"), [YesNo]);
     assert_eq!(w("早点交可以便宜多少"), [Money]);
 }
+
+#[test]
+fn a_question_word_first_is_not_a_yes_no_question() {
+    // "do you have to" is only wording when the question opens with "how old".
+    assert_eq!(w("How old do you have to be to rent an e-bike?"), [Age]);
+    assert!(w("do you have lockers?").contains(&YesNo));
+    assert!(w("is there a height limit for cars?").contains(&YesNo));
+}
+
+#[test]
+fn a_measure_in_a_unit_is_not_a_count() {
+    assert_eq!(
+        w("How many hours do I need on survival before I can play hardcore?"),
+        [Duration]
+    );
+    assert_eq!(w("how many grams is the bag?"), [Weight]);
+    assert_eq!(w("how many players can join?"), [Count]);
+}

@@ -18,6 +18,9 @@ static EN_PERSON: LazyLock<Regex> = LazyLock::new(|| {
         | \b(?:real|actual|live)\s+(?:person|human|agent)\b
         | \bnot\s+(?:a|the|this|some)\s+(?:bot|robot|machine)\b
         | \bhuman\s+(?:please|pls)\b
+        | \b(?:someone|somebody|a\s+person|a\s+human|a\s+member\s+of\s+staff)\s+(?:from|on|at|in)\s+(?:the\s+|your\s+)?(?:team|staff|office|desk|front\s+desk|reception)\s+
+            (?:message|call|ring|phone|contact|email|e-mail|text|dm|get\s+back\s+to|reach\s+out\s+to)\s+(?:me|us)\b
+        | \b(?:rather|prefer\s+to)\s+not\s+(?:deal|talk|speak|chat)\s+(?:with|to)\s+(?:a|the|this)\s+(?:bot|robot|machine)\b
         | \b(?:put|transfer|connect)\s+me\s+(?:through\s+)?(?:to|with)\s+(?:a|an|some|the)?\s*(?:human|person|someone|somebody|agent|staff|manager)\b
         ",
     )
@@ -38,6 +41,10 @@ static GREETING: LazyLock<Regex> = LazyLock::new(|| {
         r"(?ix)^\W*(?:
             (?:hi|hello|hey|hiya|heya|howdy|yo|greetings|evening|morning|afternoon|good\s+(?:morning|afternoon|evening|day)|hallo)
             (?:\s+(?:there|all|everyone|everybody|folks|guys|team|friends|y'all|again))?
+            # and a word about joining, without a question: hiya folks, just joined this week
+            (?:[\W\p{So}]+(?:i\s*'?\s*m\s+|i\s+am\s+|we\s*'?\s*re\s+|just\s+)?
+                (?:new\s+here|new|just\s+joined|joined|signed\s+up|first\s+time\s+here)
+                (?:\s+(?:today|yesterday|this\s+week|this\s+month|recently|last\s+week))?)?
           | 你好|您好|大家好|早上好|早安|晚上好|下午好|嗨|哈喽|哈罗
         )[\W\p{So}]*$",
     )
@@ -64,6 +71,9 @@ mod tests {
             "can I talk to someone at the front desk please, not a bot",
             "Can I speak to somebody in the office please, this bot isn't helping",
             "I want to speak with a real person",
+            "can someone from the team message me please, I'd rather not deal with a bot",
+            "could somebody at reception call me back",
+            "I'd rather not talk to a bot",
             "put me through to a human",
             "human please",
             "could I chat to one of your staff",
@@ -88,6 +98,9 @@ mod tests {
             "good evening everyone",
             "大家好",
             "你好！",
+            "hiya folks 👋 just joined this week",
+            "hello everyone, new here",
+            "hi all, I'm new",
         ] {
             assert!(is_greeting(t), "{t}");
         }
@@ -96,6 +109,8 @@ mod tests {
             "morning swim times?",
             "你好，几点开门？",
             "hey can I book",
+            "hi, new here, where do I park?",
+            "hello, just joined, how do I book a desk",
         ] {
             assert!(!is_greeting(t), "{t}");
         }
@@ -112,6 +127,8 @@ mod tests {
             "Is the staff room open?",
             "人工草坪多少钱？",
             "找不到停车场",
+            "can someone from the team fix the printer",
+            "I'd rather not pay by card",
         ] {
             assert!(!asks_for_person(t), "{t}");
         }

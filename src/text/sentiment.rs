@@ -89,6 +89,9 @@ const EN: &[(&str, f64)] = &[
     ("upset", -1.9),
     ("frustrated", -2.0),
     ("frustrating", -2.1),
+    ("unreliable", -1.9),
+    ("dropped", -0.8),
+    ("dropping", -0.8),
     ("impressed", 1.9),
     ("pleased", 2.0),
     ("satisfied", 1.8),
@@ -369,6 +372,7 @@ mod tests {
             "The changing rooms were disgusting last night and nobody did anything about it. Not happy at all.",
             "this is ridiculous, i paid two days ago and still got nothing. worst server ever",
             "it's making the exact same noise, really not impressed",
+            "the wifi on the 3rd floor has dropped out every afternoon this week and nobody has fixed it, not good enough for what we pay",
         ] {
             assert!(compound(t) <= -0.35, "{t}: {}", compound(t));
         }
