@@ -29,7 +29,10 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
         let reply_norm = normalize(reply);
         let reply_lower = reply.to_lowercase();
         let reply_terms: HashSet<String> = terms(&reply_norm).into_iter().collect();
-        return asked.iter().any(|value| {
+        // Every asked fact: when the question asks for two (a price and a bundle price
+        // tie), a reply that picks one may have picked the wrong one, and the composed
+        // reply states both.
+        return asked.iter().all(|value| {
             let wanted = numbers_in(value);
             if wanted.is_empty() {
                 // A short value is said as written; a sentence (a summary) by two of its

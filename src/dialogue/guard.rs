@@ -45,6 +45,8 @@ pub enum ClaimKind {
     /// A fact's number stated with another unit or in another role ("39.00 liters" from
     /// "39.00 USD").
     Unit,
+    /// The opposite of a fact ("Yes, you can pay cash" against "no cash").
+    Contradiction,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
@@ -163,6 +165,18 @@ pub fn check(reply: &str, input: &GuardInput) -> GuardReport {
             sources.push(input.member_message);
         }
         check_sentence(sentence, &sources, &allowed, &mut report);
+        let texts: Vec<&str> = allowed.iter().map(|&i| facts[i].text.as_str()).collect();
+        let asked: Vec<&str> = allowed
+            .iter()
+            .filter(|&&i| facts[i].asked)
+            .map(|&i| facts[i].value.as_str())
+            .collect();
+        if let Some(denied) = super::polarity::contradiction(sentence, &texts, &asked) {
+            report.unsupported.push(Unsupported {
+                kind: ClaimKind::Contradiction,
+                text: denied,
+            });
+        }
         if input.words {
             for h in claims::hedges(sentence, &sources) {
                 report.unsupported.push(Unsupported {
@@ -407,9 +421,19 @@ fn unit_kept(sentence: &str, number: &str, sources: &[&str]) -> bool {
 pub fn keep_supported(reply: &str, input: &GuardInput) -> (String, GuardReport) {
     let mut kept: Vec<&str> = Vec::new();
     let mut report = GuardReport::default();
+    let mut said: HashSet<String> = HashSet::new();
     for sentence in sentences(reply) {
+        // A sentence that says again only what an earlier one said ("The Flex Plan is
+        // 149 GBP per month. The Flex Plan is 149.") is a small model's echo, not news.
+        let own: HashSet<String> = terms(&normalize(&strip_citations(sentence)))
+            .into_iter()
+            .collect();
+        if !kept.is_empty() && own.is_subset(&said) {
+            continue;
+        }
         let r = check(sentence, input);
         if r.grounded() {
+            said.extend(own);
             kept.push(sentence.trim());
             report.supporting.extend(r.supporting);
         } else {

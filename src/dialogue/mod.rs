@@ -12,6 +12,7 @@ pub mod guard;
 mod memory;
 mod patterns;
 mod plan;
+mod polarity;
 mod prompt;
 
 pub use answer::{accept, answer, AnswerOutcome, Fallback};
