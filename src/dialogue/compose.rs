@@ -131,6 +131,70 @@ fn spoken_value(value: &str, zh: bool) -> String {
     }
 }
 
+/// A value that opens with a yes or a no ("no, the landlord only allows assistance dogs"):
+/// the answer, capitalised, and what follows it ("" for a bare "yes").
+fn yes_no(value: &str) -> Option<(String, String)> {
+    let lower = value.to_lowercase();
+    let answer = ["yes", "no"].into_iter().find(|w| {
+        lower.strip_prefix(w).is_some_and(|after| {
+            after.is_empty() || after.starts_with([',', ';', ':', ' ', '—', '-', '.'])
+        })
+    })?;
+    let after = value[answer.len()..].trim_start_matches([',', ';', ':', ' ', '—', '-', '.']);
+    // "no booking, first come first served" is no "No,": a bare word after the "no".
+    if !after.is_empty() && !value[answer.len()..].starts_with([',', ';', ':', '—', '-', '.']) {
+        return None;
+    }
+    let answer = if answer == "yes" { "Yes" } else { "No" };
+    Some((answer.to_string(), after.trim_end_matches('.').to_string()))
+}
+
+/// How an attribute with no sentence of its own reads best, from the shape of its key and
+/// value: `yes_no` ("No, the landlord only allows assistance dogs (dogs, Quays)."),
+/// `yes_no_bare` ("Yes: open to public at the café."), `done` for a key that is a past
+/// participle ("The site opened 2017-09-04."), `prep_last` for one ending in a preposition
+/// ("The induction is valid for 12 months."), `prep_first` for one starting with one
+/// ("With flex, Maker is 209 GBP per month."), `verb_value` for a value that is a verb
+/// phrase ("The unused days of Flex don't roll over."); none for `default`.
+fn attr_shape(key: &str, value: &str) -> Option<&'static str> {
+    const PREPOSITIONS: &[&str] = &[
+        "at", "in", "by", "from", "of", "on", "for", "to", "with", "until", "per", "without",
+    ];
+    const VERBS: &[&str] = &[
+        "don't", "doesn't", "do", "does", "can", "can't", "cannot", "must", "will", "won't", "are",
+        "aren't", "is", "isn't", "need", "needs", "have", "has",
+    ];
+    if let Some((_, rest)) = yes_no(value) {
+        return Some(if rest.is_empty() {
+            "yes_no_bare"
+        } else {
+            "yes_no"
+        });
+    }
+    let parts: Vec<&str> = key
+        .split(['_', '-', ' '])
+        .filter(|p| !p.is_empty())
+        .collect();
+    let first = parts.first().copied().unwrap_or("");
+    let last = parts.last().copied().unwrap_or("");
+    let value_first = value.split_whitespace().next().unwrap_or("").to_lowercase();
+    if parts.len() > 1 && PREPOSITIONS.contains(&first) {
+        Some("prep_first")
+    } else if parts.len() > 1 && PREPOSITIONS.contains(&last) {
+        Some("prep_last")
+    } else if parts.len() == 1
+        && first.len() > 5
+        && first.ends_with("ed")
+        && !first.ends_with("eed")
+    {
+        Some("done")
+    } else if VERBS.contains(&value_first.as_str()) {
+        Some("verb_value")
+    } else {
+        None
+    }
+}
+
 /// Key or relation name as words: "opening_hours" → "opening hours".
 fn words(key: &str) -> String {
     key.replace(['_', '-'], " ")
@@ -223,9 +287,16 @@ fn sentence(graph: &Graph, t: &AnswerTemplates, f: &ScoredFact, lang: Lang) -> S
             } else {
                 "attr"
             };
+            let value = spoken_value(&f.value, zh);
+            let (answer, rest) = yes_no(&value).unwrap_or_default();
+            let mut names = vec![format!("{table}.{key}")];
+            if !zh {
+                names.extend(attr_shape(key, &value).map(|shape| format!("attr.{shape}")));
+            }
+            names.push(format!("{table}.default"));
             t.render(
-                &[format!("{table}.{key}"), format!("{table}.default")],
-                context! { subject, key => label.unwrap_or_else(|| words(key)), value => spoken_value(&f.value, zh) },
+                &names,
+                context! { subject, key => label.unwrap_or_else(|| words(key)), value, answer, rest },
             )
         }
         FactKind::Relation { rel } => {
@@ -300,6 +371,57 @@ mod tests {
         assert_eq!(relation_shape("belongs_to"), "verb");
         assert_eq!(relation_shape("origin"), "noun");
         assert_eq!(relation_shape("maintainer"), "noun");
+    }
+
+    #[test]
+    fn attribute_sentences_follow_the_shape_of_key_and_value() {
+        assert_eq!(
+            attr_shape("dogs", "no, assistance dogs only"),
+            Some("yes_no")
+        );
+        assert_eq!(attr_shape("open_to_public", "yes"), Some("yes_no_bare"));
+        assert_eq!(
+            attr_shape("booking", "no booking, first come first served"),
+            None
+        );
+        assert_eq!(attr_shape("opened", "2017-09-04"), Some("done"));
+        assert_eq!(attr_shape("valid_for", "12 months"), Some("prep_last"));
+        assert_eq!(attr_shape("with_flex", "209 GBP"), Some("prep_first"));
+        assert_eq!(
+            attr_shape("unused_days", "don't roll over"),
+            Some("verb_value")
+        );
+        assert_eq!(attr_shape("price", "25 GBP"), None);
+        assert_eq!(attr_shape("speed", "25 km/h"), None);
+        assert_eq!(
+            yes_no("no, the landlord only allows assistance dogs"),
+            Some((
+                "No".into(),
+                "the landlord only allows assistance dogs".into()
+            ))
+        );
+        assert_eq!(yes_no("nothing"), None);
+        let t = AnswerTemplates::load("answers.toml", "").expect("built-in templates");
+        let render = |shape: &str, key: &str, value: &str| {
+            let (answer, rest) = yes_no(value).unwrap_or_default();
+            t.render(
+                &[format!("attr.{shape}")],
+                context! { subject => "The Quays", key => words(key), value, answer, rest },
+            )
+            .expect("rendered")
+        };
+        assert_eq!(
+            render("yes_no", "dogs", "no, assistance dogs only"),
+            "No, assistance dogs only (dogs at The Quays)."
+        );
+        assert_eq!(
+            render("done", "opened", "2022-05-16"),
+            "The Quays opened 2022-05-16."
+        );
+        assert_eq!(
+            render("verb_value", "unused days", "don't roll over"),
+            "The unused days of The Quays don't roll over."
+        );
     }
 
     #[test]
