@@ -92,12 +92,21 @@ impl AnswerTemplates {
         }
     }
 
+    /// The templates' Chinese label for `key`: "taught by" and "taught_by" are one key.
+    fn table_label(&self, key: &str) -> Option<&str> {
+        let snake = key.trim().replace([' ', '-'], "_").to_lowercase();
+        self.labels_zh
+            .get(key)
+            .or_else(|| self.labels_zh.get(&snake))
+            .map(String::as_str)
+    }
+
     /// Chinese label of an attribute key or relation name: the templates' table, else the
     /// pack's declared words for it, else the dictionary's word for the key (the whole
     /// phrase, or each of its words: "processing_time" → 处理时间), else none.
     fn label_zh(&self, graph: &Graph, key: &str) -> Option<String> {
-        if let Some(l) = self.labels_zh.get(key) {
-            return Some(l.clone());
+        if let Some(l) = self.table_label(key) {
+            return Some(l.to_string());
         }
         if let Some(w) = graph
             .attribute_words(key)
@@ -402,6 +411,8 @@ mod tests {
         );
         assert_eq!(yes_no("nothing"), None);
         let t = AnswerTemplates::load("answers.toml", "").expect("built-in templates");
+        assert_eq!(t.table_label("taught by"), Some("授课老师"));
+        assert_eq!(t.table_label("Taught-By"), Some("授课老师"));
         let render = |shape: &str, key: &str, value: &str| {
             let (answer, rest) = yes_no(value).unwrap_or_default();
             t.render(

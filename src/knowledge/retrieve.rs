@@ -279,6 +279,9 @@ pub fn retrieve_with(
         let base = 2.0 - 0.1 * rank.min(5) as f32;
         let mut own_best: f32 = 0.0;
         for fact in g.facts_of(id) {
+            if fact.kind == FactKind::Passage && titled_for_another(g, &fact, id) {
+                continue;
+            }
             let (kt, other, dec) = fact_terms(g, &mut cache, &fact, id, &declared);
             let j = declared_covers(judge(g, &q, &fact, &kt, other), dec);
             let s = strength(&q, &fact, &j, dec, false);
@@ -490,4 +493,20 @@ fn lone_owners(
         }
     }
     owners
+}
+
+/// Is this passage's title about other entities than `id`? A file's front matter often
+/// lists every entity its sections touch, so "Can I bring my own food to hire the
+/// kitchen?" is "about" the knife class too; its title says whose question it answers.
+/// (The lexical search still finds it on its words.)
+fn titled_for_another(g: &Graph, fact: &Fact, id: &str) -> bool {
+    let Some((title, _)) = fact.text.split_once(" — ") else {
+        return false;
+    };
+    let named: Vec<String> = g
+        .link(&normalize(title))
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    !named.is_empty() && !named.iter().any(|n| n == id)
 }

@@ -281,3 +281,41 @@ fn removing_an_entity_another_file_points_at_is_caught_on_reload() {
     let report = loader.load(tmp.path()).unwrap().report;
     assert_eq!(report.parsed, 0);
 }
+
+#[test]
+fn a_section_titled_for_another_entity_is_not_the_linked_entitys_fact() {
+    // A file's front matter lists every entity its sections touch; the title says whose
+    // question a section answers.
+    let dir = copy_sample();
+    std::fs::write(
+        dir.path().join("more.md"),
+        "+++\nabout = [\"latte-art-workshop\", \"return-policy\"]\n+++\n# More\n\n\
+         ## Do I need my own bag for refunds?\nYes, bring your own bag and the receipt.\n",
+    )
+    .unwrap();
+    let g = PackLoader::default().load(dir.path()).unwrap().graph;
+    let r = retrieve(
+        &g,
+        "do I need my own milk jug for the latte art workshop?",
+        &[],
+        &RetrieveOptions::default(),
+    );
+    assert!(
+        !r.facts
+            .iter()
+            .any(|f| f.via == "entity" && f.text.starts_with("Do I need my own bag")),
+        "{r:?}"
+    );
+    let r = retrieve(
+        &g,
+        "do I need my own bag for refunds?",
+        &[],
+        &RetrieveOptions::default(),
+    );
+    assert!(
+        r.facts
+            .iter()
+            .any(|f| f.text.starts_with("Do I need my own bag")),
+        "the section still answers its own entity: {r:?}"
+    );
+}

@@ -87,6 +87,10 @@ fn english_question_forms() {
     assert_eq!(w("what happens if I miss a class")[0], Explain);
     assert_eq!(w("what is the email of customer care")[0], Contact);
     assert_eq!(w("what number do I ring for reception")[0], Contact);
+    assert_eq!(
+        w("whats the minimum time I can book the room for")[0],
+        Duration
+    );
     assert!(!w("what number do I ring for reception").contains(&Count));
     assert!(w("tell me about the yin class").is_empty());
     assert_eq!(w(&expand_contractions("whens the next wipe"))[0], When);
