@@ -280,9 +280,12 @@ fn fit_one(lex: &Lexicon, want: Want, fact: &Fact, key: &[Term], far: Option<Far
             }
             let hint = key_hint(lex, key);
             if want == Want::Age {
+                // An age key's words with a number ("ages: 7 to 12", "under 16s with an
+                // adult") still say the age.
                 let aged = types
                     .iter()
-                    .any(|t| matches!(t, ValueType::Count | ValueType::Duration));
+                    .any(|t| matches!(t, ValueType::Count | ValueType::Duration))
+                    || fact.value.chars().any(|c| c.is_ascii_digit());
                 return match (hint == Some(Want::Age), aged) {
                     (true, true) => Fit::Exact,
                     (true, false) => Fit::Weak,

@@ -319,3 +319,28 @@ fn a_section_titled_for_another_entity_is_not_the_linked_entitys_fact() {
         "the section still answers its own entity: {r:?}"
     );
 }
+
+#[test]
+fn an_age_key_with_a_range_answers_what_age() {
+    let dir = copy_sample();
+    std::fs::write(
+        dir.path().join("club.toml"),
+        "[[entity]]\nid = \"junior-baristas\"\nkind = \"class\"\nname = \"Junior Baristas\"\n\
+         aliases = [\"kids coffee club\"]\nsummary = \"Hot chocolate and milk art for children.\"\n\
+         attrs = { ages = \"7 to 12\", price = \"8.00 USD\" }\n",
+    )
+    .unwrap();
+    let g = PackLoader::default().load(dir.path()).unwrap().graph;
+    let r = retrieve(
+        &g,
+        "what age is the kids coffee club for?",
+        &[],
+        &RetrieveOptions::default(),
+    );
+    assert!(
+        r.facts
+            .first()
+            .is_some_and(|f| f.text.ends_with("ages: 7 to 12")),
+        "{r:?}"
+    );
+}

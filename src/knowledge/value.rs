@@ -258,7 +258,11 @@ pub fn type_value(value: &str) -> Typed {
             push(ValueType::Schedule, &mut types);
         }
     }
-    if !types.contains(&ValueType::Frequency) && DURATION.is_match(&v) {
+    // "3 hours every 4 weeks" is how long, then how often; "every 2 weeks" only how often.
+    let leading_duration = DURATION
+        .find(&v)
+        .is_some_and(|d| FREQUENCY.find(&v).is_some_and(|f| d.end() <= f.start()));
+    if (!types.contains(&ValueType::Frequency) || leading_duration) && DURATION.is_match(&v) {
         push(ValueType::Duration, &mut types);
     }
     if VOLUME.is_match(&v) {
@@ -336,6 +340,7 @@ mod tests {
         assert!(t("March to November").contains(&Date));
         assert_eq!(t("6 months"), [Duration]);
         assert_eq!(t("every 2 weeks"), [Frequency]);
+        assert_eq!(t("3 hours every 4 weeks"), [Frequency, Duration]);
         assert_eq!(t("weekly"), [Frequency]);
         assert_eq!(t("twice a week"), [Frequency]);
         assert_eq!(t("38 °C"), [Temperature]);
