@@ -355,7 +355,11 @@ pub fn compose(
 ) -> (String, Vec<CitationOut>) {
     let mut parts = Vec::new();
     let mut citations = Vec::new();
-    for (i, f) in plan.facts.iter().enumerate() {
+    // What was asked first ("The AGM is on 13 March"), then what goes with it (the
+    // crèche); the numbers stay those of the plan, as in the prompt.
+    let mut order: Vec<(usize, &ScoredFact)> = plan.facts.iter().enumerate().collect();
+    order.sort_by_key(|(_, f)| !f.asked);
+    for (i, f) in order {
         let id = i + 1;
         parts.push(format!("{} [{id}]", sentence(graph, templates, f, lang)));
         citations.push(CitationOut {
@@ -432,6 +436,31 @@ mod tests {
         assert_eq!(
             render("verb_value", "unused days", "don't roll over"),
             "The unused days of The Quays don't roll over."
+        );
+    }
+
+    #[test]
+    fn the_asked_fact_is_said_first_with_its_own_number() {
+        use crate::knowledge::{retrieve, PackLoader, RetrieveOptions};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+        let g = PackLoader::default().load(&dir).expect("sample pack").graph;
+        let mut plan = retrieve(
+            &g,
+            "how much is the yirgacheffe?",
+            &[],
+            &RetrieveOptions::default(),
+        );
+        assert!(plan.facts.len() >= 2, "{plan:?}");
+        for f in plan.facts.iter_mut() {
+            f.asked = false;
+        }
+        plan.facts[1].asked = true;
+        let t = AnswerTemplates::load("answers.toml", "").expect("built-in templates");
+        let (reply, citations) = compose(&g, &plan, Lang::En, &t);
+        assert_eq!(citations[0].id, 2, "{reply}");
+        assert!(
+            reply.contains(" [2]") && reply.find("[2]") < reply.find("[1]"),
+            "{reply}"
         );
     }
 

@@ -7,7 +7,7 @@ mod signals;
 
 pub use classifier::{Classification, IntentClassifier};
 pub use command::{help_text, parse_command, CommandLine, CommandSpec};
-pub use signals::{asks_for_person, is_greeting};
+pub use signals::{asks_for_person, is_greeting, voices_complaint};
 
 use crate::knowledge::Route;
 
@@ -50,6 +50,16 @@ pub fn route(
         return Routed::Text {
             intent: Some("greet".into()),
             route: Some(Route::Smalltalk),
+            confidence: 1.0,
+        };
+    }
+    // Said unhappily in the member's own words, it is a complaint whatever the nearest
+    // example is ("… honestly fed up with this" is nearer "thanks so much" than any
+    // complaint a pack lists).
+    if voices_complaint(text) {
+        return Routed::Text {
+            intent: Some("complaint".into()),
+            route: Some(Route::Complaint),
             confidence: 1.0,
         };
     }

@@ -51,6 +51,39 @@ static GREETING: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the greeting pattern compiles")
 });
 
+/// Words of a member who is unhappy with the service, said as a statement: "honestly fed
+/// up with this", "third week running", "nobody has fixed it", "not good enough".
+static EN_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)
+        \b(?:fed\s+up|sick\s+(?:and\s+tired\s+)?of|had\s+enough|not\s+good\s+enough|unacceptable|disgusting|appalling|ridiculous|shocking|disgraceful|outrageous)\b
+        | \b(?:second|third|fourth|fifth|\d+(?:nd|rd|th)?)\s+(?:time|week|day|month)s?\s+(?:running|in\s+a\s+row)\b
+        | \bnobody\s+(?:has\s+|have\s+)?(?:fixed|replied|answered|helped|called|got\s+back)\b
+        | \b(?:i\s+want|i'd\s+like|i\s+demand)\s+(?:a|my)\s+(?:refund|money\s+back)\b
+        | \b(?:make|making|file|filing|lodge)\s+a\s+complaint\b
+        | \b(?:never|still\s+(?:hasn't|has\s+not|haven't|not))\s+(?:arrived|came|turned\s+up|been\s+fixed|fixed)\b
+        ",
+    )
+    .expect("the complaint pattern compiles")
+});
+
+/// The same in Chinese: 投诉, 太差了, 很不满意, 受够了, 烂了.
+static ZH_COMPLAINT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"投诉|太差|很差|不满意|受够|烂了|坏了|气死|太过分|没人管|没人处理")
+        .expect("the Chinese complaint pattern compiles")
+});
+
+/// Does the message complain, as a statement rather than a question? "what if my box is
+/// late?" asks; "my box is late again, fed up" complains. A pack's few complaint examples
+/// cannot cover every way members say they are unhappy.
+pub fn voices_complaint(text: &str) -> bool {
+    let t = text.trim();
+    if t.contains('?') || t.contains('？') {
+        return false;
+    }
+    EN_COMPLAINT.is_match(t) || ZH_COMPLAINT.is_match(t)
+}
+
 /// Is the message only a greeting?
 pub fn is_greeting(text: &str) -> bool {
     GREETING.is_match(text.trim())
@@ -113,6 +146,29 @@ mod tests {
             "hello, just joined, how do I book a desk",
         ] {
             assert!(!is_greeting(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn complaints_in_members_own_words() {
+        for t in [
+            "third week running my box has turned up with mouldy carrots, honestly fed up with this",
+            "the wifi has dropped out every afternoon and nobody has fixed it, not good enough",
+            "I want my money back, the class was cancelled twice",
+            "my parcel never arrived",
+            "菜都烂了，太差了",
+            "我要投诉",
+        ] {
+            assert!(voices_complaint(t), "{t}");
+        }
+        for t in [
+            "what happens if my box never arrived?",
+            "can I get a refund if I cancel?",
+            "is the third week of the month the seed swap",
+            "坏了的东西能修吗？",
+            "how do I make a complaint?",
+        ] {
+            assert!(!voices_complaint(t), "{t}");
         }
     }
 
