@@ -10,6 +10,72 @@ use super::score::Question;
 use super::segment::name_keys;
 use crate::text::normalize;
 
+/// The people a question that names no one asks for by what they look after: "who do I
+/// email about volunteering?" → the person whose aliases or summary say "volunteer"
+/// ("Volunteer coordinator: she runs the inductions …"), when one or two do. More would
+/// be a guess.
+pub(super) fn asked_person(g: &Graph, q: &Question) -> Vec<String> {
+    use super::wants::Want;
+    if !q
+        .asked
+        .wants
+        .iter()
+        .any(|w| matches!(w, Want::Person | Want::Contact))
+    {
+        return Vec::new();
+    }
+    let lex = g.lexicon();
+    if q.topic.is_empty() {
+        return Vec::new();
+    }
+    let topic: Vec<&super::words::Term> = q.topic.iter().filter(|t| !t.is_zh()).collect();
+    // Chinese words as written inside an alias (志愿者 in 志愿者协调员).
+    let zh_said = |aliases: &[String]| {
+        q.topic
+            .iter()
+            .filter(|t| t.is_zh() && t.text.chars().count() >= 2)
+            .any(|t| aliases.iter().any(|a| a.contains(&t.text)))
+    };
+    // What a person is called ("volunteer coordinator") says what they look after more
+    // surely than a word of their summary ("… and the packing volunteers").
+    let says = |text: &str| {
+        let words = super::words::terms_of(lex, text);
+        topic.iter().any(|t| {
+            words
+                .iter()
+                .any(|w| super::words::closeness(lex, t, w) >= 0.9)
+        })
+    };
+    let mut tiers: [Vec<String>; 2] = [Vec::new(), Vec::new()];
+    for e in g
+        .entities()
+        .filter(|e| super::score::kind_classes(lex, &e.kind).has(crate::lexicon::Classes::PERSON))
+        // Someone to reach: a role ("Shop Floor Volunteer") is a kind of person too, but
+        // has no address of its own.
+        .filter(|e| {
+            g.facts_of(&e.id).iter().any(|f| {
+                f.typed.types.iter().any(|t| {
+                    matches!(
+                        t,
+                        super::value::ValueType::Email | super::value::ValueType::Phone
+                    )
+                })
+            })
+        })
+    {
+        if says(&e.aliases.join(" ")) || zh_said(&e.aliases) {
+            tiers[0].push(e.id.clone());
+        } else if says(e.summary.as_deref().unwrap_or("")) {
+            tiers[1].push(e.id.clone());
+        }
+    }
+    tiers
+        .into_iter()
+        .find(|people| !people.is_empty())
+        .filter(|people| people.len() <= 2)
+        .unwrap_or_default()
+}
+
 /// Entities the question names only in part: the topic words that are words of a name,
 /// weighed by rarity, covering at least half of the name's weight.
 pub(super) fn partly_named(g: &Graph, q: &Question) -> Vec<String> {

@@ -15,7 +15,7 @@ use super::candidate::{declared_covers, fact_terms, key_terms, strength, Candida
 use super::choose::{choose, missing_topic, passage_strength, Coverage};
 use super::graph::{Fact, FactKind, Graph};
 use super::lexical::Hit;
-use super::named::{more_specific, partly_named};
+use super::named::{asked_person, more_specific, partly_named};
 use super::score::{judge, Fit, Question};
 use super::words::{closeness, Term};
 use crate::text::{normalize, terms};
@@ -240,6 +240,11 @@ pub fn retrieve_with(
     // Entities named in part ("my class pass" for "10-Class Pass").
     if linked.is_empty() {
         for id in partly_named(g, &q) {
+            linked.push((id, None));
+        }
+    }
+    if linked.is_empty() {
+        for id in asked_person(g, &q) {
             linked.push((id, None));
         }
     }

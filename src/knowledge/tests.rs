@@ -344,3 +344,85 @@ fn an_age_key_with_a_range_answers_what_age() {
         "{r:?}"
     );
 }
+
+#[test]
+fn who_looks_after_something_is_the_person_whose_alias_or_summary_says_it() {
+    let dir = copy_sample();
+    std::fs::write(
+        dir.path().join("people.toml"),
+        r#"[[entity]]
+id = "dana-reyes"
+kind = "person"
+name = "Dana Reyes"
+aliases = ["Dana", "volunteer coordinator"]
+summary = "Volunteer coordinator: she runs the inductions and the shift rota."
+attrs = { email = "volunteers@example.org" }
+
+[[entity]]
+id = "sam-ito"
+kind = "person"
+name = "Sam Ito"
+aliases = ["萨姆"]
+summary = "Head roaster; trains the volunteers on the espresso machine."
+
+[[entity]]
+id = "barista-volunteer"
+kind = "volunteer"
+name = "Barista Volunteer"
+aliases = ["volunteer barista"]
+summary = "Pour samples at tastings."
+
+[[entity]]
+id = "li-wei"
+kind = "person"
+name = "Li Wei"
+aliases = ["志愿者协调员"]
+summary = "Runs the Chinese-language tastings, with the volunteers."
+attrs = { email = "sam@example.org" }
+"#,
+    )
+    .unwrap();
+    let g = PackLoader::default().load(dir.path()).unwrap().graph;
+    let r = retrieve(
+        &g,
+        "who do I email about volunteering?",
+        &[],
+        &RetrieveOptions::default(),
+    );
+    assert_eq!(
+        r.linked.first().map(|l| l.id.as_str()),
+        Some("dana-reyes"),
+        "{r:?}"
+    );
+    assert!(
+        r.linked.iter().all(|l| l.id != "barista-volunteer"),
+        "a role is no one to email: {r:?}"
+    );
+    assert!(
+        r.facts.iter().any(|f| f.value == "volunteers@example.org"),
+        "{r:?}"
+    );
+    // Chinese, as written in an alias.
+    let r = retrieve(
+        &g,
+        "志愿者应该发邮件给谁？",
+        &[],
+        &RetrieveOptions::default(),
+    );
+    assert_eq!(
+        r.linked.first().map(|l| l.id.as_str()),
+        Some("li-wei"),
+        "{r:?}"
+    );
+    // Nothing anyone looks after: not Dana's address.
+    let r = retrieve(
+        &g,
+        "who do I email about parking?",
+        &[],
+        &RetrieveOptions::default(),
+    );
+    assert!(
+        !r.facts.iter().any(|f| f.value == "volunteers@example.org"),
+        "{r:?}"
+    );
+}

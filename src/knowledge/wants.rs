@@ -186,7 +186,7 @@ forms! {
     When: r"\bwhen\b|\bwhat times?\b|\bwhich days?\b|\bwhat days?\b|\bwhat date\b|\bwhat hours\b|\bopening hours\b|\bopen\b|\bclose[sd]?\b|\bschedule[sd]?\b|\btimetable\b|\bstarts?\b|\bbegins?\b|\bfinish(?:es)?\b|\bends\b|\buntil when\b",
     Place: r"\bwhere\b|\bwhich (?:country|city|town|place|region|location|room|building|floor|branch|site|area)\b|\bwhat (?:country|city|address|location|room|floor)\b|\baddress\b|\blocated\b|\blocation\b|\bcome from\b|\bcomes from\b",
     Person: r"\bwho\b|\bwhom\b|\bwhose\b|\bwhich (?:teacher|coach|instructor|person|trainer|staff|guide|leader|host)\b",
-    Contact: r"\be ?mail\b|\bphone\b|\btelephone\b|\bcall\b|\bring\b|\bdial\b|\b(?:what|which) number\b|\bcontact\b|\breach\b|\bwebsite\b",
+    Contact: r"\be ?mail\b|\bphone\b|\btelephone\b|\bcall\b|\bring\b|\bdial\b|\b(?:what|which) number\b|\bnumbers? (?:for|to call|to ring|to text)\b|\bcontact\b|\breach\b|\bwebsite\b",
     Explain: r"\bwhat happens\b|\bwhat if\b|\bhow (?:do|can|should|would) (?:i|we|you)\b|\bhow to\b|\bwhy\b|\bwhat should i do\b",
 }
 
