@@ -17,11 +17,11 @@ use crate::text::{normalize, terms};
 pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool {
     // Full-width digits (１８．５０) say the same number.
     let reply = &fold(reply);
-    let asked: Vec<&str> = retrieval
+    let asked: Vec<(&str, &str)> = retrieval
         .facts
         .iter()
         .filter(|f| f.asked)
-        .map(|f| f.value.as_str())
+        .map(|f| (f.value_type, f.value.as_str()))
         .collect();
     let reply_numbers = numbers_in(reply);
     let has_number = |n: &f64| reply_numbers.iter().any(|r| (r - n).abs() < 1e-9);
@@ -29,10 +29,10 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
         let reply_norm = normalize(reply);
         let reply_lower = reply.to_lowercase();
         let reply_terms: HashSet<String> = terms(&reply_norm).into_iter().collect();
-        // Every asked fact: when the question asks for two (a price and a bundle price
-        // tie), a reply that picks one may have picked the wrong one, and the composed
-        // reply states both.
-        return asked.iter().all(|value| {
+        // Every asked fact of one kind: when the question asks for two prices (a price
+        // and a bundle price tie), a reply that says one may have picked the wrong one,
+        // and the composed reply states both; an e-mail answers without the phone.
+        let said = |value: &str| {
             let wanted = numbers_in(value);
             if wanted.is_empty() {
                 // A short value is said as written; a sentence (a summary) by two of its
@@ -55,6 +55,12 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
                     .iter()
                     .all(|code| reply_lower.contains(code))
                 && (words.len() < 3 || words.iter().any(|w| reply_terms.contains(w)))
+        };
+        return asked.iter().any(|(kind, _)| {
+            asked
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .all(|(_, value)| said(value))
         });
     }
     let Some(top) = retrieval.facts.first() else {
@@ -127,6 +133,31 @@ mod tests {
             }],
             ..Retrieval::default()
         }
+    }
+
+    #[test]
+    fn a_tie_of_one_kind_is_said_whole_and_another_kind_may_be_left_out() {
+        let mut r = asked("Maker — price: 85 GBP per month", "85 GBP per month");
+        let mut with = r.facts[0].clone();
+        with.value = "209 GBP per month with Flex".into();
+        with.text = "Maker — with flex: 209 GBP per month with Flex".into();
+        r.facts[0].value_type = "money";
+        with.value_type = "money";
+        r.facts.push(with);
+        let q = "what's the monthly fee for the maker membership?";
+        assert!(!states_asked(
+            "The maker membership is 209 GBP per month.",
+            &r,
+            q
+        ));
+        assert!(states_asked(
+            "Maker is 85 GBP a month, 209 GBP with Flex.",
+            &r,
+            q
+        ));
+        r.facts[1].value_type = "phone";
+        r.facts[1].value = "0161 496 0310".into();
+        assert!(states_asked("Maker costs 85 GBP per month.", &r, q));
     }
 
     #[test]
