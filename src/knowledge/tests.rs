@@ -282,36 +282,34 @@ fn removing_an_entity_another_file_points_at_is_caught_on_reload() {
     assert_eq!(report.parsed, 0);
 }
 
+/// The sample pack with one more file, loaded.
+fn sample_with(file: &str, text: &str) -> std::sync::Arc<Graph> {
+    let dir = copy_sample();
+    std::fs::write(dir.path().join(file), text).unwrap();
+    PackLoader::default().load(dir.path()).unwrap().graph
+}
+
+fn ask(g: &Graph, question: &str) -> Retrieval {
+    retrieve(g, question, &[], &RetrieveOptions::default())
+}
+
 #[test]
 fn a_section_titled_for_another_entity_is_not_the_linked_entitys_fact() {
     // A file's front matter lists every entity its sections touch; the title says whose
     // question a section answers.
-    let dir = copy_sample();
-    std::fs::write(
-        dir.path().join("more.md"),
+    let g = sample_with(
+        "more.md",
         "+++\nabout = [\"latte-art-workshop\", \"return-policy\"]\n+++\n# More\n\n\
          ## Do I need my own bag for refunds?\nYes, bring your own bag and the receipt.\n",
-    )
-    .unwrap();
-    let g = PackLoader::default().load(dir.path()).unwrap().graph;
-    let r = retrieve(
-        &g,
-        "do I need my own milk jug for the latte art workshop?",
-        &[],
-        &RetrieveOptions::default(),
     );
+    let r = ask(&g, "do I need my own milk jug for the latte art workshop?");
     assert!(
         !r.facts
             .iter()
             .any(|f| f.via == "entity" && f.text.starts_with("Do I need my own bag")),
         "{r:?}"
     );
-    let r = retrieve(
-        &g,
-        "do I need my own bag for refunds?",
-        &[],
-        &RetrieveOptions::default(),
-    );
+    let r = ask(&g, "do I need my own bag for refunds?");
     assert!(
         r.facts
             .iter()
@@ -322,21 +320,13 @@ fn a_section_titled_for_another_entity_is_not_the_linked_entitys_fact() {
 
 #[test]
 fn an_age_key_with_a_range_answers_what_age() {
-    let dir = copy_sample();
-    std::fs::write(
-        dir.path().join("club.toml"),
+    let g = sample_with(
+        "club.toml",
         "[[entity]]\nid = \"junior-baristas\"\nkind = \"class\"\nname = \"Junior Baristas\"\n\
          aliases = [\"kids coffee club\"]\nsummary = \"Hot chocolate and milk art for children.\"\n\
          attrs = { ages = \"7 to 12\", price = \"8.00 USD\" }\n",
-    )
-    .unwrap();
-    let g = PackLoader::default().load(dir.path()).unwrap().graph;
-    let r = retrieve(
-        &g,
-        "what age is the kids coffee club for?",
-        &[],
-        &RetrieveOptions::default(),
     );
+    let r = ask(&g, "what age is the kids coffee club for?");
     assert!(
         r.facts
             .first()
@@ -347,9 +337,8 @@ fn an_age_key_with_a_range_answers_what_age() {
 
 #[test]
 fn who_looks_after_something_is_the_person_whose_alias_or_summary_says_it() {
-    let dir = copy_sample();
-    std::fs::write(
-        dir.path().join("people.toml"),
+    let g = sample_with(
+        "people.toml",
         r#"[[entity]]
 id = "dana-reyes"
 kind = "person"
@@ -380,15 +369,8 @@ aliases = ["志愿者协调员"]
 summary = "Runs the Chinese-language tastings, with the volunteers."
 attrs = { email = "sam@example.org" }
 "#,
-    )
-    .unwrap();
-    let g = PackLoader::default().load(dir.path()).unwrap().graph;
-    let r = retrieve(
-        &g,
-        "who do I email about volunteering?",
-        &[],
-        &RetrieveOptions::default(),
     );
+    let r = ask(&g, "who do I email about volunteering?");
     assert_eq!(
         r.linked.first().map(|l| l.id.as_str()),
         Some("dana-reyes"),
@@ -403,24 +385,14 @@ attrs = { email = "sam@example.org" }
         "{r:?}"
     );
     // Chinese, as written in an alias.
-    let r = retrieve(
-        &g,
-        "志愿者应该发邮件给谁？",
-        &[],
-        &RetrieveOptions::default(),
-    );
+    let r = ask(&g, "志愿者应该发邮件给谁？");
     assert_eq!(
         r.linked.first().map(|l| l.id.as_str()),
         Some("li-wei"),
         "{r:?}"
     );
     // Nothing anyone looks after: not Dana's address.
-    let r = retrieve(
-        &g,
-        "who do I email about parking?",
-        &[],
-        &RetrieveOptions::default(),
-    );
+    let r = ask(&g, "who do I email about parking?");
     assert!(
         !r.facts.iter().any(|f| f.value == "volunteers@example.org"),
         "{r:?}"
