@@ -78,37 +78,29 @@ fn value_of(text: &str) -> &str {
 /// Yes or no, when `text` starts with one: "Yes, …", "No, the landlord …", "false".
 fn stance(text: &str) -> Option<bool> {
     let lower = text.trim().to_lowercase();
-    for (yes, words) in [
-        (
-            true,
-            &[
-                "yes",
-                "yeah",
-                "yep",
-                "true",
-                "sure",
-                "absolutely",
-                "certainly",
-            ][..],
-        ),
-        (false, &["no", "nope", "false", "not", "never"][..]),
-    ] {
-        let first = words_first(&lower);
-        if words.contains(&first) {
-            return Some(yes);
-        }
-    }
-    if lower.starts_with("是的") || lower.starts_with("可以") {
+    let first = words(&lower).next().unwrap_or("");
+    if [
+        "yes",
+        "yeah",
+        "yep",
+        "true",
+        "sure",
+        "absolutely",
+        "certainly",
+    ]
+    .contains(&first)
+        || lower.starts_with("是的")
+        || lower.starts_with("可以")
+    {
         return Some(true);
     }
-    if lower.starts_with("不") || lower.starts_with("没有") {
+    if ["no", "nope", "false", "not", "never"].contains(&first)
+        || lower.starts_with('不')
+        || lower.starts_with("没有")
+    {
         return Some(false);
     }
     None
-}
-
-fn words_first(lower: &str) -> &str {
-    words(lower).next().unwrap_or("")
 }
 
 /// The fact `sentence` contradicts, quoted, if any: it affirms what a fact denies ("you
