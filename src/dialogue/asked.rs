@@ -29,9 +29,10 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
         let reply_norm = normalize(reply);
         let reply_lower = reply.to_lowercase();
         let reply_terms: HashSet<String> = terms(&reply_norm).into_iter().collect();
-        // Every asked fact of one kind: when the question asks for two prices (a price
-        // and a bundle price tie), a reply that says one may have picked the wrong one,
-        // and the composed reply states both; an e-mail answers without the phone.
+        // Every asked fact of the best one's kind: when the question asks for two prices
+        // (a price and a bundle price tie), a reply that says one may have picked the
+        // wrong one, and the composed reply states both; an e-mail answers without the
+        // phone planned beside it.
         let said = |value: &str| {
             let wanted = numbers_in(value);
             if wanted.is_empty() {
@@ -56,12 +57,13 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
                     .all(|code| reply_lower.contains(code))
                 && (words.len() < 3 || words.iter().any(|w| reply_terms.contains(w)))
         };
-        return asked.iter().any(|(kind, _)| {
-            asked
-                .iter()
-                .filter(|(k, _)| k == kind)
-                .all(|(_, value)| said(value))
-        });
+        // The kind of the best asked fact: a reply that states the tour's time when the
+        // opening hours rank first has answered something else.
+        let kind = asked[0].0;
+        return asked
+            .iter()
+            .filter(|(k, _)| *k == kind)
+            .all(|(_, value)| said(value));
     }
     let Some(top) = retrieval.facts.first() else {
         return true;
@@ -158,6 +160,8 @@ mod tests {
         r.facts[1].value_type = "phone";
         r.facts[1].value = "0161 496 0310".into();
         assert!(states_asked("Maker costs 85 GBP per month.", &r, q));
+        // Only the phone, when the price ranks first, is not the answer.
+        assert!(!states_asked("You can call Maker on 0161 496 0310.", &r, q));
     }
 
     #[test]
