@@ -37,15 +37,13 @@ impl Coverage {
         linked: &[(String, Option<String>)],
     ) -> Coverage {
         let lex = g.lexicon();
-        let mut names: Vec<Term> = Vec::new();
-        for id in linked.iter().map(|l| l.0.as_str()) {
+        // As in `Question::drop_named`, with the entity's kind.
+        let mut names = Vec::new();
+        let mut kinds: Vec<Term> = Vec::new();
+        for (id, alias) in linked {
             if let Some(e) = g.entity(id) {
-                for s in std::iter::once(&e.name)
-                    .chain(&e.aliases)
-                    .chain(std::iter::once(&e.kind))
-                {
-                    names.extend(terms_of(lex, s));
-                }
+                names.push(super::named::Naming::of(g, e, alias.as_deref()));
+                kinds.extend(terms_of(lex, &e.kind));
             }
         }
         let summaries: Vec<&Judged> = candidates
@@ -58,7 +56,8 @@ impl Coverage {
         let mut gone = Vec::with_capacity(q.topic.len());
         let mut key = Vec::with_capacity(q.topic.len());
         for (i, t) in q.topic.iter().enumerate() {
-            let named = names.iter().any(|n| super::score::names_word(lex, t, n))
+            let named = names.iter().any(|n| n.names(lex, t))
+                || kinds.iter().any(|k| super::score::names_word(lex, t, k))
                 || summaries
                     .iter()
                     .any(|j| j.covers.get(i).copied().unwrap_or(false));

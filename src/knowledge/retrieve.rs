@@ -274,8 +274,7 @@ pub fn retrieve_with(
         g,
         &linked
             .iter()
-            .filter(|l| l.1.is_some())
-            .map(|l| l.0.as_str())
+            .filter_map(|l| l.1.as_deref().map(|a| (l.0.as_str(), a)))
             .collect::<Vec<_>>(),
     );
 

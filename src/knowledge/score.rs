@@ -59,7 +59,7 @@ impl Question {
         let lex = g.lexicon();
         let norm = expand_contractions(&normalize(question));
         let focus = asking_sentences(question).map(|s| expand_contractions(&normalize(&s)));
-        let links = g.link(&norm);
+        let links = super::named::keys_not_subjects(g, g.link(&norm));
         // The question without its linked names ("冷萃套装多少钱" asks 多少钱, not 装多少),
         // then without its Chinese question forms.
         let mut rest = norm.clone();
@@ -128,20 +128,18 @@ impl Question {
         }
     }
 
-    /// Forget the topic words that the names of `linked` already say: they are how the
-    /// question names its subject, not what it asks of it.
-    pub(super) fn drop_named(&mut self, g: &Graph, linked: &[&str]) {
+    /// Forget the topic words that the names of `linked` (with the alias said) already
+    /// say: they are how the question names its subject, not what it asks of it
+    /// ([`super::named::Naming`]).
+    pub(super) fn drop_named(&mut self, g: &Graph, linked: &[(&str, &str)]) {
         let lex = g.lexicon();
-        let mut names: Vec<Term> = Vec::new();
+        let mut names = Vec::new();
         let mut kinds: Vec<Term> = Vec::new();
-        for e in linked.iter().filter_map(|id| g.entity(id)) {
-            for s in std::iter::once(&e.name).chain(&e.aliases) {
-                names.extend(
-                    terms_of(lex, s)
-                        .into_iter()
-                        .filter(|t| !is_stopword(&t.text)),
-                );
-            }
+        for (e, alias) in linked
+            .iter()
+            .filter_map(|(id, alias)| g.entity(id).map(|e| (e, *alias)))
+        {
+            names.push(super::named::Naming::of(g, e, Some(alias)));
             kinds.extend(terms_of(lex, &e.kind));
         }
         // The entity's kind said as such ("the german evening *course*") names it too; only
@@ -150,7 +148,7 @@ impl Question {
             .topic
             .iter()
             .map(|t| {
-                !names.iter().any(|n| names_word(lex, t, n))
+                !names.iter().any(|n| n.names(lex, t))
                     && !kinds.iter().any(|k| t.text == k.text || t.stem == k.stem)
             })
             .collect();

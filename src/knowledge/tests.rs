@@ -398,3 +398,54 @@ attrs = { email = "sam@example.org" }
         "{r:?}"
     );
 }
+
+/// The plan's fact texts.
+fn planned(r: &Retrieval) -> Vec<&str> {
+    r.facts
+        .iter()
+        .filter(|f| f.asked)
+        .map(|f| f.text.as_str())
+        .collect()
+}
+
+const LODGES: &str = "[[entity]]\nid = \"view-lodge\"\nkind = \"lodge\"\nname = \"View Lodge\"\n\
+    aliases = [\"hot tub lodge\", \"day ticket lodge\"]\nsummary = \"A lodge with a private hot tub.\"\n\
+    attrs = { hot_tub = \"yes, a private hot tub\", dogs_allowed = \"no, it is pet-free\", price = \"900 USD per week\" }\n\n\
+    [[entity]]\nid = \"dog-rules\"\nkind = \"policy\"\nname = \"Dogs on Site\"\naliases = [\"dogs\"]\n\
+    summary = \"Dogs are welcome on most of the site.\"\nattrs = { dog_fee = \"3 USD per night\" }\n";
+
+#[test]
+fn another_alias_of_the_entity_is_what_the_question_asks_when_a_key_says_it() {
+    // "hot tub lodge" is how some members name View Lodge; named as View Lodge, the
+    // question asks its `hot_tub`, not its summary.
+    let g = sample_with("lodges.toml", LODGES);
+    let r = ask(&g, "does view lodge have a hot tub?");
+    assert!(
+        planned(&r).iter().any(|t| t.contains("hot tub: yes")),
+        "{r:?}"
+    );
+    // A word of another alias that no key says still only names it.
+    let r = ask(&g, "how much is a week in the day ticket lodge?");
+    assert!(!r.asks.contains(&"ticket".to_string()), "{r:?}");
+    assert!(
+        planned(&r).iter().any(|t| t.contains("price: 900")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn a_name_that_is_a_key_of_the_other_entity_named_is_what_is_asked() {
+    // "dogs" names the policy Dogs on Site, but asked with View Lodge it is the lodge's
+    // `dogs_allowed`.
+    let g = sample_with("lodges.toml", LODGES);
+    let r = ask(&g, "are dogs ok in view lodge?");
+    let linked: Vec<&str> = r.linked.iter().map(|l| l.id.as_str()).collect();
+    assert_eq!(linked, vec!["view-lodge"], "{r:?}");
+    assert!(
+        planned(&r).iter().any(|t| t.contains("dogs allowed: no")),
+        "{r:?}"
+    );
+    // Named alone, the policy is the subject.
+    let r = ask(&g, "how much is it for dogs?");
+    assert!(r.linked.iter().any(|l| l.id == "dog-rules"), "{r:?}");
+}
