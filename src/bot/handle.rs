@@ -87,9 +87,15 @@ impl Bot {
                     intent,
                     route,
                     confidence,
+                    near_handoff,
                 } => {
-                    self.text(&text, intent, route, confidence, &who, msg, &graph)
-                        .await
+                    let routed = Classified {
+                        intent,
+                        route,
+                        confidence,
+                        near_handoff,
+                    };
+                    self.text(&text, routed, &who, msg, &graph).await
                 }
             };
             r.timings_ms.route = route_ms;
@@ -135,17 +141,20 @@ impl Bot {
     }
 
     /// Free text: the classifier's route, corrected by what the text names and asks.
-    #[allow(clippy::too_many_arguments)]
     async fn text(
         &self,
         text: &str,
-        intent: Option<String>,
-        route: Option<Route>,
-        confidence: f32,
+        routed: Classified,
         who: &Speaker,
         msg: &Incoming,
         graph: &Arc<Graph>,
     ) -> Reply {
+        let Classified {
+            mut intent,
+            route,
+            confidence,
+            near_handoff,
+        } = routed;
         let zh = Lang::detect(text).is_zh();
         let names_entity = !graph.link(&normalize(text)).is_empty();
         let route = match route {
@@ -170,6 +179,11 @@ impl Bot {
                     .map(|r| r.found());
                 if found.unwrap_or(false) {
                     Route::Answer
+                } else if near_handoff.is_some() {
+                    // "I think I left my scarf in the shop": no question, nothing known,
+                    // near a hand-off example; the team, not small talk.
+                    intent = near_handoff.clone();
+                    Route::Handoff
                 } else {
                     Route::Smalltalk
                 }
@@ -199,6 +213,9 @@ impl Bot {
             r => r,
         };
         match route {
+            // A question near a hand-off example stays a question: "Are there showers at
+            // the workshop?" is near "is there a person I can speak to", and "I don't know"
+            // (with the gap recorded) is its honest reply.
             Route::Answer => self.question(text, intent, confidence, who, graph).await,
             Route::Smalltalk => self.smalltalk(intent, confidence, zh),
             Route::Complaint | Route::Handoff => {
@@ -226,4 +243,12 @@ impl Bot {
             .and_then(|r| r.facts.first().map(|f| f.passage && f.score >= 2.7))
             .unwrap_or(false)
     }
+}
+
+/// What the router made of free text (`Routed::Text`).
+struct Classified {
+    intent: Option<String>,
+    route: Option<Route>,
+    confidence: f32,
+    near_handoff: Option<String>,
 }

@@ -32,7 +32,8 @@ pub(super) struct Case {
     /// Correct when the reply does not answer (`answered: false`).
     #[serde(default)]
     pub(super) unknown: bool,
-    /// Correct when the reply takes this route.
+    /// Correct when the reply takes this route (`handoff`, `smalltalk`, …) or matches the
+    /// pack's intent of this name (`lost_property`).
     pub(super) route: Option<String>,
     /// Messages sent first in the same conversation (for follow-ups); not scored.
     #[serde(default)]
@@ -98,7 +99,13 @@ pub(super) fn parse(path: &Path, text: &str) -> anyhow::Result<Vec<Case>> {
 /// Judge one reply: `None` when correct, else why not.
 pub(super) fn judge(case: &Case, reply: &Reply) -> Option<String> {
     if let Some(route) = &case.route {
-        return (reply.route != *route).then(|| format!("route {} (wanted {route})", reply.route));
+        // Two intents of a pack may share a route (`booking_change` and `lost_property`
+        // both hand off); a set may name either.
+        let taken = reply.route == *route || reply.intent.as_deref() == Some(route.as_str());
+        return (!taken).then(|| match &reply.intent {
+            Some(intent) => format!("route {} of intent {intent} (wanted {route})", reply.route),
+            None => format!("route {} (wanted {route})", reply.route),
+        });
     }
     if case.unknown {
         return reply
@@ -402,6 +409,25 @@ mod tests {
             &pilates,
             &reply("Sorry, I don't know.", false, false)
         ));
+    }
+
+    #[test]
+    fn a_route_case_is_met_by_the_route_or_by_the_intent_of_that_name() {
+        let case = |route: &str| Case {
+            q: "q".into(),
+            expect: Vec::new(),
+            unknown: false,
+            route: Some(route.into()),
+            before: Vec::new(),
+        };
+        let mut lost = reply("Passing this to the team.", false, false);
+        lost.route = "handoff".into();
+        lost.intent = Some("lost_property".into());
+        assert_eq!(judge(&case("handoff"), &lost), None);
+        assert_eq!(judge(&case("lost_property"), &lost), None);
+        let why = judge(&case("booking_change"), &lost).unwrap_or_default();
+        assert!(why.contains("intent lost_property"), "{why}");
+        assert!(judge(&case("smalltalk"), &reply("x", true, true)).is_some());
     }
 
     #[test]

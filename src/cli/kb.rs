@@ -64,6 +64,7 @@ pub(super) fn query(config: &Config, text: &str, json: bool) -> anyhow::Result<i
                 intent,
                 route,
                 confidence,
+                ..
             } => (intent, route.map(|r| r.to_string()), confidence),
         };
     if json {

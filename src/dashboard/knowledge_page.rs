@@ -173,6 +173,7 @@ pub(super) async fn page(
                     intent,
                     route,
                     confidence,
+                    ..
                 } => (
                     intent.unwrap_or_else(|| "none".into()),
                     route.map_or_else(|| "answer".to_string(), |r| r.to_string()),

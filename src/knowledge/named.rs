@@ -326,3 +326,20 @@ impl Naming {
         by(&self.said) || (by(&self.other) && !by(&self.keys))
     }
 }
+
+/// The stems of the words of the attribute keys of the entities linked.
+pub(super) fn key_stems(g: &Graph, links: &[Link]) -> Vec<String> {
+    links
+        .iter()
+        .flat_map(|l| g.facts_of(&l.id))
+        .filter_map(|f| match f.kind {
+            FactKind::Attr(k) => Some(k),
+            _ => None,
+        })
+        .flat_map(|k| {
+            k.split(['_', ' ', '-'])
+                .map(|w| crate::text::stem(w).to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}

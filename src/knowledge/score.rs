@@ -82,9 +82,21 @@ impl Question {
         for f in asked.form.iter().filter(|f| f.chars().any(is_cjk)) {
             rest = rest.replace(f.as_str(), " ");
         }
+        // A general word is the topic when it is a key of an entity named: "what should I
+        // bring to the induction?" asks for its `bring`.
+        let linked_keys = super::named::key_stems(g, &links);
         let mut topic = Vec::new();
         let mut form = Vec::new();
         for mut t in terms_of(lex, &rest) {
+            if super::words::is_general(&t)
+                && !t.is_zh()
+                && linked_keys.contains(&t.stem)
+                && !topic.iter().any(|o: &Term| o.text == t.text)
+            {
+                t.salient = true;
+                topic.push(t);
+                continue;
+            }
             // A word neither the dictionary nor the pack knows may be a typo of a pack word.
             // Not a stopword or a word of the question form: "what" is no typo of "chat".
             if !t.is_zh()

@@ -449,3 +449,20 @@ fn a_name_that_is_a_key_of_the_other_entity_named_is_what_is_asked() {
     let r = ask(&g, "how much is it for dogs?");
     assert!(r.linked.iter().any(|l| l.id == "dog-rules"), "{r:?}");
 }
+
+#[test]
+fn a_general_word_is_the_topic_when_it_is_a_key_of_the_entity_named() {
+    // "bring" says nothing about most questions, but this entity's admin made it a key.
+    let g = sample_with(
+        "induction.toml",
+        "[[entity]]\nid = \"roaster-induction\"\nkind = \"course\"\nname = \"Roaster Induction\"\n\
+         summary = \"A short session that signs you off to use the roaster.\"\n\
+         attrs = { bring = \"closed shoes and an apron\", duration = \"90 minutes\" }\n",
+    );
+    let r = ask(&g, "what should I bring to the roaster induction?");
+    assert_eq!(
+        planned(&r),
+        vec!["Roaster Induction — bring: closed shoes and an apron"],
+        "{r:?}"
+    );
+}

@@ -21,6 +21,10 @@ pub enum Routed {
         intent: Option<String>,
         route: Option<Route>,
         confidence: f32,
+        /// A hand-off intent the text is near but not nearly a copy of ("I think I left my
+        /// scarf in the shop" near "I left my jacket in the shop"): taken for a statement
+        /// the knowledge has nothing for, so it reaches the team rather than small talk.
+        near_handoff: Option<String>,
     },
 }
 
@@ -43,6 +47,7 @@ pub fn route(
             intent: None,
             route: Some(Route::Handoff),
             confidence: 1.0,
+            near_handoff: None,
         };
     }
     // A greeting alone is small talk whether or not the pack has greeting examples.
@@ -51,6 +56,7 @@ pub fn route(
             intent: Some("greet".into()),
             route: Some(Route::Smalltalk),
             confidence: 1.0,
+            near_handoff: None,
         };
     }
     // Said unhappily in the member's own words, it is a complaint whatever the nearest
@@ -61,6 +67,7 @@ pub fn route(
             intent: Some("complaint".into()),
             route: Some(Route::Complaint),
             confidence: 1.0,
+            near_handoff: None,
         };
     }
     match classifier.classify(text) {
@@ -71,21 +78,25 @@ pub fn route(
             intent: None,
             route: None,
             confidence: c.confidence,
+            near_handoff: (c.confidence >= threshold).then_some(c.intent),
         },
         Some(c) if c.confidence >= threshold => Routed::Text {
             intent: Some(c.intent),
             route: Some(c.route),
             confidence: c.confidence,
+            near_handoff: None,
         },
         Some(c) => Routed::Text {
             intent: None,
             route: None,
             confidence: c.confidence,
+            near_handoff: None,
         },
         None => Routed::Text {
             intent: None,
             route: None,
             confidence: 0.0,
+            near_handoff: None,
         },
     }
 }
@@ -104,4 +115,47 @@ pub fn strip_mention<'a>(text: &'a str, bot_names: &[String]) -> &'a str {
         }
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::knowledge::{Intent, Source};
+
+    fn lost_property() -> IntentClassifier {
+        IntentClassifier::train(&[Intent {
+            name: "lost_property".into(),
+            route: Route::Handoff,
+            examples: vec!["I left my jacket in the shower block".into()],
+            source: Source {
+                file: "intents.toml".into(),
+                line: 1,
+            },
+        }])
+    }
+
+    #[test]
+    fn text_near_a_handoff_example_is_held_as_a_possible_handoff() {
+        let c = lost_property();
+        let Routed::Text {
+            route: taken,
+            near_handoff,
+            ..
+        } = route(
+            "my son left his coat by the shower block yesterday",
+            &c,
+            0.35,
+            &[],
+        )
+        else {
+            panic!("text")
+        };
+        assert_eq!(taken, None, "not a near copy: the knowledge is asked first");
+        assert_eq!(near_handoff.as_deref(), Some("lost_property"));
+        let Routed::Text { near_handoff, .. } = route("zebra quantum xylophone", &c, 0.35, &[])
+        else {
+            panic!("text")
+        };
+        assert_eq!(near_handoff, None);
+    }
 }

@@ -281,6 +281,55 @@ async fn smalltalk_complaints_and_handoffs() {
 }
 
 #[tokio::test]
+async fn a_request_near_a_handoff_example_reaches_the_team_when_the_pack_has_no_answer() {
+    let t = bot();
+    std::fs::write(
+        t.knowledge.path().join("lost.toml"),
+        "[[intent]]\nname = \"lost_property\"\nroute = \"handoff\"\n\
+         examples = [\"I left my jacket in the shop\", \"has anyone handed in a set of car keys\"]\n",
+    )
+    .unwrap();
+    let store = t.app.knowledge.clone();
+    tokio::task::spawn_blocking(move || store.reload())
+        .await
+        .unwrap()
+        .expect("the pack with a hand-off intent loads");
+    // Near an example, not a copy of it, and nothing in the pack answers it: the team.
+    let lost = t
+        .bot
+        .handle(&msg("l", "I think I left my scarf in the shop yesterday"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (lost.route.as_str(), lost.intent.as_deref()),
+        ("handoff", Some("lost_property")),
+        "{lost:#?}"
+    );
+    assert_eq!(lost.flagged.as_deref(), Some("handoff"), "{lost:#?}");
+    // A question the pack answers is answered, however near a hand-off example it reads.
+    let hours = t
+        .bot
+        .handle(&msg("h", "has anyone told you the shop's opening hours?"))
+        .await
+        .unwrap();
+    assert_eq!(hours.route, "answer", "{hours:#?}");
+    assert!(hours.answered, "{hours:#?}");
+    // A question near it that the pack cannot answer gets an honest "I don't know" (and
+    // its gap recorded), not a hand-off: "are there showers?" reads near "is there a
+    // person I can speak to".
+    let keys = t
+        .bot
+        .handle(&msg("k", "has anyone found some car keys in the garden?"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (keys.route.as_str(), keys.answered),
+        ("answer", false),
+        "{keys:#?}"
+    );
+}
+
+#[tokio::test]
 async fn bad_input_gets_a_clear_reply() {
     let t = bot();
     let empty = t.bot.handle(&msg("e", " \t ")).await.unwrap();

@@ -230,6 +230,7 @@ fn the_held_out_packs_hold_their_floors() {
         ("pawsome", 0.62, 5),
         ("foundry", 0.60, 10),
         ("hearth", 0.56, 7),
+        ("larchwood", 0.62, 12),
     ] {
         holds_a_floor(
             &format!("examples/holdout/{pack}/knowledge"),
