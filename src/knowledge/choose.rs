@@ -42,7 +42,7 @@ impl Coverage {
         let mut kinds: Vec<Term> = Vec::new();
         for (id, alias) in linked {
             if let Some(e) = g.entity(id) {
-                names.push(super::named::Naming::of(g, e, alias.as_deref()));
+                names.push(super::naming::Naming::of(g, e, alias.as_deref()));
                 kinds.extend(terms_of(lex, &e.kind));
             }
         }

@@ -11,6 +11,7 @@ mod link;
 mod load;
 mod model;
 mod named;
+mod naming;
 mod neo4j_store;
 mod neo4j_sync;
 mod parse;

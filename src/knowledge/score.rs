@@ -10,6 +10,7 @@ use super::graph::{Fact, FactKind, Graph};
 use super::key_hint::key_hint;
 use super::link::Link;
 use super::model::Entity;
+pub(super) use super::naming::names_word;
 use super::value::ValueType;
 use super::wants::{asking_sentences, expand_contractions, wanted, Asked, Want};
 use super::words::{closeness, place, terms_of, Term};
@@ -59,7 +60,7 @@ impl Question {
         let lex = g.lexicon();
         let norm = expand_contractions(&normalize(question));
         let focus = asking_sentences(question).map(|s| expand_contractions(&normalize(&s)));
-        let links = super::named::keys_not_subjects(g, g.link(&norm));
+        let links = super::naming::keys_not_subjects(g, g.link(&norm));
         // The question without its linked names ("冷萃套装多少钱" asks 多少钱, not 装多少),
         // then without its Chinese question forms.
         let mut rest = norm.clone();
@@ -84,7 +85,7 @@ impl Question {
         }
         // A general word is the topic when it is a key of an entity named: "what should I
         // bring to the induction?" asks for its `bring`.
-        let linked_keys = super::named::key_stems(g, &links);
+        let linked_keys = super::naming::key_stems(g, &links);
         let mut topic = Vec::new();
         let mut form = Vec::new();
         for mut t in terms_of(lex, &rest) {
@@ -142,7 +143,7 @@ impl Question {
 
     /// Forget the topic words that the names of `linked` (with the alias said) already
     /// say: they are how the question names its subject, not what it asks of it
-    /// ([`super::named::Naming`]).
+    /// ([`super::naming::Naming`]).
     pub(super) fn drop_named(&mut self, g: &Graph, linked: &[(&str, &str)]) {
         let lex = g.lexicon();
         let mut names = Vec::new();
@@ -151,7 +152,7 @@ impl Question {
             .iter()
             .filter_map(|(id, alias)| g.entity(id).map(|e| (e, *alias)))
         {
-            names.push(super::named::Naming::of(g, e, Some(alias)));
+            names.push(super::naming::Naming::of(g, e, Some(alias)));
             kinds.extend(terms_of(lex, &e.kind));
         }
         // The entity's kind said as such ("the german evening *course*") names it too; only
@@ -179,15 +180,6 @@ impl Question {
     pub(super) fn total_weight(&self) -> f32 {
         self.weight.iter().sum()
     }
-}
-
-/// Does name word `n` say question word `t`? An English word is said by a Chinese name only
-/// as written: 余烬之境 is a name, not the "border" its last character glosses as.
-pub(super) fn names_word(lex: &Lexicon, t: &Term, n: &Term) -> bool {
-    if !t.is_zh() && n.is_zh() {
-        return false;
-    }
-    closeness(lex, t, n) >= 0.75
 }
 
 /// Words of one side of a fact, with how much saying a question word through them counts.
