@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::patterns::{fold, numbers_in};
+use super::patterns::{fold, numbers_in, NUMBER};
 use crate::knowledge::Retrieval;
 use crate::text::{normalize, terms};
 
@@ -52,6 +52,7 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
                 .filter(|t| !t.chars().any(|c| c.is_ascii_digit()))
                 .collect();
             wanted.iter().all(has_number)
+                && units_kept(value, reply)
                 && codes_in(value)
                     .iter()
                     .all(|code| reply_lower.contains(code))
@@ -90,6 +91,43 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
         return numbers.iter().any(has_number) && shared >= new.len().min(2);
     }
     shared >= new.len().min(2)
+}
+
+/// Does `reply` give each number of `value` that has a unit ("12 GBP", "20 minutes") with a
+/// unit of the same measure after it? "A cod and chips set you back is 12." has the number
+/// and has lost what it counts; "4 times a week for 4" has turned a price into a count. The
+/// unit may be said in Chinese ("20 分钟"), a currency only as the pack writes it.
+fn units_kept(value: &str, reply: &str) -> bool {
+    use crate::knowledge::{unit_after, unit_type, ValueType};
+    let value = value.to_lowercase();
+    let reply = reply.to_lowercase();
+    let same_number = |a: &str, b: &str| {
+        a == b
+            || match (
+                a.replace(',', "").parse::<f64>(),
+                b.replace(',', "").parse::<f64>(),
+            ) {
+                (Ok(x), Ok(y)) => (x - y).abs() < 1e-9,
+                _ => false,
+            }
+    };
+    NUMBER.find_iter(&value).all(|m| {
+        let Some(unit) = unit_after(&value, m.end()) else {
+            return true;
+        };
+        let Some(measure) = unit_type(&unit) else {
+            return true;
+        };
+        NUMBER.find_iter(&reply).any(|r| {
+            same_number(r.as_str(), m.as_str())
+                && unit_after(&reply, r.end()).is_some_and(|u| {
+                    unit_type(&u) == Some(measure)
+                        && (measure != ValueType::Duration
+                            || super::guard::duration_unit(&u)
+                                == super::guard::duration_unit(&unit))
+                })
+        })
+    })
 }
 
 /// The words of `text` that mix letters and digits ("Apache-2.0", "v1.4", "A12"), lower
@@ -178,5 +216,21 @@ mod tests {
         let q = "what is in the kit?";
         assert!(!states_asked("1 liter of 1.", &r, q));
         assert!(states_asked("It has a 1 litre brewer and beans.", &r, q));
+    }
+
+    #[test]
+    fn a_value_with_a_unit_is_said_with_that_unit() {
+        let mut r = asked("Cod and Chips — price: 12 GBP", "12 GBP");
+        r.facts[0].value_type = "money";
+        let q = "what does a cod and chips set you back?";
+        assert!(!states_asked("A cod and chips set you back is 12.", &r, q));
+        assert!(states_asked("Cod and chips costs 12 GBP.", &r, q));
+        assert!(!states_asked("Showers are open 12 times a week.", &r, q));
+        let mut r = asked("Shuttle — journey time: 20 minutes", "20 minutes");
+        r.facts[0].value_type = "duration";
+        assert!(states_asked("穿梭巴士单程大约 20 分钟。", &r, "要坐多久"));
+        assert!(states_asked("The ride takes 20 min.", &r, "how long"));
+        assert!(!states_asked("The ride takes 20 hours.", &r, "how long"));
+        assert!(units_kept("by 12:00", "Leave by 12:00."));
     }
 }

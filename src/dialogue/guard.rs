@@ -361,9 +361,24 @@ fn swapped_role(sentence: &str, sources: &[&str]) -> Option<String> {
 }
 
 /// The unit's name, for units a measure has several of that are not the same amount
-/// ("4 hours" is not "4 weeks"); `None` for units written many ways (currencies).
-fn duration_unit(unit: &str) -> Option<&'static str> {
+/// ("4 hours" is not "4 weeks"), in English or Chinese; `None` for units written many ways
+/// (currencies).
+pub(super) fn duration_unit(unit: &str) -> Option<&'static str> {
     const UNITS: &[(&str, &str)] = &[
+        ("秒", "second"),
+        ("分", "minute"),
+        ("小时", "hour"),
+        ("个小时", "hour"),
+        ("钟头", "hour"),
+        ("天", "day"),
+        ("日", "day"),
+        ("晚", "night"),
+        ("周", "week"),
+        ("星期", "week"),
+        ("个星期", "week"),
+        ("个月", "month"),
+        ("月", "month"),
+        ("年", "year"),
         ("sec", "second"),
         ("min", "minute"),
         ("hour", "hour"),

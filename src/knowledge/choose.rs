@@ -68,7 +68,8 @@ impl Coverage {
             let kind_word = q.asked.wants.first().is_some_and(|w| w.says_kind(&t.text));
             let named = named || kind_word;
             let a = t.salient && absent(g, t);
-            asks.push((t.salient || a_key) && !named);
+            let asker = super::asker::is_asker(t) && absent(g, t);
+            asks.push((t.salient || a_key) && !named && !asker);
             weight.push(q.weight[i]);
             gone.push(a);
             key.push((t.salient || a_key) && is_a_key(g, t));
@@ -158,6 +159,7 @@ pub(super) fn choose(
     q: &Question,
     cov: &Coverage,
     linked: usize,
+    lex: &crate::lexicon::Lexicon,
 ) -> Vec<usize> {
     let rank_of = |c: &Candidate| c.strength + 3.0 * cov.extra(&c.judged);
     // Yes/no values are everywhere ("lid must be closed: true"): one answers a yes/no
@@ -236,7 +238,7 @@ pub(super) fn choose(
         }
     }
     if chosen.is_empty() && q.asked.wants.is_empty() && q.asked.measured.is_none() {
-        if !cov.asks_more() {
+        if !cov.asks_more() && !asks_which_thing(q, lex) {
             // "tell me about X", "what is X?": the entity's best fact (its summary first).
             if let Some((i, _)) = candidates
                 .iter()
@@ -261,6 +263,23 @@ pub(super) fn choose(
     }
     chosen.truncate(3);
     chosen
+}
+
+/// "*What beds* are there in Birch Lodge?", "*which field* are the pitches in?": the question
+/// asks for a thing of its own kind, so the entity's summary is no answer even when a name
+/// took the word ("2 bed lodge"); "what is Birch Lodge?" and "what are the quiet hours?"
+/// still get it.
+fn asks_which_thing(q: &Question, lex: &crate::lexicon::Lexicon) -> bool {
+    let mut words = q.norm.split(' ');
+    let (Some(first), Some(second)) = (words.next(), words.next()) else {
+        return false;
+    };
+    matches!(first, "what" | "which")
+        && !matches!(
+            second,
+            "kind" | "sort" | "type" | "sorts" | "kinds" | "types"
+        )
+        && super::words::latin(lex, second).salient
 }
 
 /// Why there is no plan: the words asked beyond the names that no candidate says, when

@@ -1,6 +1,7 @@
 //! The knowledge graph: format v1 files parsed and validated into a serving [`Graph`],
 //! stored behind the [`KnowledgeStore`] swap point, linked and retrieved for questions.
 
+mod asker;
 mod candidate;
 mod choose;
 mod error;

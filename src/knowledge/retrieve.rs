@@ -16,7 +16,7 @@ use super::choose::{choose, missing_topic, passage_strength, Coverage};
 use super::graph::{Fact, FactKind, Graph};
 use super::lexical::Hit;
 use super::named::{asked_person, more_specific, partly_named};
-use super::score::{judge, Fit, Question};
+use super::score::{is_a_key, judge, Fit, Question};
 use super::words::{closeness, Term};
 use crate::text::{normalize, terms};
 
@@ -199,6 +199,33 @@ pub fn retrieve_with(
     opts: &RetrieveOptions,
     neighbours: &dyn Fn(&str) -> Vec<String>,
 ) -> Retrieval {
+    let (found, owners) = retrieve_from(g, question, context, opts, neighbours, &[]);
+    // The entity named has nothing for what is asked, and that is a key only a few entities
+    // of another kind have: "what's the speed limit round the site?" is the site rules'
+    // speed limit. (A sibling of the one named never answers for it: the tandem's deposit
+    // is not the hybrid's.)
+    if found.facts.iter().any(|f| f.asked) || owners.is_empty() {
+        return found;
+    }
+    let (again, _) = retrieve_from(g, question, context, opts, neighbours, &owners);
+    if again.facts.iter().any(|f| f.asked) {
+        again
+    } else {
+        found
+    }
+}
+
+/// One retrieval, starting from `instead` rather than the entities the question names when
+/// it is not empty; with the owners of a key the question asks beyond the names, when
+/// nothing answers it.
+fn retrieve_from(
+    g: &Graph,
+    question: &str,
+    context: &[String],
+    opts: &RetrieveOptions,
+    neighbours: &dyn Fn(&str) -> Vec<String>,
+    instead: &[String],
+) -> (Retrieval, Vec<String>) {
     let q = Question::read(g, question);
     let raw_words: Vec<&str> = q.norm.split(' ').collect();
     let mut cache: HashMap<String, Vec<Term>> = HashMap::new();
@@ -209,6 +236,10 @@ pub fn retrieve_with(
         .links
         .iter()
         .map(|l| (l.id.clone(), Some(l.alias.clone())))
+        .collect();
+    let named_kinds: Vec<&str> = linked
+        .iter()
+        .filter_map(|(id, _)| g.entity(id).map(|e| e.kind.as_str()))
         .collect();
     // The previous turn's subject carries over only when the question reads as a follow-up
     // ("and how big is the bag?") or names one of its facts; "what's the weather in Paris?"
@@ -251,7 +282,7 @@ pub fn retrieve_with(
     // A question that names nothing but asks an attribute only a few entities have ("what
     // are your opening hours?") is about those entities.
     if linked.is_empty() {
-        let owners = lone_owners(g, &q, &mut cache, &declared);
+        let owners = lone_owners(g, &q, &mut cache, &declared, false);
         if !owners.is_empty() && owners.len() <= LONE_ATTRIBUTE_OWNERS {
             linked = owners.into_iter().map(|id| (id, None)).collect();
             from_context = true;
@@ -277,6 +308,11 @@ pub fn retrieve_with(
             .filter_map(|l| l.1.as_deref().map(|a| (l.0.as_str(), a)))
             .collect::<Vec<_>>(),
     );
+
+    if !instead.is_empty() {
+        linked = instead.iter().map(|id| (id.clone(), None)).collect();
+        from_context = true;
+    }
 
     let mut candidates: Vec<Candidate> = Vec::new();
     for (rank, (id, _)) in linked.iter().enumerate() {
@@ -405,10 +441,23 @@ pub fn retrieve_with(
     });
 
     let cov = Coverage::new(g, &q, &candidates, &linked);
-    let chosen = choose(&candidates, &q, &cov, linked.len());
+    let chosen = choose(&candidates, &q, &cov, linked.len(), g.lexicon());
     let missing = missing_topic(&q, &candidates, &chosen, &cov);
     let chosen: Vec<usize> = if missing.is_empty() {
         chosen
+    } else {
+        Vec::new()
+    };
+    let owners: Vec<String> = if chosen.is_empty() && instead.is_empty() && !from_context {
+        lone_owners(g, &q, &mut cache, &declared, true)
+            .into_iter()
+            .filter(|id| !linked.iter().any(|(l, _)| l == id))
+            .filter(|id| {
+                g.entity(id)
+                    .is_some_and(|e| !named_kinds.contains(&e.kind.as_str()))
+            })
+            .take(LONE_ATTRIBUTE_OWNERS)
+            .collect()
     } else {
         Vec::new()
     };
@@ -444,7 +493,7 @@ pub fn retrieve_with(
         f.matched = c.judged.matched.clone();
         facts.push(f);
     }
-    Retrieval {
+    let retrieval = Retrieval {
         linked: linked
             .into_iter()
             .filter_map(|(id, alias)| {
@@ -459,7 +508,8 @@ pub fn retrieve_with(
         wants: q.asked.wants.iter().map(|w| w.as_str()).collect(),
         missing,
         asks: cov.asked_words(&q),
-    }
+    };
+    (retrieval, owners)
 }
 
 /// Entities that own an attribute the question names, when the question names no entity.
@@ -468,9 +518,17 @@ fn lone_owners(
     q: &Question,
     cache: &mut HashMap<String, Vec<Term>>,
     declared: &dyn Fn(&str) -> bool,
+    whole: bool,
 ) -> Vec<String> {
     let lex = g.lexicon();
     let mut owners: Vec<String> = Vec::new();
+    let salient: Vec<&Term> = q
+        .topic
+        .iter()
+        .filter(|t| t.salient || (is_a_key(g, t) && !super::words::is_general(t)))
+        // "at *night*" of a "when" says the kind of answer, not the topic.
+        .filter(|t| !q.asked.wants.iter().any(|w| w.says_kind(&t.text)))
+        .collect();
     for key in g.attribute_keys() {
         let kt = key_terms(g, cache, key).to_vec();
         // Most of the key, not one word of it: "bin" does not name `bin size`.
@@ -483,11 +541,35 @@ fn lone_owners(
                     .any(|t| closeness(lex, t, k) >= 0.9)
             })
             .count();
-        let named = declared(key) || (said > 0 && said * 3 >= kt.len() * 2);
-        if !named {
+        // Or every word the question asks is in the key, as written: "what time does the
+        // *barrier* shut?" asks `barrier closed`, whatever else the key says.
+        let within = !salient.is_empty()
+            && salient
+                .iter()
+                .all(|t| kt.iter().any(|k| closeness(lex, t, k) >= 1.0));
+        // Beside a name that has nothing for it, only a key said whole ("speed limit"),
+        // not a word of one ("speed" of the Wi-Fi).
+        let most = if whole {
+            said == kt.len() && kt.len() >= 2
+        } else {
+            said > 0 && said * 3 >= kt.len() * 2
+        };
+        if !(declared(key) || most || within) {
             continue;
         }
-        let ids = g.entities_with_attr(key);
+        // Reached by less than most of the key, or beside another name: only an owner whose
+        // value is of the kind asked ("barrier closed: 23:00" for a "what time"; not "bin
+        // size: 240 L" for "my bin wasn't emptied, what should I do?").
+        let loose = whole || !(declared(key) || (said > 0 && said * 3 >= kt.len() * 2));
+        let mut ids = g.entities_with_attr(key);
+        if loose {
+            ids.retain(|id| {
+                g.facts_of(id).iter().any(|f| {
+                    f.kind == FactKind::Attr(key.clone())
+                        && super::score::fit(lex, &q.asked, f, &kt, None) == Some(Fit::Exact)
+                })
+            });
+        }
         if (1..=LONE_ATTRIBUTE_OWNERS).contains(&ids.len()) {
             for id in ids {
                 if !owners.contains(&id) {

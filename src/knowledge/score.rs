@@ -252,7 +252,7 @@ pub(super) fn kind_classes(lex: &Lexicon, kind: &str) -> Classes {
 
 /// The far end of a relation fact, seen from the entity asked about.
 #[derive(Clone, Copy)]
-struct FarEnd {
+pub(super) struct FarEnd {
     classes: Classes,
     /// The relation points at the entity asked about ("Spanish A1 is held at *Riverside*"
     /// asked of Riverside): what it says is where the other one is, not where this one is.
@@ -363,7 +363,7 @@ fn is_bound(lex: &Lexicon, key: &[Term]) -> bool {
 
 /// The fit of `fact` for the question: its best over the wanted kinds, the first kind
 /// counting most; `None` when the question wants nothing in particular.
-fn fit(
+pub(super) fn fit(
     lex: &Lexicon,
     asked: &Asked,
     fact: &Fact,

@@ -178,7 +178,7 @@ forms! {
     Temperature: r"\bhow (?:hot|warm|cold|cool)\b|\btemperatures?\b|\bdegrees?\b",
     Weight: r"\bhow heavy\b|\bweigh(?:s|t|ts)?\b|\bhow many (?:grams|kilos|kilograms|kg|pounds|lbs)\b",
     Volume: r"\bhow much (?:water|liquid|milk|coffee|tea|juice|beer|wine|fluid)\b|\bhow many (?:litres|liters|millilitres|milliliters|ml|cups|gallons)\b|\bcapacity\b|\bhold\b|\bholds\b",
-    Age: r"\bhow old\b|\bwhat age\b|\bage limits?\b|\b(?:minimum|maximum|min|max) age\b|\b(?:youngest|oldest)\b|\bold enough\b|\btoo (?:young|old)\b",
+    Age: r"\bhow old\b|\bwhat age\b|\bage limits?\b|\b(?:minimum|maximum|min|max) age\b|\b(?:youngest|oldest)\b|\bold enough\b|\btoo (?:young|old)\b|\b\d+ ?(?:years?|yrs?|yo)[ -]?old\b|\b\d+ ?yo\b|\baged \d+\b",
     Duration: r"\bhow many (?:seconds|minutes|hours|days|nights|weeks|months|years)\b|\bhow far (?:ahead|in advance)\b|\bhow (?:late|early|soon) (?:can|could|do|must|should) (?:i|we|you)\b|\bin advance\b|\bhow long\b|\bhow soon\b|\bhow quickly\b|\bhow fast\b|\bhow much time\b|\bduration\b|\bfor how long\b|\b(?:minimum|maximum|min|max|shortest|longest) (?:time|length|period|stay)\b",
     Size: r"\bhow (?:big|large|small|tall|wide|deep|high|far)\b|\bwhat size\b|\bsizes?\b|\bdimensions?\b|\bheights?\b|\bwidths?\b|\bdepths?\b|\bhow long is the (?:\w+ )?(?:rope|cable|track|trail|route|course|pool|lane|wall)\b",
     Count: r"\bhow many\b|\bnumber of\b",
@@ -195,7 +195,8 @@ static CLOCK: std::sync::LazyLock<Regex> = std::sync::LazyLock::new(|| {
 });
 
 static ZH_EVERY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:多久|多长时间)\p{Han}{0,2}一次").expect("Chinese frequency form")
+    Regex::new(r"(?:多久|多长时间|几分钟|几小时)\p{Han}{0,2}一(?:次|班|趟)")
+        .expect("Chinese frequency form")
 });
 
 static UNIT: LazyLock<Regex> = LazyLock::new(|| {

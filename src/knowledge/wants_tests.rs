@@ -63,6 +63,10 @@ fn english_question_forms() {
     assert!(wanted(&normalize("垃圾几点放出去")).clock);
     assert!(!wanted(&normalize("when is the bin collected")).clock);
     assert_eq!(w("狂犬疫苗多久打一次？")[0], Frequency);
+    assert_eq!(w("穿梭巴士多久一班？")[0], Frequency);
+    assert_eq!(w("公交几分钟一趟")[0], Frequency);
+    assert!(w("can my 15 year old come in the sauna with me?").contains(&Age));
+    assert!(w("is it ok for a 9yo?").contains(&Age));
     assert_eq!(w("How old do you have to be to rent an e-bike?")[0], Age);
     assert_eq!(
         w("What's the youngest a dog can be for a dental clean?")[0],
