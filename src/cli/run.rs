@@ -195,17 +195,28 @@ pub(super) fn shutdown_on_signal() -> (watch::Sender<bool>, watch::Receiver<bool
 }
 
 /// Load the knowledge and the model off the async workers, unless a stop comes first (then
-/// `None`: nothing was started, and the half-loaded parts are dropped with the process).
+/// `None`: nothing is served).
+///
+/// A stop during the load still waits for the load to end before returning: leaving the
+/// process while llama.cpp is mid-load runs its exit handlers under the loading thread,
+/// which can crash the exit (CI saw a stop during the load end in a failed status).
 pub(super) async fn start_unless_stopped(
     config: &Config,
     stop: &mut watch::Receiver<bool>,
 ) -> anyhow::Result<Option<App>> {
     tracing::info!("herald is starting: loading the knowledge and the model");
     let owned = config.clone();
-    let load = tokio::task::spawn_blocking(move || App::start(&owned));
+    let mut load = tokio::task::spawn_blocking(move || App::start(&owned));
     tokio::select! {
-        app = load => Ok(Some(app.context("loading stopped unexpectedly")??)),
+        app = &mut load => Ok(Some(app.context("loading stopped unexpectedly")??)),
         _ = stop.wait_for(|s| *s) => {
+            tracing::info!("stopping once the model has finished loading");
+            // Whatever the load ends in, nothing is served: a load error is only logged.
+            match load.await {
+                Ok(Ok(app)) => drop(app),
+                Ok(Err(e)) => tracing::warn!(error = %format!("{e:#}"), "loading failed while stopping"),
+                Err(e) => tracing::warn!(error = %e, "loading stopped unexpectedly"),
+            }
             tracing::info!("herald stopped before it was ready");
             Ok(None)
         }
