@@ -53,6 +53,7 @@ pub fn states_asked(reply: &str, retrieval: &Retrieval, question: &str) -> bool 
                 .collect();
             wanted.iter().all(has_number)
                 && units_kept(value, reply)
+                && names_kept(value, &reply_lower)
                 && codes_in(value)
                     .iter()
                     .all(|code| reply_lower.contains(code))
@@ -132,6 +133,22 @@ fn units_kept(value: &str, reply: &str) -> bool {
 
 /// The words of `text` that mix letters and digits ("Apache-2.0", "v1.4", "A12"), lower
 /// case, without the punctuation around them.
+/// A value that names something beside its number ("New Islington, 6 minutes' walk") is
+/// said with one of its names: "the nearest stop is 6 minutes' walk" drops the answer.
+/// Names are the value's capitalised words ("Mon" is said by "Monday").
+fn names_kept(value: &str, reply_lower: &str) -> bool {
+    let names: Vec<String> = value
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| {
+            w.chars().count() >= 3
+                && w.chars().next().is_some_and(char::is_uppercase)
+                && w.chars().skip(1).any(char::is_lowercase)
+        })
+        .map(str::to_lowercase)
+        .collect();
+    names.is_empty() || names.iter().any(|n| reply_lower.contains(n.as_str()))
+}
+
 fn codes_in(text: &str) -> Vec<String> {
     text.split_whitespace()
         .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
@@ -232,5 +249,32 @@ mod tests {
         assert!(states_asked("The ride takes 20 min.", &r, "how long"));
         assert!(!states_asked("The ride takes 20 hours.", &r, "how long"));
         assert!(units_kept("by 12:00", "Leave by 12:00."));
+    }
+
+    #[test]
+    fn a_value_that_names_a_place_is_said_with_its_name() {
+        let mut r = asked(
+            "Ancoats — nearest tram: New Islington, 6 minutes' walk",
+            "New Islington, 6 minutes' walk",
+        );
+        r.facts[0].value_type = "duration";
+        let q = "what's the closest tram stop?";
+        assert!(!states_asked(
+            "The nearest tram stop is 6 minutes' walk away.",
+            &r,
+            q
+        ));
+        assert!(states_asked(
+            "New Islington is the nearest stop, 6 minutes' walk.",
+            &r,
+            q
+        ));
+        let mut r = asked("Pool — hours: Mon–Fri 06:30–21:30", "Mon–Fri 06:30–21:30");
+        r.facts[0].value_type = "schedule";
+        assert!(states_asked(
+            "It is open Monday to Friday, 06:30–21:30.",
+            &r,
+            "when is it open?"
+        ));
     }
 }

@@ -173,18 +173,20 @@ fn attr_shape(key: &str, value: &str) -> Option<&'static str> {
         "don't", "doesn't", "do", "does", "can", "can't", "cannot", "must", "will", "won't", "are",
         "aren't", "is", "isn't", "need", "needs", "have", "has",
     ];
-    if let Some((_, rest)) = yes_no(value) {
-        return Some(if rest.is_empty() {
-            "yes_no_bare"
-        } else {
-            "yes_no"
-        });
-    }
     let parts: Vec<&str> = key
         .split(['_', '-', ' '])
         .filter(|p| !p.is_empty())
         .collect();
     let first = parts.first().copied().unwrap_or("");
+    if let Some((_, rest)) = yes_no(value) {
+        return Some(if states_a_state(first) {
+            "yes_no_state"
+        } else if rest.is_empty() {
+            "yes_no_bare"
+        } else {
+            "yes_no"
+        });
+    }
     let last = parts.last().copied().unwrap_or("");
     let value_first = value.split_whitespace().next().unwrap_or("").to_lowercase();
     if parts.len() > 1 && PREPOSITIONS.contains(&first) {
@@ -202,6 +204,18 @@ fn attr_shape(key: &str, value: &str) -> Option<&'static str> {
     } else {
         None
     }
+}
+
+/// A key's first word that says what a thing is rather than what it has ("shareable",
+/// "included", "open"), so a yes or no reads "No, the pass is not shareable.": an
+/// adjective of ability, a past participle, or one of the few plain state adjectives.
+fn states_a_state(word: &str) -> bool {
+    let w = word.to_lowercase();
+    let participle = w.len() > 4 && w.ends_with("ed") && !w.ends_with("eed");
+    w.ends_with("able")
+        || w.ends_with("ible")
+        || participle
+        || ["open", "free", "closed", "suitable", "safe"].contains(&w.as_str())
 }
 
 /// Key or relation name as words: "opening_hours" → "opening hours".
@@ -392,7 +406,9 @@ mod tests {
             attr_shape("dogs", "no, assistance dogs only"),
             Some("yes_no")
         );
-        assert_eq!(attr_shape("open_to_public", "yes"), Some("yes_no_bare"));
+        assert_eq!(attr_shape("open_to_public", "yes"), Some("yes_no_state"));
+        assert_eq!(attr_shape("shareable", "no"), Some("yes_no_state"));
+        assert_eq!(attr_shape("parking", "yes"), Some("yes_no_bare"));
         assert_eq!(
             attr_shape("booking", "no booking, first come first served"),
             None
@@ -428,6 +444,18 @@ mod tests {
         assert_eq!(
             render("yes_no", "dogs", "no, assistance dogs only"),
             "No, assistance dogs only (dogs at The Quays)."
+        );
+        assert_eq!(
+            render("yes_no_state", "shareable", "no"),
+            "No, The Quays is not shareable."
+        );
+        assert_eq!(
+            render(
+                "yes_no_state",
+                "shareable",
+                "yes, with any registered member"
+            ),
+            "Yes, The Quays is shareable, with any registered member."
         );
         assert_eq!(
             render("done", "opened", "2022-05-16"),

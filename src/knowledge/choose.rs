@@ -159,12 +159,19 @@ pub(super) fn choose(
     q: &Question,
     cov: &Coverage,
     linked: usize,
-    lex: &crate::lexicon::Lexicon,
+    g: &Graph,
 ) -> Vec<usize> {
+    let lex = g.lexicon();
     let rank_of = |c: &Candidate| c.strength + 3.0 * cov.extra(&c.judged);
     // Yes/no values are everywhere ("lid must be closed: true"): one answers a yes/no
     // question only when its words say what is asked, never by its type alone.
     let yes_no = q.asked.first() == Some(super::wants::Want::YesNo);
+    // "can I pay cash?" asks money and yes/no: a yes/no value is exact by its type alone
+    // there too, so it answers only by its words ("open to public: yes" does not).
+    let yes_no_value = |c: &Candidate| {
+        q.asked.wants.contains(&super::wants::Want::YesNo)
+            && c.fact.typed.is(super::value::ValueType::YesNo)
+    };
     // A yes/no question answered by a value that is not yes or no must say nearly all it
     // asks ("do you run swimming lessons for adults?" is not "adult price").
     let min_extra = |c: &Candidate| {
@@ -203,15 +210,21 @@ pub(super) fn choose(
             .map(|(i, _)| *i)
             .collect();
         let own_measure = !measure_named.is_empty();
+        // A neighbour's fact of a second-reading kind does not answer for the entity named
+        // when that entity has facts of the kind asked: "when can I do *lengths* at the
+        // pool?" is not the lessons' "term length: 12 weeks".
+        let own_exact = exact.iter().any(|(_, c)| c.via == "entity");
         let eligible: Vec<(usize, f32)> = mine
             .iter()
             .filter(|(_, c)| !own_measure || c.judged.fit != Some(Fit::Weak) || c.judged.form_named)
+            .filter(|(_, c)| !(own_exact && c.via != "entity" && c.judged.fit == Some(Fit::Weak)))
             .filter(|(_, c)| {
                 cov.extra(&c.judged) >= min_extra(c)
                     || (exact.len() == 1
                         && !yes_no
                         && c.judged.fit == Some(Fit::Exact)
                         && c.via == "entity"
+                        && !yes_no_value(c)
                         && !cov.telling_gaps(&c.judged))
             })
             .map(|(i, c)| (*i, rank_of(c)))
@@ -239,8 +252,15 @@ pub(super) fn choose(
     }
     if chosen.is_empty() && q.asked.wants.is_empty() && q.asked.measured.is_none() {
         if !cov.asks_more() && !asks_which_thing(q, lex) {
+            // "what are the quiet hours?": the attribute the entity is also called by
+            // (`quiet_time` of "Quiet Hours", alias "quiet time") is what it is.
+            if let Some(i) = candidates
+                .iter()
+                .position(|c| c.from == 0 && c.via == "entity" && key_names_subject(g, c))
+            {
+                chosen.push(i);
             // "tell me about X", "what is X?": the entity's best fact (its summary first).
-            if let Some((i, _)) = candidates
+            } else if let Some((i, _)) = candidates
                 .iter()
                 .enumerate()
                 .filter(|(_, c)| c.from == 0 && c.via == "entity")
@@ -263,6 +283,21 @@ pub(super) fn choose(
     }
     chosen.truncate(3);
     chosen
+}
+
+/// Is the candidate an attribute whose key is one of its subject's names, word for word
+/// (`quiet_time` of an entity also called "quiet time")?
+fn key_names_subject(g: &Graph, c: &Candidate) -> bool {
+    let FactKind::Attr(key) = &c.fact.kind else {
+        return false;
+    };
+    let Some(e) = c.fact.about.first().and_then(|id| g.entity(id)) else {
+        return false;
+    };
+    let key = normalize(&key.replace(['_', '-'], " "));
+    std::iter::once(&e.name)
+        .chain(&e.aliases)
+        .any(|n| normalize(n) == key)
 }
 
 /// "*What beds* are there in Birch Lodge?", "*which field* are the pitches in?": the question

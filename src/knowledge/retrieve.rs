@@ -16,8 +16,9 @@ use super::choose::{choose, missing_topic, passage_strength, Coverage};
 use super::graph::{Fact, FactKind, Graph};
 use super::lexical::Hit;
 use super::named::{asked_person, more_specific, partly_named};
-use super::score::{is_a_key, judge, Fit, Question};
-use super::words::{closeness, Term};
+use super::owners::{lone_owners, LONE_ATTRIBUTE_OWNERS};
+use super::score::{judge, Fit, Question};
+use super::words::Term;
 use crate::text::{normalize, terms};
 
 /// How much to retrieve.
@@ -145,10 +146,6 @@ fn says(norm_question: &str, phrase: &str) -> bool {
         || q.contains(&format!(" {p}s "))
         || q.contains(&format!(" {p}es "))
 }
-
-/// A question that names no entity is answered from an attribute's owners when at most
-/// this many entities have it; more, and it needs a name to pick one.
-const LONE_ATTRIBUTE_OWNERS: usize = 3;
 
 /// Words that refer back to what was just discussed.
 fn is_follow_up(words: &[&str], norm: &str) -> bool {
@@ -441,7 +438,7 @@ fn retrieve_from(
     });
 
     let cov = Coverage::new(g, &q, &candidates, &linked);
-    let chosen = choose(&candidates, &q, &cov, linked.len(), g.lexicon());
+    let chosen = choose(&candidates, &q, &cov, linked.len(), g);
     let missing = missing_topic(&q, &candidates, &chosen, &cov);
     let chosen: Vec<usize> = if missing.is_empty() {
         chosen
@@ -510,75 +507,6 @@ fn retrieve_from(
         asks: cov.asked_words(&q),
     };
     (retrieval, owners)
-}
-
-/// Entities that own an attribute the question names, when the question names no entity.
-fn lone_owners(
-    g: &Graph,
-    q: &Question,
-    cache: &mut HashMap<String, Vec<Term>>,
-    declared: &dyn Fn(&str) -> bool,
-    whole: bool,
-) -> Vec<String> {
-    let lex = g.lexicon();
-    let mut owners: Vec<String> = Vec::new();
-    let salient: Vec<&Term> = q
-        .topic
-        .iter()
-        .filter(|t| t.salient || (is_a_key(g, t) && !super::words::is_general(t)))
-        // "at *night*" of a "when" says the kind of answer, not the topic.
-        .filter(|t| !q.asked.wants.iter().any(|w| w.says_kind(&t.text)))
-        .collect();
-    for key in g.attribute_keys() {
-        let kt = key_terms(g, cache, key).to_vec();
-        // Most of the key, not one word of it: "bin" does not name `bin size`.
-        let said = kt
-            .iter()
-            .filter(|k| {
-                q.topic
-                    .iter()
-                    .chain(&q.form)
-                    .any(|t| closeness(lex, t, k) >= 0.9)
-            })
-            .count();
-        // Or every word the question asks is in the key, as written: "what time does the
-        // *barrier* shut?" asks `barrier closed`, whatever else the key says.
-        let within = !salient.is_empty()
-            && salient
-                .iter()
-                .all(|t| kt.iter().any(|k| closeness(lex, t, k) >= 1.0));
-        // Beside a name that has nothing for it, only a key said whole ("speed limit"),
-        // not a word of one ("speed" of the Wi-Fi).
-        let most = if whole {
-            said == kt.len() && kt.len() >= 2
-        } else {
-            said > 0 && said * 3 >= kt.len() * 2
-        };
-        if !(declared(key) || most || within) {
-            continue;
-        }
-        // Reached by less than most of the key, or beside another name: only an owner whose
-        // value is of the kind asked ("barrier closed: 23:00" for a "what time"; not "bin
-        // size: 240 L" for "my bin wasn't emptied, what should I do?").
-        let loose = whole || !(declared(key) || (said > 0 && said * 3 >= kt.len() * 2));
-        let mut ids = g.entities_with_attr(key);
-        if loose {
-            ids.retain(|id| {
-                g.facts_of(id).iter().any(|f| {
-                    f.kind == FactKind::Attr(key.clone())
-                        && super::score::fit(lex, &q.asked, f, &kt, None) == Some(Fit::Exact)
-                })
-            });
-        }
-        if (1..=LONE_ATTRIBUTE_OWNERS).contains(&ids.len()) {
-            for id in ids {
-                if !owners.contains(&id) {
-                    owners.push(id);
-                }
-            }
-        }
-    }
-    owners
 }
 
 /// Is this passage's title about other entities than `id`? A file's front matter often

@@ -11,8 +11,9 @@ use super::key_hint::key_hint;
 use super::link::Link;
 use super::model::Entity;
 pub(super) use super::naming::names_word;
+use super::question_text::{asking_sentences, expand_contractions};
 use super::value::ValueType;
-use super::wants::{asking_sentences, expand_contractions, wanted, Asked, Want};
+use super::wants::{wanted, Asked, Want};
 use super::words::{closeness, place, terms_of, Term};
 use crate::lexicon::{Classes, Lexicon};
 use crate::text::{is_cjk, is_stopword, normalize};
@@ -294,7 +295,16 @@ fn fit_one(lex: &Lexicon, want: Want, fact: &Fact, key: &[Term], far: Option<Far
                     _ => Fit::No,
                 };
             }
+            // A key that names people but holds a time ("parent and toddler splash: Mon–Fri
+            // 13:00") says when, not who.
+            let timed = types.iter().any(|t| {
+                matches!(
+                    t,
+                    ValueType::Schedule | ValueType::Time | ValueType::Date | ValueType::Money
+                )
+            });
             if hint == Some(want)
+                && !(want == Want::Person && timed)
                 && (types.is_empty()
                     || fact.typed.is(ValueType::Text)
                     || !fact.typed.primary().is_measure())

@@ -1,4 +1,5 @@
 //! What questions want, read from English and Chinese question forms: the tests.
+use super::super::question_text::{asking_sentences, expand_contractions};
 use super::*;
 use crate::text::normalize;
 use Want::*;
@@ -53,6 +54,14 @@ fn english_question_forms() {
     assert_eq!(w("Where is the roastery?")[0], Place);
     assert_eq!(w("Which country is the Huila from?")[0], Place);
     assert_eq!(w("who teaches yin?")[0], Person);
+    assert_eq!(w("who can I talk to about a refund?")[0], Person);
+    assert_eq!(w("can I pay cash at the café?"), [YesNo]);
+    assert_eq!(w("hourly rate for the kiln?"), [Money]);
+    assert_eq!(w("how late does the dance tent go on?"), [When]);
+    assert_eq!(w("can I pay in two parts?"), [YesNo]);
+    assert!(w("do I have to pay for parking?").contains(&Money));
+    assert!(!w("who can get the concession membership?").contains(&Person));
+    assert!(!w("who is eligible for the bursary?").contains(&Person));
     assert_eq!(w("how hot is the room")[0], Temperature);
     assert_eq!(w("how heavy is the bag")[0], Weight);
     assert_eq!(w("how big is the hall")[0], Size);
@@ -65,8 +74,10 @@ fn english_question_forms() {
     assert_eq!(w("狂犬疫苗多久打一次？")[0], Frequency);
     assert_eq!(w("穿梭巴士多久一班？")[0], Frequency);
     assert_eq!(w("公交几分钟一趟")[0], Frequency);
+    assert_eq!(w("订营位要交多少定金？")[0], Money);
     assert!(w("can my 15 year old come in the sauna with me?").contains(&Age));
     assert!(w("is it ok for a 9yo?").contains(&Age));
+    assert!(w("my puppy is 5 months old, is it too late?").contains(&Age));
     assert_eq!(w("How old do you have to be to rent an e-bike?")[0], Age);
     assert_eq!(
         w("What's the youngest a dog can be for a dental clean?")[0],

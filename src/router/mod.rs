@@ -7,7 +7,7 @@ mod signals;
 
 pub use classifier::{Classification, IntentClassifier};
 pub use command::{help_text, parse_command, CommandLine, CommandSpec};
-pub use signals::{asks_for_person, is_greeting, voices_complaint};
+pub use signals::{asks_for_person, greets_and_asks_nothing, is_greeting, voices_complaint};
 
 use crate::knowledge::Route;
 
@@ -70,7 +70,17 @@ pub fn route(
             near_handoff: None,
         };
     }
+    // "hiya everyone, first time here!": a greeting with news, when no intent of the pack
+    // is sure of the message (a lost phone after a "hi" still reaches its intent).
+    let greeting = || Routed::Text {
+        intent: Some("greet".into()),
+        route: Some(Route::Smalltalk),
+        confidence: 1.0,
+        near_handoff: None,
+    };
+    let greets = greets_and_asks_nothing(text);
     match classifier.classify(text) {
+        Some(c) if greets && c.confidence < threshold => greeting(),
         // The nearest hand-off example is only char n-grams away: "Are there showers?" is
         // near "is there a person I can speak to". A message that asks for no one is a
         // hand-off only when it is nearly one of the pack's own examples.
@@ -92,6 +102,7 @@ pub fn route(
             confidence: c.confidence,
             near_handoff: None,
         },
+        None if greets => greeting(),
         None => Routed::Text {
             intent: None,
             route: None,

@@ -89,6 +89,34 @@ pub fn is_greeting(text: &str) -> bool {
     GREETING.is_match(text.trim())
 }
 
+static GREETING_OPENER: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?ix)^\W*(?:hi|hello|hey|hiya|heya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|hallo)
+            (?:\s+(?:there|all|everyone|everybody|folks|guys|team|friends|y'all|again))?
+            [\s,!.;:\p{So}-]+",
+    )
+    .expect("the greeting opener compiles")
+});
+
+static ASKS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)[?？吗呢]|\b(?:how|what|whats|where|when|who|which|why)\b|^\W*(?:can|could|is|are|do|does|will|would|should|may|any|anyone|has|have)\b",
+    )
+    .expect("the question pattern compiles")
+});
+
+/// A greeting with news and no question ("hiya everyone, first time here this year!"):
+/// small talk when nothing else claims the message (a complaint or a pack's intent is
+/// looked at first).
+pub fn greets_and_asks_nothing(text: &str) -> bool {
+    let t = text.trim();
+    let Some(m) = GREETING_OPENER.find(t) else {
+        return false;
+    };
+    let rest = &t[m.end()..];
+    !rest.trim().is_empty() && !ASKS.is_match(rest) && rest.split_whitespace().count() <= 12
+}
+
 /// Does the message ask to be put in touch with a person?
 pub fn asks_for_person(text: &str) -> bool {
     EN_PERSON.is_match(text) || ZH_PERSON.is_match(text)
@@ -146,6 +174,27 @@ mod tests {
             "hello, just joined, how do I book a desk",
         ] {
             assert!(!is_greeting(t), "{t}");
+        }
+    }
+
+    #[test]
+    fn a_greeting_with_news_asks_nothing() {
+        for t in [
+            "hiya everyone, first saltmarsh for me this year!",
+            "hiya everyone, just joined, we're here next week",
+            "hello all, excited for the weekend",
+        ] {
+            assert!(greets_and_asks_nothing(t), "{t}");
+        }
+        for t in [
+            "hi, how much is the day pass?",
+            "hey all, anyone know when the pool opens",
+            "hi, can I bring my dog",
+            "hiya",
+            "history of the club please",
+            "你好，几点开门",
+        ] {
+            assert!(!greets_and_asks_nothing(t), "{t}");
         }
     }
 
