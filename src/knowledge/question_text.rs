@@ -63,8 +63,6 @@ pub(super) fn expand_contractions(normalized: &str) -> String {
         .join(" ")
 }
 
-/// What follows "how much" when it asks for money ("how much is it", "how much?").
-
 /// What follows a "pay" that says the way of paying, not an amount.
 pub(super) fn pays_how(after: &str) -> bool {
     const HOW: &[&str] = &[

@@ -534,3 +534,45 @@ fn what_thing_is_asked_is_not_answered_by_the_summary() {
         "{r:?}"
     );
 }
+
+const RULES: &str = "[[entity]]\nid = \"meadow\"\nkind = \"pitch\"\nname = \"Meadow Pitch\"\n\
+    summary = \"A grass pitch.\"\nattrs = { price_per_night = \"22 GBP\" }\n\n\
+    [[entity]]\nid = \"dogs\"\nkind = \"policy\"\nname = \"Dogs on Site\"\nsummary = \"Dogs are welcome.\"\n\
+    attrs = { dog_fee = \"3 GBP per dog per night\" }\n\n\
+    [[entity]]\nid = \"placement\"\nkind = \"test\"\nname = \"Placement Test\"\nsummary = \"A level check.\"\n\
+    attrs = { results_within = \"2 business days\" }\n\n\
+    [[entity]]\nid = \"dele\"\nkind = \"exam\"\nname = \"DELE Exam\"\naliases = [\"DELE\"]\n\
+    summary = \"A Spanish diploma.\"\nattrs = { turnaround = \"about 3 months\" }\n\n\
+    [[entity]]\nid = \"quiet\"\nkind = \"policy\"\nname = \"Quiet Hours\"\naliases = [\"quiet time\"]\n\
+    summary = \"Keeping the park peaceful.\"\nattrs = { quiet_time = \"22:30 to 07:30\", generators = \"not allowed\" }\n";
+
+#[test]
+fn beside_a_named_entity_only_a_rules_key_that_holds_the_word_answers() {
+    let g = sample_with("rules.toml", RULES);
+    let r = ask(
+        &g,
+        "how much does it cost to bring our dog on the meadow pitch",
+    );
+    assert_eq!(
+        planned(&r),
+        vec!["Dogs on Site — dog fee: 3 GBP per dog per night"],
+        "{r:?}"
+    );
+    // A peer's key is not the named one's: the DELE's results are not the placement test's.
+    let r = ask(&g, "how long until I get my DELE results?");
+    assert!(
+        planned(&r).iter().all(|p| !p.contains("Placement")),
+        "{r:?}"
+    );
+}
+
+#[test]
+fn the_attribute_an_entity_is_also_called_by_is_what_it_is() {
+    let g = sample_with("rules.toml", RULES);
+    let r = ask(&g, "what are the quiet hours");
+    assert_eq!(
+        planned(&r),
+        vec!["Quiet Hours — quiet time: 22:30 to 07:30"],
+        "{r:?}"
+    );
+}

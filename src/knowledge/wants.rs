@@ -203,6 +203,7 @@ static UNIT: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\bhow many (second|minute|hour|day|night|week|month|year)s?\b").expect("unit form")
 });
 
+/// What follows "how much" when it asks for money ("how much is it", "how much?").
 const HOW_MUCH_MONEY: &[&str] = &[
     "is", "are", "does", "do", "did", "would", "will", "for", "to", "it", "they", "a", "an", "the",
     "per", "each", "should", "can", "could", "i", "we", "you", "extra", "more", "was", "money",

@@ -169,4 +169,29 @@ mod tests {
         };
         assert_eq!(near_handoff, None);
     }
+
+    #[test]
+    fn a_greeting_with_news_is_small_talk_unless_an_intent_is_sure() {
+        let c = lost_property();
+        let Routed::Text { route: taken, .. } =
+            route("hiya everyone, first time here this year!", &c, 0.35, &[])
+        else {
+            panic!("text")
+        };
+        assert_eq!(taken, Some(Route::Smalltalk));
+        let Routed::Text {
+            route: taken,
+            intent,
+            ..
+        } = route(
+            "hi all, I left my jacket in the shower block",
+            &c,
+            0.35,
+            &[],
+        )
+        else {
+            panic!("text")
+        };
+        assert_eq!(taken, Some(Route::Handoff), "{intent:?}");
+    }
 }

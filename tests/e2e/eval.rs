@@ -220,17 +220,17 @@ fn the_quill_pack_without_declarations_holds_its_floor() {
 }
 
 /// The held-out packs: sets written by people who never read the bot's code. Their floors
-/// are the measured results (2026-12-07) less a small margin.
+/// are the measured results (2026-12-08, at 4998dc1) less a small margin.
 #[test]
 fn the_held_out_packs_hold_their_floors() {
     for (pack, min_correct, max_wrong) in [
-        ("spoke", 0.67, 7),
-        ("lingua", 0.60, 9),
-        ("tidewater", 0.63, 5),
-        ("pawsome", 0.62, 5),
-        ("foundry", 0.60, 10),
-        ("hearth", 0.56, 7),
-        ("larchwood", 0.62, 12),
+        ("spoke", 0.67, 6),
+        ("lingua", 0.62, 8),
+        ("tidewater", 0.65, 5),
+        ("pawsome", 0.63, 5),
+        ("foundry", 0.62, 8),
+        ("hearth", 0.56, 9),
+        ("larchwood", 0.68, 10),
     ] {
         holds_a_floor(
             &format!("examples/holdout/{pack}/knowledge"),
@@ -239,4 +239,16 @@ fn the_held_out_packs_hold_their_floors() {
             max_wrong,
         );
     }
+}
+
+/// The festival pack (written without reading the bot's code; its failures were read once
+/// at c39d508): its own test, so it runs beside the other held-out packs.
+#[test]
+fn the_festival_pack_holds_its_floor() {
+    holds_a_floor(
+        "examples/holdout/saltmarsh/knowledge",
+        "eval/holdout/saltmarsh.toml",
+        0.58,
+        13,
+    );
 }
