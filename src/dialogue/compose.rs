@@ -189,6 +189,18 @@ fn attr_shape(key: &str, value: &str) -> Option<&'static str> {
     }
     let last = parts.last().copied().unwrap_or("");
     let value_first = value.split_whitespace().next().unwrap_or("").to_lowercase();
+    // "closes: 03:00" reads "Lantern Stage closes at 03:00."
+    const DOINGS: &[&str] = &[
+        "opens", "closes", "starts", "ends", "finishes", "begins", "departs", "leaves", "arrives",
+        "runs", "returns", "expires", "renews", "reopens",
+    ];
+    if parts.len() == 1 && DOINGS.contains(&first.to_lowercase().as_str()) {
+        return Some(if value.starts_with(|c: char| c.is_ascii_digit()) {
+            "does_at"
+        } else {
+            "does"
+        });
+    }
     if parts.len() > 1 && PREPOSITIONS.contains(&first) {
         Some("prep_first")
     } else if parts.len() > 1 && PREPOSITIONS.contains(&last) {
@@ -414,6 +426,8 @@ mod tests {
             None
         );
         assert_eq!(attr_shape("opened", "2017-09-04"), Some("done"));
+        assert_eq!(attr_shape("closes", "03:00"), Some("does_at"));
+        assert_eq!(attr_shape("runs", "every Saturday"), Some("does"));
         assert_eq!(attr_shape("valid_for", "12 months"), Some("prep_last"));
         assert_eq!(attr_shape("with_flex", "209 GBP"), Some("prep_first"));
         assert_eq!(
@@ -456,6 +470,10 @@ mod tests {
                 "yes, with any registered member"
             ),
             "Yes, The Quays is shareable, with any registered member."
+        );
+        assert_eq!(
+            render("does_at", "closes", "03:00"),
+            "The Quays closes at 03:00."
         );
         assert_eq!(
             render("done", "opened", "2022-05-16"),

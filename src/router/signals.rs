@@ -100,7 +100,7 @@ static GREETING_OPENER: LazyLock<Regex> = LazyLock::new(|| {
 
 static ASKS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
-        r"(?i)[?？吗呢]|\b(?:how|what|whats|where|when|who|which|why)\b|^\W*(?:can|could|is|are|do|does|will|would|should|may|any|anyone|has|have)\b",
+        r"(?i)[?？吗呢]|\b(?:how|what|whats|where|when|who|which|why|looking|need|needs|want|wants|know|tell|help|info|information|please|wondering|lost|left|find|book|cancel|change)\b|^\W*(?:can|could|is|are|do|does|will|would|should|may|any|anyone|has|have)\b",
     )
     .expect("the question pattern compiles")
 });
@@ -192,6 +192,8 @@ mod tests {
             "hi, can I bring my dog",
             "hiya",
             "history of the club please",
+            "hi all, looking for the opening hours",
+            "hello, I lost my phone by the main stage",
             "你好，几点开门",
         ] {
             assert!(!greets_and_asks_nothing(t), "{t}");
