@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::patterns::{fold, numbers_in, NUMBER};
+use super::patterns::{fold, numbers_in, same_number, NUMBER};
 use crate::knowledge::Retrieval;
 use crate::text::{normalize, terms};
 
@@ -102,16 +102,6 @@ fn units_kept(value: &str, reply: &str) -> bool {
     use crate::knowledge::{unit_after, unit_type, ValueType};
     let value = value.to_lowercase();
     let reply = reply.to_lowercase();
-    let same_number = |a: &str, b: &str| {
-        a == b
-            || match (
-                a.replace(',', "").parse::<f64>(),
-                b.replace(',', "").parse::<f64>(),
-            ) {
-                (Ok(x), Ok(y)) => (x - y).abs() < 1e-9,
-                _ => false,
-            }
-    };
     NUMBER.find_iter(&value).all(|m| {
         let Some(unit) = unit_after(&value, m.end()) else {
             return true;

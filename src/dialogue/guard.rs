@@ -12,8 +12,8 @@ pub use super::cite::{citation_markers, strip_citations};
 use super::claims;
 pub(crate) use super::claims::{invented_han, invented_names};
 use super::patterns::{
-    dates_in, digits, fold, numbers_in, times_in, without_links, DATE, EMAIL, LIST_MARKER, NUMBER,
-    PHONE, TIME, URL,
+    dates_in, digits, fold, numbers_in, same_number, times_in, without_links, DATE, EMAIL,
+    LIST_MARKER, NUMBER, PHONE, TIME, URL,
 };
 use crate::knowledge::{Graph, Retrieval};
 use crate::llm::constraint::protected_spans;
@@ -299,17 +299,9 @@ fn check_sentence(sentence: &str, sources: &[&str], allowed: &[usize], report: &
         if !run.chars().next().is_some_and(|c| c.is_numeric()) {
             continue;
         }
-        let value = run.replace(',', "").parse::<f64>().ok();
-        let found = source_runs.iter().position(|runs| {
-            runs.iter().any(|r| {
-                *r == run
-                    || value.is_some_and(|n| {
-                        r.replace(',', "")
-                            .parse::<f64>()
-                            .is_ok_and(|x| (x - n).abs() < 1e-9)
-                    })
-            })
-        });
+        let found = source_runs
+            .iter()
+            .position(|runs| runs.iter().any(|r| same_number(r, &run)));
         if found.is_some() && !unit_kept(&rest, &run, sources) {
             report.unsupported.push(Unsupported {
                 kind: ClaimKind::Unit,
@@ -414,19 +406,12 @@ fn unit_kept(sentence: &str, number: &str, sources: &[&str]) -> bool {
     let same_unit =
         |u: &str| said != ValueType::Duration || duration_unit(u) == duration_unit(&said_unit);
     // Compare by value, not text: the reply may write "18.5" for the fact's "18.50".
-    let value = number.replace(',', "").parse::<f64>().ok();
     sources.iter().any(|s| {
         let s = s.to_lowercase();
         NUMBER.find_iter(&s).any(|m| {
-            let same = m.as_str() == number
-                || value.is_some_and(|n| {
-                    m.as_str()
-                        .replace(',', "")
-                        .parse::<f64>()
-                        .is_ok_and(|x| (x - n).abs() < 1e-9)
-                });
-            same && unit_after(&s, m.end())
-                .is_some_and(|u| unit_type(&u) == Some(said) && same_unit(&u))
+            same_number(m.as_str(), number)
+                && unit_after(&s, m.end())
+                    .is_some_and(|u| unit_type(&u) == Some(said) && same_unit(&u))
         })
     })
 }

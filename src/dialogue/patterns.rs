@@ -43,6 +43,18 @@ pub(super) fn without_links(text: &str) -> String {
     EMAIL.replace_all(&t, " ").into_owned()
 }
 
+/// Two numbers as written that are one value ("18.5" and "18.50", "1,290" and "1290").
+pub(super) fn same_number(a: &str, b: &str) -> bool {
+    a == b
+        || match (
+            a.replace(',', "").parse::<f64>(),
+            b.replace(',', "").parse::<f64>(),
+        ) {
+            (Ok(x), Ok(y)) => (x - y).abs() < 1e-9,
+            _ => false,
+        }
+}
+
 pub(super) fn numbers_in(text: &str) -> Vec<f64> {
     NUMBER
         .find_iter(text)

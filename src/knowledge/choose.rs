@@ -252,22 +252,22 @@ pub(super) fn choose(
     }
     if chosen.is_empty() && q.asked.wants.is_empty() && q.asked.measured.is_none() {
         if !cov.asks_more() && !asks_which_thing(q, lex) {
-            // "what are the quiet hours?": the attribute the entity is also called by
-            // (`quiet_time` of "Quiet Hours", alias "quiet time") is what it is.
-            if let Some(i) = candidates
+            // "tell me about X", "what is X?": the entity's best fact (its summary first);
+            // but "what are the quiet hours?" is the attribute the entity is also called by
+            // (`quiet_time` of "Quiet Hours", alias "quiet time").
+            let own = |c: &Candidate| c.from == 0 && c.via == "entity";
+            let called_by = candidates
                 .iter()
-                .position(|c| c.from == 0 && c.via == "entity" && key_names_subject(g, c))
-            {
-                chosen.push(i);
-            // "tell me about X", "what is X?": the entity's best fact (its summary first).
-            } else if let Some((i, _)) = candidates
-                .iter()
-                .enumerate()
-                .filter(|(_, c)| c.from == 0 && c.via == "entity")
-                .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
-            {
-                chosen.push(i);
-            }
+                .position(|c| own(c) && key_names_subject(g, c));
+            let best = || {
+                candidates
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| own(c))
+                    .max_by(|a, b| a.1.score.total_cmp(&b.1.score))
+                    .map(|(i, _)| i)
+            };
+            chosen.extend(called_by.or_else(best));
         } else if let Some((i, _)) = candidates
             .iter()
             .enumerate()

@@ -12,7 +12,9 @@ use super::words::{closeness, Term};
 /// this many entities have it; more, and it needs a name to pick one.
 pub(super) const LONE_ATTRIBUTE_OWNERS: usize = 3;
 
-/// Entities that own an attribute the question names, when the question names no entity.
+/// Entities that own an attribute the question names: when the question names no entity,
+/// or (`whole`) beside a named entity that has nothing for it, where only a key said whole
+/// or a rule's key holding every word asked counts.
 pub(super) fn lone_owners(
     g: &Graph,
     q: &Question,
@@ -41,11 +43,9 @@ pub(super) fn lone_owners(
                     .any(|t| closeness(lex, t, k) >= 0.9)
             })
             .count();
+        let most_of_key = said > 0 && said * 3 >= kt.len() * 2;
         // Or every word the question asks is in the key, as written: "what time does the
         // *barrier* shut?" asks `barrier closed`, whatever else the key says.
-        // Beside a name, only a rule's key ("can we bring our *dog* on the tent pitch?" is
-        // the dog rules' `dog_fee`): a peer's key is not the one named's ("my DELE
-        // *results*" are not the placement test's `results within`).
         let within = !salient.is_empty()
             && salient
                 .iter()
@@ -55,7 +55,7 @@ pub(super) fn lone_owners(
         let most = if whole {
             said == kt.len() && kt.len() >= 2
         } else {
-            said > 0 && said * 3 >= kt.len() * 2
+            most_of_key
         };
         if !(declared(key) || most || within) {
             continue;
@@ -63,8 +63,11 @@ pub(super) fn lone_owners(
         // Reached by less than most of the key, or beside another name: only an owner whose
         // value is of the kind asked ("barrier closed: 23:00" for a "what time"; not "bin
         // size: 240 L" for "my bin wasn't emptied, what should I do?").
-        let loose = whole || !(declared(key) || (said > 0 && said * 3 >= kt.len() * 2));
+        let loose = whole || !(declared(key) || most_of_key);
         let mut ids = g.entities_with_attr(key);
+        // Beside a name, a key that merely holds the words is only a rule's ("our *dog* on
+        // the tent pitch" is the dog rules' `dog_fee`): a peer's key is not the one named's
+        // ("my DELE *results*" are not the placement test's `results within`).
         if whole && !most && !declared(key) {
             ids.retain(|id| g.entity(id).is_some_and(|e| is_rule_kind(&e.kind)));
         }

@@ -35,19 +35,25 @@ static ZH_PERSON: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the Chinese hand-off pattern compiles")
 });
 
+/// The words that open an English greeting, and whom it greets ("hi all").
+const HELLO: &str =
+    r"(?:hi|hello|hey|hiya|heya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|hallo)";
+const AUDIENCE: &str =
+    r"(?:\s+(?:there|all|everyone|everybody|folks|guys|team|friends|y'all|again))?";
+
 /// A greeting and nothing more: "morning all 😊", "hi there!", "大家好".
 static GREETING: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    Regex::new(&format!(
         r"(?ix)^\W*(?:
-            (?:hi|hello|hey|hiya|heya|howdy|yo|greetings|evening|morning|afternoon|good\s+(?:morning|afternoon|evening|day)|hallo)
-            (?:\s+(?:there|all|everyone|everybody|folks|guys|team|friends|y'all|again))?
+            (?:{HELLO}|yo|evening|morning|afternoon)
+            {AUDIENCE}
             # and a word about joining, without a question: hiya folks, just joined this week
-            (?:[\W\p{So}]+(?:i\s*'?\s*m\s+|i\s+am\s+|we\s*'?\s*re\s+|just\s+)?
+            (?:[\W\p{{So}}]+(?:i\s*'?\s*m\s+|i\s+am\s+|we\s*'?\s*re\s+|just\s+)?
                 (?:new\s+here|new|just\s+joined|joined|signed\s+up|first\s+time\s+here)
                 (?:\s+(?:today|yesterday|this\s+week|this\s+month|recently|last\s+week))?)?
           | 你好|您好|大家好|早上好|早安|晚上好|下午好|嗨|哈喽|哈罗
-        )[\W\p{So}]*$",
-    )
+        )[\W\p{{So}}]*$",
+    ))
     .expect("the greeting pattern compiles")
 });
 
@@ -90,14 +96,12 @@ pub fn is_greeting(text: &str) -> bool {
 }
 
 static GREETING_OPENER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?ix)^\W*(?:hi|hello|hey|hiya|heya|howdy|greetings|good\s+(?:morning|afternoon|evening|day)|hallo)
-            (?:\s+(?:there|all|everyone|everybody|folks|guys|team|friends|y'all|again))?
-            [\s,!.;:\p{So}-]+",
-    )
-    .expect("the greeting opener compiles")
+    Regex::new(&format!(r"(?ix)^\W*{HELLO}{AUDIENCE}[\s,!.;:\p{{So}}-]+"))
+        .expect("the greeting opener compiles")
 });
 
+/// What keeps a greeting's rest from being only news: a question, or a word that asks for
+/// or reports something ("looking for", "lost", "please").
 static ASKS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)[?？吗呢]|\b(?:how|what|whats|where|when|who|which|why|looking|need|needs|want|wants|know|tell|help|info|information|please|wondering|lost|left|find|book|cancel|change)\b|^\W*(?:can|could|is|are|do|does|will|would|should|may|any|anyone|has|have)\b",
