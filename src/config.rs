@@ -522,7 +522,10 @@ mod community;
 mod dashboard;
 mod load;
 
-pub use community::{LearningConfig, ModerationConfig, WelcomeConfig};
+pub use community::{
+    LearningConfig, ModerationConfig, WelcomeConfig, DEFAULT_SPAM_THRESHOLD,
+    DEFAULT_SPAM_THRESHOLD_ZH,
+};
 pub use dashboard::DashboardConfig;
 
 #[cfg(test)]

@@ -1,8 +1,12 @@
 //! The community-care components from their sections: the moderator from `[moderation]`
 //! (its word lists read and its ladder checked, or herald does not start).
 
+use std::path::Path;
+
 use crate::config::ModerationConfig;
-use crate::moderation::{AuditLog, ModerationOptions, Moderator, Step, WordList};
+use crate::moderation::{
+    AuditLog, ModerationOptions, Moderator, SampleFile, SpamFilter, Step, WordList,
+};
 
 /// A `[moderation]` setting that cannot be used, named so it can be fixed.
 #[derive(Debug, thiserror::Error)]
@@ -13,6 +17,12 @@ pub enum CommunityError {
     WordList(#[from] crate::moderation::ListError),
     #[error("[moderation] cannot read the word list {path}: {source}")]
     ReadList {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("[moderation] cannot read the samples {path}: {source}")]
+    ReadSamples {
         path: String,
         #[source]
         source: std::io::Error,
@@ -42,6 +52,24 @@ pub fn moderation_options(c: &ModerationConfig) -> Result<ModerationOptions, Com
         return Err(CommunityError::Moderation(
             "ladder is empty: give at least one step (warn, mute 10m, ban)".into(),
         ));
+    }
+    for (name, value, default) in [
+        (
+            "spam_threshold",
+            c.spam_threshold,
+            crate::moderation::DEFAULT_SPAM_THRESHOLD,
+        ),
+        (
+            "spam_threshold_zh",
+            c.spam_threshold_zh,
+            crate::moderation::DEFAULT_SPAM_THRESHOLD_ZH,
+        ),
+    ] {
+        if !(value > 0.0 && value <= 1.0) {
+            return Err(CommunityError::Moderation(format!(
+                "{name} = {value}: give a score above 0 and at most 1 (the default is {default})"
+            )));
+        }
     }
     for t in &c.trusted {
         let ok = t.split_once(':').is_some_and(|(p, u)| {
@@ -90,6 +118,9 @@ pub fn moderation_options(c: &ModerationConfig) -> Result<ModerationOptions, Com
         suspect_new: c.suspect_new,
         suspect_any: c.suspect_any,
         classifier: c.classifier,
+        spam_model: c.spam_model,
+        spam_threshold: c.spam_threshold,
+        spam_threshold_zh: c.spam_threshold_zh,
         allowed_domains: c.allowed_domains.clone(),
         ladder,
         reset_after_days: c.reset_after_days,
@@ -98,15 +129,30 @@ pub fn moderation_options(c: &ModerationConfig) -> Result<ModerationOptions, Com
     })
 }
 
-/// The moderator when `[moderation] enabled = true`.
+/// The moderator when `[moderation] enabled = true`, with the spam classifier trained on
+/// the shipped corpus and the community's samples (`samples`, under `data_dir`). A bad
+/// sample line is logged with its `path:line` and skipped; the rest are learned.
 pub(super) fn moderator(
     c: &ModerationConfig,
     audit: &AuditLog,
+    data_dir: &Path,
 ) -> Result<Option<Moderator>, CommunityError> {
     if !c.enabled {
         return Ok(None);
     }
-    Ok(Some(Moderator::new(moderation_options(c)?, audit.clone())))
+    let file = SampleFile::new(data_dir.join(&c.samples));
+    let shown = file.path().display().to_string();
+    let (filter, bad) =
+        SpamFilter::with_samples(file).map_err(|source| CommunityError::ReadSamples {
+            path: shown,
+            source,
+        })?;
+    for e in &bad {
+        tracing::warn!(error = %e, "moderation: a sample line skipped");
+    }
+    Ok(Some(
+        Moderator::new(moderation_options(c)?, audit.clone()).with_spam_filter(filter),
+    ))
 }
 
 #[cfg(test)]

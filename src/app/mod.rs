@@ -100,7 +100,7 @@ impl App {
         let tickets = TicketStore::open(&db)?;
         let audit = crate::moderation::AuditLog::open(&db).map_err(CommunityError::from)?;
         let askers = crate::learning::Askers::open(&db).map_err(AppError::Memory)?;
-        let moderator = community::moderator(&config.moderation, &audit)?;
+        let moderator = community::moderator(&config.moderation, &audit, &config.data.dir)?;
         let metrics = Arc::new(Metrics::for_backend(llm.as_ref()));
         let llm: Arc<dyn LlmBackend> = Arc::new(Metered::new(llm, metrics.clone()));
         let manage = manage::Context {

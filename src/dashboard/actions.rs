@@ -202,6 +202,16 @@ pub(super) const FORMS: &[(&str, &str, Build)] = &[
         "/dashboard/moderation",
         pardon,
     ),
+    (
+        "/dashboard/moderation/spam",
+        "/dashboard/moderation",
+        sample_spam,
+    ),
+    (
+        "/dashboard/moderation/notspam",
+        "/dashboard/moderation",
+        sample_normal,
+    ),
 ];
 
 /// The handler of one of [`FORMS`].
@@ -251,6 +261,18 @@ fn pardon(f: &Form) -> Result<(&'static str, String), String> {
     Ok(("pardon", format!("m{}", entry.trim_start_matches('m'))))
 }
 
+/// `/spam s<N>`: a sample moved to spam.
+fn sample_spam(f: &Form) -> Result<(&'static str, String), String> {
+    let n = field(f, "sample", "sample")?;
+    Ok(("spam", format!("s{}", n.trim_start_matches('s'))))
+}
+
+/// `/notspam s<N>`: a sample moved to normal.
+fn sample_normal(f: &Form) -> Result<(&'static str, String), String> {
+    let n = field(f, "sample", "sample")?;
+    Ok(("notspam", format!("s{}", n.trim_start_matches('s'))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,6 +305,14 @@ mod tests {
         assert_eq!(
             built("/dashboard/moderation/pardon", "entry=m7"),
             Ok(("pardon", "m7".to_string()))
+        );
+        assert_eq!(
+            built("/dashboard/moderation/notspam", "sample=s3"),
+            Ok(("notspam", "s3".to_string()))
+        );
+        assert_eq!(
+            built("/dashboard/moderation/spam", "sample=2"),
+            Ok(("spam", "s2".to_string()))
         );
         assert_eq!(
             built("/dashboard/gaps/teach", "gap=4&answer=+++"),

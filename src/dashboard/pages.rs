@@ -222,6 +222,14 @@ struct EntryView {
     pardonable: bool,
 }
 
+#[derive(Serialize)]
+struct SampleView {
+    n: usize,
+    spam: bool,
+    at: String,
+    text: String,
+}
+
 pub(super) async fn moderation(State(st): State<DashboardState>, headers: HeaderMap) -> Response {
     let Some((_, s)) = st.session(&headers) else {
         return to_login();
@@ -252,12 +260,30 @@ pub(super) async fn moderation(State(st): State<DashboardState>, headers: Header
             pardoned: e.pardoned,
         })
         .collect();
+    let samples: Vec<SampleView> = ctx
+        .moderator
+        .as_ref()
+        .map(|m| m.spam_filter().samples())
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+        .map(|(i, x)| SampleView {
+            n: i + 1,
+            spam: x.spam,
+            at: if x.at_ms > 0 {
+                show(ms_to_utc(x.at_ms), tz)
+            } else {
+                String::new()
+            },
+            text: x.text.chars().take(300).collect(),
+        })
+        .collect();
     let frame = st.frame("Moderation", "/dashboard/moderation", &s);
     let observe = ctx.moderator.as_ref().is_some_and(|m| m.options().observe);
     st.0.views.page(
         "moderation.html",
         frame,
-        minijinja::context! { entries, enabled => ctx.moderator.is_some(), observe },
+        minijinja::context! { entries, samples, enabled => ctx.moderator.is_some(), observe },
     )
 }
 

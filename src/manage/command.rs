@@ -90,6 +90,17 @@ pub const MANAGER_COMMANDS: &[CommandSpec] = &[
             "managers: lift a member's mutes and bans and clear their strikes (or reply to them)",
     },
     CommandSpec {
+        name: "spam",
+        args: "[s<N>]",
+        description: "managers: as a reply: remove the message as spam; the classifier learns it",
+    },
+    CommandSpec {
+        name: "notspam",
+        args: "[m<N> | s<N>]",
+        description:
+            "managers: as a reply or with an entry of /modlog: the classifier learns it is not spam",
+    },
+    CommandSpec {
         name: "warn",
         args: "",
         description: "managers: as a reply: remove the message and warn its author",
@@ -124,6 +135,8 @@ pub enum ManagerCommand {
     Teach(teach::Args),
     ModLog(usize),
     Pardon(moderate::PardonArgs),
+    Spam(moderate::MarkArgs),
+    NotSpam(moderate::MarkArgs),
     Warn,
     /// Minutes, or the configured length.
     Mute(Option<u64>),
@@ -156,6 +169,8 @@ impl ManagerCommand {
                 }),
             },
             "pardon" => moderate::parse_pardon(args).map(C::Pardon),
+            "spam" => moderate::parse_mark(args, true).map(C::Spam),
+            "notspam" => moderate::parse_mark(args, false).map(C::NotSpam),
             "warn" => Ok(C::Warn),
             "mute" => moderate::parse_mute(args).map(C::Mute),
             "ban" => Ok(C::Ban),
@@ -185,6 +200,8 @@ impl ManagerCommand {
             ManagerCommand::Teach(_) => "teach",
             ManagerCommand::ModLog(_) => "modlog",
             ManagerCommand::Pardon(_) => "pardon",
+            ManagerCommand::Spam(_) => "spam",
+            ManagerCommand::NotSpam(_) => "notspam",
             ManagerCommand::Warn => "warn",
             ManagerCommand::Mute(_) => "mute",
             ManagerCommand::Ban => "ban",
@@ -209,6 +226,8 @@ impl ManagerCommand {
             ManagerCommand::Teach(a) => teach::apply(ctx, call, a),
             ManagerCommand::ModLog(n) => moderate::modlog(ctx, n),
             ManagerCommand::Pardon(a) => moderate::pardon(ctx, call, a),
+            ManagerCommand::Spam(a) => moderate::spam(ctx, call, a),
+            ManagerCommand::NotSpam(a) => moderate::notspam(ctx, call, a),
             ManagerCommand::Warn => moderate::act(ctx, call, crate::moderation::Step::Warn),
             ManagerCommand::Mute(m) => moderate::act(ctx, call, moderate::mute_step(ctx, m)),
             ManagerCommand::Ban => moderate::act(ctx, call, crate::moderation::Step::Ban),

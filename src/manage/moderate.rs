@@ -1,5 +1,6 @@
 //! The moderators' commands: `/modlog` (the audit log), `/pardon` (lift and forgive),
-//! and `/warn`, `/mute <length>`, `/ban` as a reply to a member's message.
+//! `/warn`, `/mute <length>`, `/ban` as a reply to a member's message, and `/spam` and
+//! `/notspam`, which also teach the spam classifier.
 
 use crate::moderation::{notice, parse_minutes, AuditEntry, Moderator, Step};
 use crate::text::Lang;
@@ -27,6 +28,58 @@ pub(crate) fn parse_pardon(args: &str) -> Result<PardonArgs, CommandError> {
         .ok_or(CommandError::Usage(
             "Usage: /pardon m<N> (an entry of /modlog), or /pardon as a reply to the member's message",
         ))
+}
+
+/// What `/spam` and `/notspam` are for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MarkArgs {
+    /// The message the command replies to.
+    Replied,
+    /// An audit entry's message (`m12`; `/notspam` only).
+    Entry(u64),
+    /// One of the community's samples (`s3`, as the dashboard numbers them): moved to
+    /// the other side.
+    Sample(usize),
+}
+
+const SPAM_USAGE: &str =
+    "Usage: /spam as a reply to a member's message, or /spam s<N> (a sample on the dashboard)";
+const NOTSPAM_USAGE: &str = "Usage: /notspam as a reply to a member's message, /notspam m<N> (an entry of /modlog), or /notspam s<N> (a sample on the dashboard)";
+
+pub(crate) fn parse_mark(args: &str, spam: bool) -> Result<MarkArgs, CommandError> {
+    let a = args.trim();
+    let usage = CommandError::Usage(if spam { SPAM_USAGE } else { NOTSPAM_USAGE });
+    if a.is_empty() {
+        return Ok(MarkArgs::Replied);
+    }
+    if let Some(n) = a.strip_prefix('s') {
+        return n.parse().map(MarkArgs::Sample).map_err(|_| usage);
+    }
+    match a.strip_prefix('m').map(str::parse::<u64>) {
+        Some(Ok(id)) if !spam => Ok(MarkArgs::Entry(id)),
+        _ => Err(usage),
+    }
+}
+
+/// Move sample `n` (1-based, as listed) to spam or to normal.
+fn move_sample(m: &Moderator, n: usize, spam: bool) -> Result<Done, CommandError> {
+    let mut team = m.spam_filter().samples();
+    let Some(s) = n.checked_sub(1).and_then(|i| team.get_mut(i)) else {
+        return Err(CommandError::Refused(format!(
+            "There is no sample s{n}; the dashboard's moderation page lists them."
+        )));
+    };
+    let side = if spam { "spam" } else { "normal" };
+    if s.spam == spam {
+        return Ok(format!("s{n} is already {side}.").into());
+    }
+    s.spam = spam;
+    m.spam_filter().replace(team).map_err(|e| {
+        CommandError::Refused(format!(
+            "Sorry, the samples file could not be written ({e}); nothing was changed."
+        ))
+    })?;
+    Ok(format!("s{n} is now {side}; the classifier retrained.").into())
 }
 
 /// `/mute`'s length: `30`, `30m`, `2h`, `1d`; none: the configured `mute_minutes`.
@@ -125,14 +178,15 @@ pub(crate) fn pardon(ctx: &Context, call: &Call<'_>, a: PardonArgs) -> Result<Do
     let lifted = p.lifts.len();
     Ok(Done {
         text: format!(
-            "Pardoned: {} entr{} cleared, strikes reset{}.",
+            "Pardoned: {} entr{} cleared, strikes reset{}{}.",
             p.entries,
             if p.entries == 1 { "y" } else { "ies" },
             if lifted > 0 {
                 format!(", {lifted} mute(s) or ban(s) lifted")
             } else {
                 String::new()
-            }
+            },
+            learned_text(p.learned)
         ),
         sanctions: p.lifts,
         ..Done::default()
@@ -181,6 +235,115 @@ pub(crate) fn act(ctx: &Context, call: &Call<'_>, step: Step) -> Result<Done, Co
         forwards,
         ..Done::default()
     })
+}
+
+fn learned_text(n: usize) -> String {
+    match n {
+        0 => String::new(),
+        1 => ", and the spam classifier learned the message as normal".into(),
+        n => format!(", and the spam classifier learned {n} messages as normal"),
+    }
+}
+
+/// `/spam` as a reply: the message removed, a strike and the ladder's step, the member
+/// told, and the text learned as spam (near-copies from anyone are removed from now on).
+pub(crate) fn spam(ctx: &Context, call: &Call<'_>, a: MarkArgs) -> Result<Done, CommandError> {
+    let m = moderator(ctx)?;
+    if let MarkArgs::Sample(n) = a {
+        return move_sample(m, n, true);
+    }
+    let t = call.target.ok_or(CommandError::Usage(SPAM_USAGE))?;
+    if t.chat.private {
+        return Err(CommandError::Refused(
+            "That is a private chat; moderation acts in groups.".into(),
+        ));
+    }
+    let who = ctx.log.speaker(&t.chat, &t.user);
+    let now = crate::clock::utc_to_ms(call.now);
+    let text = t.text.as_deref().unwrap_or_default();
+    let case = m.marked_spam(t, &who.member, text, now).map_err(storage)?;
+    let zh = Lang::detect(text).is_zh();
+    let forwards = notice(&ctx.prompts, &case, m.options().new_member_hours, zh)
+        .filter(|_| !case.sanctions.is_empty())
+        .map(|out| Forward {
+            out,
+            on_failure: None,
+        })
+        .into_iter()
+        .collect();
+    let learned = if text.trim().is_empty() {
+        " The platform did not send the message's text, so the classifier learned nothing."
+    } else {
+        " The spam classifier learned it: near-copies are removed from now on."
+    };
+    Ok(Done {
+        text: format!(
+            "Done: {} (m{}, strike {}).{learned}{}",
+            case.entry.action,
+            case.entry.id,
+            case.entry.strike,
+            if case.sanctions.is_empty() {
+                " Observe mode: nothing was done."
+            } else {
+                ""
+            }
+        ),
+        sanctions: case.sanctions,
+        forwards,
+        ..Done::default()
+    })
+}
+
+/// `/notspam` as a reply (the message is learned as normal) or `/notspam m<N>` (the
+/// entry's message learned as normal and its member pardoned).
+pub(crate) fn notspam(ctx: &Context, call: &Call<'_>, a: MarkArgs) -> Result<Done, CommandError> {
+    let m = moderator(ctx)?;
+    let now = crate::clock::utc_to_ms(call.now);
+    match a {
+        MarkArgs::Sample(n) => move_sample(m, n, false),
+        MarkArgs::Replied => {
+            let t = call.target.ok_or(CommandError::Usage(NOTSPAM_USAGE))?;
+            let text = t.text.as_deref().unwrap_or_default();
+            if !m.learn(text, false, now) {
+                return Err(CommandError::Refused(
+                    "The platform did not send that message's text, so there is nothing to learn."
+                        .into(),
+                ));
+            }
+            Ok(
+                String::from("Learned as normal: messages like it are no longer removed as spam.")
+                    .into(),
+            )
+        }
+        MarkArgs::Entry(id) => {
+            let e = m.audit().get(id).map_err(storage)?.ok_or_else(|| {
+                CommandError::Refused(format!("There is no entry m{id}; /modlog lists them."))
+            })?;
+            if e.pardoned {
+                return Err(CommandError::Refused(format!(
+                    "m{id} is already pardoned; its message was learned then."
+                )));
+            }
+            let p = m.pardon(&e.platform, &e.member, now).map_err(storage)?;
+            if p.learned == 0 {
+                m.learn(&e.excerpt, false, now);
+            }
+            Ok(Done {
+                text: format!(
+                    "Learned m{id}'s message as normal and pardoned its author ({} entr{} cleared{}).",
+                    p.entries,
+                    if p.entries == 1 { "y" } else { "ies" },
+                    if p.lifts.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} mute(s) or ban(s) lifted", p.lifts.len())
+                    }
+                ),
+                sanctions: p.lifts,
+                ..Done::default()
+            })
+        }
+    }
 }
 
 /// `/mute`'s step: the given length or the configured one.

@@ -10,6 +10,7 @@ use super::audit::{AuditEntry, AuditError, AuditLog, Strikes};
 use super::options::{ModerationOptions, Step};
 use super::recent::Recent;
 use super::rules::{check, Facts, Rule, Verdict};
+use super::spam::{Judgement, SpamFilter};
 
 const HOUR_MS: u64 = 3_600_000;
 const DAY_MS: u64 = 24 * HOUR_MS;
@@ -38,7 +39,13 @@ pub struct Case {
 pub struct Pardon {
     pub entries: usize,
     pub lifts: Vec<Sanction>,
+    /// Messages the spam classifier learned as normal.
+    pub learned: usize,
 }
+
+/// The rules whose removals a pardon teaches the classifier about (what they judged was
+/// the words; a flood or a mass mention is not about the words).
+const LEARNS_FROM_PARDON: &[&str] = &["spam", "words", "suspect", "classifier", "new_member_link"];
 
 /// Moderation for every chat it covers. Cheap to clone.
 #[derive(Clone)]
@@ -46,6 +53,7 @@ pub struct Moderator {
     opts: Arc<ModerationOptions>,
     recent: Arc<Mutex<Recent>>,
     audit: AuditLog,
+    spam: SpamFilter,
 }
 
 impl Moderator {
@@ -54,7 +62,19 @@ impl Moderator {
             opts: Arc::new(opts),
             recent: Arc::new(Mutex::new(Recent::default())),
             audit,
+            spam: SpamFilter::builtin(),
         }
+    }
+
+    /// Use `filter` (trained with the community's samples) as the spam classifier.
+    pub fn with_spam_filter(mut self, filter: SpamFilter) -> Moderator {
+        self.spam = filter;
+        self
+    }
+
+    /// The trained spam classifier (what `/spam` and `/notspam` teach).
+    pub fn spam_filter(&self) -> &SpamFilter {
+        &self.spam
     }
 
     pub fn options(&self) -> &ModerationOptions {
@@ -144,8 +164,21 @@ impl Moderator {
             new_member,
             also_allowed,
         };
-        if let Some(v) = check(o, &facts) {
-            return Some(v);
+        // The team's own marks come first: a near-copy of a message they called normal is
+        // not removed by a rule's or the model's guess (flood still applies).
+        let judged = o.spam_model.then(|| self.spam.judge(&msg.text));
+        let marked_normal = matches!(judged, Some(Judgement::LikeMarkedNormal(_)));
+        if !marked_normal {
+            if let Some(v) = check(o, &facts) {
+                return Some(v);
+            }
+        }
+        if let Some(j) = judged.filter(|j| j.is_spam(o.spam_threshold_for(&msg.text))) {
+            return Some(Verdict {
+                rule: Rule::Spam,
+                reason: j.reason(),
+                at_least: None,
+            });
         }
         if let Some(n) = flood {
             return Some(Verdict {
@@ -233,6 +266,45 @@ impl Moderator {
         )
     }
 
+    /// A manager marked a member's message as spam with `/spam`: learned at once (so its
+    /// near-copies are removed from now on), one strike, and the ladder's step.
+    pub fn marked_spam(
+        &self,
+        target: &Target,
+        member: &str,
+        text: &str,
+        now_ms: u64,
+    ) -> Result<Case, AuditError> {
+        self.learn(text, true, now_ms);
+        let strike = self.strike(target.chat.platform.as_str(), member, now_ms)?;
+        let step = self.step(strike);
+        self.record(
+            target,
+            member,
+            Rule::Spam.key(),
+            "marked by a manager",
+            text,
+            step,
+            strike,
+            now_ms,
+        )
+    }
+
+    /// Teach the spam classifier that `text` is (or is not) spam. A samples file that
+    /// cannot be written is logged; the model still learns it until the next start.
+    pub fn learn(&self, text: &str, spam: bool, now_ms: u64) -> bool {
+        if text.trim().is_empty() {
+            return false;
+        }
+        match self.spam.learn(text, spam, now_ms) {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "moderation: could not keep a sample; learned until restart");
+                true
+            }
+        }
+    }
+
     /// Lift what can be lifted for `member` on `platform` (mutes not over, bans), mark their
     /// entries pardoned and clear their strikes.
     pub fn pardon(&self, platform: &str, member: &str, now_ms: u64) -> Result<Pardon, AuditError> {
@@ -250,6 +322,12 @@ impl Moderator {
                     };
                     out.lifts.push(Sanction { chat, user, action });
                 }
+            }
+            // What a rule or the classifier took for spam, a manager called fine: the
+            // classifier learns it as normal, so it is not removed again.
+            if LEARNS_FROM_PARDON.contains(&e.rule.as_str()) {
+                self.learn(&e.excerpt, false, now_ms);
+                out.learned += 1;
             }
             e.pardoned = true;
             e.user = None;

@@ -70,6 +70,8 @@ pub fn minutes_text(minutes: u64) -> String {
     }
 }
 
+pub use crate::config::{DEFAULT_SPAM_THRESHOLD, DEFAULT_SPAM_THRESHOLD_ZH};
+
 /// The checked `[moderation]` section.
 #[derive(Clone, Debug)]
 pub struct ModerationOptions {
@@ -98,6 +100,12 @@ pub struct ModerationOptions {
     /// Ask the model about messages the rules let through that carry a link or a weak
     /// signal.
     pub classifier: bool,
+    /// Judge messages with the trained spam classifier ([`super::SpamFilter`]).
+    pub spam_model: bool,
+    /// The classifier's score (0 to 1) from which a message is spam…
+    pub spam_threshold: f64,
+    /// …and a Chinese one (the Chinese corpus is small, so its scores are less sure).
+    pub spam_threshold_zh: f64,
     /// Domains new members may link to (the community's own; sub-domains count).
     pub allowed_domains: Vec<String>,
     pub ladder: Vec<Step>,
@@ -107,6 +115,17 @@ pub struct ModerationOptions {
     pub trusted: Vec<String>,
     /// Exempt role ids (Discord).
     pub trusted_roles: Vec<String>,
+}
+
+impl ModerationOptions {
+    /// The spam classifier's threshold for `text`'s language.
+    pub fn spam_threshold_for(&self, text: &str) -> f64 {
+        if crate::text::Lang::detect(text).is_zh() {
+            self.spam_threshold_zh
+        } else {
+            self.spam_threshold
+        }
+    }
 }
 
 impl Default for ModerationOptions {
@@ -127,6 +146,9 @@ impl Default for ModerationOptions {
             suspect_new: 2,
             suspect_any: 3,
             classifier: false,
+            spam_model: true,
+            spam_threshold: DEFAULT_SPAM_THRESHOLD,
+            spam_threshold_zh: DEFAULT_SPAM_THRESHOLD_ZH,
             allowed_domains: Vec::new(),
             ladder: vec![
                 Step::Warn,

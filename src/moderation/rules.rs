@@ -22,6 +22,8 @@ pub enum Rule {
     Suspect,
     /// The model classifier's verdict.
     Classifier,
+    /// The trained spam classifier, or a near-copy of a message the team marked spam.
+    Spam,
 }
 
 impl Rule {
@@ -37,6 +39,7 @@ impl Rule {
             Rule::Abuse => "abuse",
             Rule::Suspect => "suspect",
             Rule::Classifier => "classifier",
+            Rule::Spam => "spam",
         }
     }
 }

@@ -32,4 +32,5 @@ mod posts_e2e;
 mod privacy;
 mod prompt_head;
 mod rollups;
+mod spam_corpus;
 mod telegram;
