@@ -72,6 +72,7 @@ fn spawn_jobs(
         app.tickets.clone(),
         app.audit.clone(),
         app.askers.clone(),
+        app.moderator.as_ref().map(|m| m.spam_filter().clone()),
         retention,
         stop.clone(),
     ));

@@ -25,6 +25,7 @@ pub async fn run(
     tickets: TicketStore,
     audit: AuditLog,
     askers: crate::learning::Askers,
+    spam: Option<crate::moderation::SpamFilter>,
     retention: Option<Duration>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -33,6 +34,7 @@ pub async fn run(
         let tickets = tickets.clone();
         let audit = audit.clone();
         let askers = askers.clone();
+        let spam = spam.clone();
         let purge = retention.filter(|_| round.is_multiple_of(PURGE_EVERY_FOLDS));
         let done = tokio::task::spawn_blocking(move || {
             if let Some(keep) = purge {
@@ -44,6 +46,16 @@ pub async fn run(
                 }
                 if let Err(e) = askers.purge_before(cutoff) {
                     tracing::error!(error = %e, "retention: could not delete old waiting questions");
+                }
+                // The team's spam samples are members' messages too.
+                match spam.as_ref().map(|s| s.forget_before(cutoff)) {
+                    Some(Ok(n)) if n > 0 => {
+                        tracing::info!(deleted = n, "spam samples past retention deleted")
+                    }
+                    Some(Err(e)) => {
+                        tracing::error!(error = %e, "retention: could not delete old spam samples")
+                    }
+                    _ => {}
                 }
                 match tickets.purge_before(cutoff) {
                     Ok(0) => {}

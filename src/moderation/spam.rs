@@ -196,6 +196,18 @@ impl SpamFilter {
         Ok(())
     }
 
+    /// Drop the team's samples marked before `cutoff_ms` (retention); how many went.
+    pub fn forget_before(&self, cutoff_ms: u64) -> std::io::Result<usize> {
+        let team = self.samples();
+        let before = team.len();
+        let kept: Vec<Sample> = team.into_iter().filter(|s| s.at_ms >= cutoff_ms).collect();
+        let gone = before - kept.len();
+        if gone > 0 {
+            self.replace(kept)?;
+        }
+        Ok(gone)
+    }
+
     /// Messages the model learned from: (spam, normal).
     pub fn seen(&self) -> (u32, u32) {
         self.inner
@@ -318,5 +330,16 @@ mod tests {
         let (third, _) =
             SpamFilter::with_samples(SampleFile::new(dir.path().join("samples.txt"))).unwrap();
         assert!(!third.judge(copy).is_spam(0.0));
+        // Retention: a sample marked before the cutoff goes, from the file too.
+        third.learn(normal, false, 500).unwrap();
+        assert_eq!(third.forget_before(100).unwrap(), 1);
+        assert_eq!(third.forget_before(100).unwrap(), 0);
+        let left = third.samples();
+        assert_eq!((left.len(), left[0].at_ms), (1, 500));
+        let on_disk = std::fs::read_to_string(dir.path().join("samples.txt")).unwrap();
+        assert!(
+            !on_disk.contains("followers") && on_disk.contains("tasting"),
+            "{on_disk}"
+        );
     }
 }

@@ -177,3 +177,13 @@ fn a_new_members_link_waits_for_their_first_day() {
 fn scr(m: &Moderator, msg: &Incoming, member: &str, now: u64) -> Option<Verdict> {
     m.screen(msg, member, now, &[])
 }
+
+#[test]
+fn a_huge_or_garbled_message_is_screened_without_panic() {
+    let (_d, m) = moderator(ModerationOptions::default());
+    let huge = "WIN a free prize ".repeat(6_000) + &"\u{0}\u{7}\u{1b}[2J\u{202e}".repeat(2_000);
+    assert!(huge.len() > 100_000);
+    let v = scr(&m, &msg(1, &huge), "mem", 0).expect("prize spam, however long");
+    assert_eq!(v.rule, Rule::Spam);
+    assert_eq!(scr(&m, &msg(2, "\u{0}\u{1}\u{2}\u{3}"), "mem", 1), None);
+}
