@@ -373,6 +373,10 @@ impl Platform for DiscordAdapter {
         self.moderate_member(chat, user, action).await
     }
 
+    async fn is_admin(&self, chat: &ChatRef, user: &str) -> bool {
+        !chat.private && self.administers(chat, user).await
+    }
+
     async fn typing(&self, chat: &ChatRef) -> Result<(), PlatformError> {
         let channel = channel(chat)?;
         channel

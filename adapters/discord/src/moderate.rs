@@ -44,6 +44,36 @@ impl DiscordAdapter {
         Some(found)
     }
 
+    /// `user` administers the server `chat` is in: one of their roles (or @everyone) has
+    /// the ADMINISTRATOR permission. Asked of Discord only when a rule would act; a failed
+    /// lookup counts as no (the message is moderated as anyone's).
+    pub(crate) async fn administers(&self, chat: &ChatRef, user: &str) -> bool {
+        let (Some(channel), Some(uid)) = (
+            chat.chat.parse::<u64>().ok().filter(|c| *c > 0),
+            user.parse::<u64>().ok().filter(|u| *u > 0),
+        ) else {
+            return false;
+        };
+        let Some(guild) = self.guild_of(channel).await else {
+            return false;
+        };
+        let http = &self.shared.http;
+        let (member, roles) = match (
+            http.get_member(guild, UserId::new(uid)).await,
+            http.get_guild_roles(guild).await,
+        ) {
+            (Ok(m), Ok(r)) => (m, r),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::warn!(error = %e, "discord: could not ask whether a member administers the server");
+                return false;
+            }
+        };
+        roles
+            .iter()
+            .filter(|r| r.id.get() == guild.get() || member.roles.contains(&r.id))
+            .any(|r| r.permissions.administrator())
+    }
+
     pub(crate) async fn moderate_member(
         &self,
         chat: &ChatRef,

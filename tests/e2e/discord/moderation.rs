@@ -1,6 +1,6 @@
 //! Moderation on Discord with the real serenity client: a new member's link deleted and
 //! explained with a `<@id>` mention, a flood timed out until a time, and a manager's
-//! `/pardon` lifting the timeout.
+//! `/pardon` lifting the timeout, and a server administrator exempt as Discord says.
 
 use super::*;
 
@@ -87,5 +87,44 @@ async fn a_new_members_link_is_deleted_and_a_flood_timed_out_until_a_time() {
         Value::Null,
         "{lifted}"
     );
+    run.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_administrator_is_exempt_as_discord_says() {
+    let fake = FakeDiscord::start().await;
+    let t = support::bot_configured(support::local_model(), |c| c.moderation.enabled = true);
+    let run = serve(&t.app, &fake, options(&fake)).await;
+    let (admin, member) = (911u64, 912u64);
+    fake.set_admin(admin);
+    let offer = "Guaranteed profit 30% weekly! DM me to join my investment plan";
+    let by_admin = fake.guild_message(admin, offer, json!({}));
+    let by_member = fake.guild_message(member, offer, json!({}));
+    let deleted = |id: u64| format!("/channels/{CHANNEL}/messages/{id}");
+    fake.wait_until(30, "the member's offer deleted", |v| {
+        v.calls
+            .iter()
+            .any(|c| c.method == "DELETE" && c.path == deleted(by_member))
+    })
+    .await;
+    let calls = fake.calls();
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.method == "DELETE" && c.path == deleted(by_admin)),
+        "the administrator's message stays"
+    );
+    // Discord was asked about each author, only because a rule would act.
+    let asked = |id: u64| {
+        calls
+            .iter()
+            .any(|c| c.method == "GET" && c.path == format!("/guilds/{GUILD}/members/{id}"))
+    };
+    assert!(asked(admin) && asked(member));
+    assert!(calls
+        .iter()
+        .any(|c| c.method == "GET" && c.path == format!("/guilds/{GUILD}/roles")));
+    let audit = t.app.audit.all();
+    assert_eq!(audit.len(), 1, "{audit:?}");
     run.stop().await;
 }

@@ -20,6 +20,8 @@ pub const TOKEN: &str = "MTIzNDU2.fake.discord-token";
 pub const BOT_ID: u64 = 900;
 pub const APP_ID: u64 = 901;
 pub const GUILD: u64 = 7000;
+/// The server's administrator role.
+pub const ADMIN_ROLE: u64 = 7100;
 pub const CHANNEL: u64 = 7001;
 const GUILD_MEMBERS: u64 = 1 << 1;
 
@@ -59,6 +61,8 @@ struct State_ {
     ops: Vec<Value>,
     refuse_members_intent: bool,
     refuse_token: bool,
+    /// Members holding the server's administrator role.
+    admins: Vec<u64>,
 }
 
 struct Inner {
@@ -152,6 +156,11 @@ impl FakeDiscord {
     /// Close the gateway with code 4014 whenever IDENTIFY asks for the members intent.
     pub fn refuse_members_intent(&self) {
         self.state().refuse_members_intent = true;
+    }
+
+    /// Give `user` the server's administrator role (a role with the ADMINISTRATOR bit).
+    pub fn set_admin(&self, user: u64) {
+        self.state().admins.push(user);
     }
 
     /// Answer 401 to everything, as Discord does for a revoked token.
@@ -442,6 +451,34 @@ fn answer(inner: &Inner, method: &Method, path: &str, body: &Value) -> (StatusCo
             create(&mut s, channel, body)
         }
         ("POST", ["channels", _, "typing"]) => (StatusCode::NO_CONTENT, None),
+        // Who administers the server: a member's roles, and the server's roles with their
+        // permissions (@everyone has the server's id; 8 is ADMINISTRATOR).
+        ("GET", ["guilds", guild, "members", id]) if *guild == GUILD.to_string() => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let roles: Vec<u64> = if s.admins.contains(&id) {
+                vec![ADMIN_ROLE]
+            } else {
+                vec![]
+            };
+            let mut m = member(&roles);
+            m["user"] = user(id, false);
+            (StatusCode::OK, Some(m))
+        }
+        ("GET", ["guilds", guild, "roles"]) if *guild == GUILD.to_string() => {
+            let role = |id: u64, name: &str, permissions: &str, position: u16| {
+                json!({"id": id.to_string(), "name": name, "color": 0,
+                       "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+                       "hoist": false, "icon": null, "unicode_emoji": null, "position": position,
+                       "permissions": permissions, "managed": false, "mentionable": false, "flags": 0})
+            };
+            (
+                StatusCode::OK,
+                Some(json!([
+                    role(GUILD, "@everyone", "104324673", 0),
+                    role(ADMIN_ROLE, "Admins", "8", 1)
+                ])),
+            )
+        }
         // Moderation: deleting a message, timing a member out, banning, kicking.
         ("DELETE", ["channels", _, "messages", _])
         | ("PUT", ["guilds", _, "bans", _])
