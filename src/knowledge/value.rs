@@ -168,7 +168,8 @@ re!(
 );
 re!(
     WEEKDAY,
-    r"\b(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(?:day|days|s)?\b|\b(?:weekdays?|weekends?|daily)\b|周[一二三四五六日末]|星期[一二三四五六日天]"
+    // "wednes" and "satur": Wednesday and Saturday are not "wed" or "sat" and a "day".
+    r"\b(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day|days|s)?\b|\b(?:weekdays?|weekends?|daily)\b|周[一二三四五六日末]|星期[一二三四五六日天]"
 );
 re!(
     ADDRESS,
@@ -348,6 +349,9 @@ mod tests {
         assert_eq!(t("2026-12-12"), [Date]);
         assert_eq!(t("18:00"), [Time]);
         assert_eq!(t("Tue and Thu 19:30"), [Schedule]);
+        assert_eq!(t("first Saturday of November"), [Schedule]);
+        assert_eq!(t("Wednesdays"), [Schedule]);
+        assert_eq!(t("Saturday 10:00"), [Schedule]);
         assert_eq!(t("Mon–Fri 08:00–18:00"), [Schedule]);
         assert_eq!(t("every Monday"), [Frequency, Schedule]);
         assert_eq!(t("52.00 GBP per year"), [Money]);

@@ -2,7 +2,7 @@
 //! `/warn`, `/mute <length>`, `/ban` as a reply to a member's message, and `/spam` and
 //! `/notspam`, which also teach the spam classifier.
 
-use crate::moderation::{notice, parse_minutes, AuditEntry, Moderator, Step};
+use crate::moderation::{notice, parse_minutes, AuditEntry, Case, Moderator, Step};
 use crate::text::Lang;
 
 use super::context::{Call, Context, Done, Forward};
@@ -211,6 +211,12 @@ pub(crate) fn act(ctx: &Context, call: &Call<'_>, step: Step) -> Result<Done, Co
         .manual(t, &who.member, step, text.unwrap_or_default(), now)
         .map_err(storage)?;
     let zh = text.is_some_and(|t| Lang::detect(t).is_zh());
+    Ok(done_case(ctx, m, case, zh, ""))
+}
+
+/// What a manager's action did, and the member's explanation for the chat (none in
+/// observe mode). `extra` follows the summary.
+fn done_case(ctx: &Context, m: &Moderator, case: Case, zh: bool, extra: &str) -> Done {
     let forwards = notice(&ctx.prompts, &case, m.options().new_member_hours, zh)
         .filter(|_| !case.sanctions.is_empty())
         .map(|out| Forward {
@@ -219,9 +225,9 @@ pub(crate) fn act(ctx: &Context, call: &Call<'_>, step: Step) -> Result<Done, Co
         })
         .into_iter()
         .collect();
-    Ok(Done {
+    Done {
         text: format!(
-            "Done: {} (m{}, strike {}).{}",
+            "Done: {} (m{}, strike {}).{extra}{}",
             case.entry.action,
             case.entry.id,
             case.entry.strike,
@@ -234,7 +240,7 @@ pub(crate) fn act(ctx: &Context, call: &Call<'_>, step: Step) -> Result<Done, Co
         sanctions: case.sanctions,
         forwards,
         ..Done::default()
-    })
+    }
 }
 
 fn learned_text(n: usize) -> String {
@@ -263,35 +269,12 @@ pub(crate) fn spam(ctx: &Context, call: &Call<'_>, a: MarkArgs) -> Result<Done, 
     let text = t.text.as_deref().unwrap_or_default();
     let case = m.marked_spam(t, &who.member, text, now).map_err(storage)?;
     let zh = Lang::detect(text).is_zh();
-    let forwards = notice(&ctx.prompts, &case, m.options().new_member_hours, zh)
-        .filter(|_| !case.sanctions.is_empty())
-        .map(|out| Forward {
-            out,
-            on_failure: None,
-        })
-        .into_iter()
-        .collect();
     let learned = if text.trim().is_empty() {
         " The platform did not send the message's text, so the classifier learned nothing."
     } else {
         " The spam classifier learned it: near-copies are removed from now on."
     };
-    Ok(Done {
-        text: format!(
-            "Done: {} (m{}, strike {}).{learned}{}",
-            case.entry.action,
-            case.entry.id,
-            case.entry.strike,
-            if case.sanctions.is_empty() {
-                " Observe mode: nothing was done."
-            } else {
-                ""
-            }
-        ),
-        sanctions: case.sanctions,
-        forwards,
-        ..Done::default()
-    })
+    Ok(done_case(ctx, m, case, zh, learned))
 }
 
 /// `/notspam` as a reply (the message is learned as normal) or `/notspam m<N>` (the
