@@ -96,7 +96,7 @@ pub const MANAGER_COMMANDS: &[CommandSpec] = &[
     },
     CommandSpec {
         name: "notspam",
-        args: "[m<N> | s<N>]",
+        args: "[m<N>|s<N>]",
         description:
             "managers: as a reply or with an entry of /modlog: the classifier learns it is not spam",
     },

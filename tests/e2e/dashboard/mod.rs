@@ -537,6 +537,23 @@ async fn a_manager_runs_the_community_from_the_dashboard_in_a_real_browser() {
         .contains("pardoned"));
     fake.wait_for(30, "the mute lifted", |calls| restricted(calls, 2))
         .await;
+    // The pardon taught the classifier a normal sample; the manager moves it back to spam.
+    c.goto(&h.url("/dashboard/moderation")).await.expect("page");
+    let sample = css(c, "#s1").await.text().await.expect("sample");
+    assert!(
+        sample.contains("normal") && sample.contains("Guaranteed profit"),
+        "{sample}"
+    );
+    click_through(c, "#s1 button").await;
+    let (ok, said) = flash(c).await;
+    assert!(ok && said.contains("s1 is now spam"), "{said}");
+    let sample = css(c, "#s1").await.text().await.expect("sample");
+    assert!(
+        sample.contains("spam") && !sample.contains("normal"),
+        "{sample}"
+    );
+    let file = std::fs::read_to_string(h.data.join("moderation/samples.txt")).expect("file");
+    assert!(file.starts_with("S|en|t"), "{file}");
 
     // A phone's width: nothing scrolls sideways, every field is labelled.
     for page in PAGES {

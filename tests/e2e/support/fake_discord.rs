@@ -84,26 +84,8 @@ impl Drop for FakeDiscord {
     }
 }
 
-pub fn user(id: u64, bot: bool) -> Value {
-    json!({"id": id.to_string(), "username": format!("user{id}"), "discriminator": "0",
-           "global_name": null, "avatar": null, "bot": bot, "public_flags": 0})
-}
-
-fn member(roles: &[u64]) -> Value {
-    json!({"roles": roles.iter().map(|r| r.to_string()).collect::<Vec<_>>(),
-           "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false, "flags": 0})
-}
-
-/// A message object as Discord returns and dispatches it.
-pub fn message(id: u64, channel: u64, author: Value, content: &str) -> Value {
-    json!({
-        "id": id.to_string(), "channel_id": channel.to_string(), "author": author,
-        "content": content, "timestamp": "2026-11-28T10:00:00.000000+00:00",
-        "edited_timestamp": null, "tts": false, "mention_everyone": false, "mentions": [],
-        "mention_roles": [], "attachments": [], "embeds": [], "pinned": false, "type": 0,
-        "flags": 0, "components": []
-    })
-}
+use super::discord_payloads::{guild_member, guild_roles, member};
+pub use super::discord_payloads::{message, user};
 
 impl FakeDiscord {
     pub async fn start() -> FakeDiscord {
@@ -453,40 +435,22 @@ fn answer(inner: &Inner, method: &Method, path: &str, body: &Value) -> (StatusCo
         ("POST", ["channels", _, "typing"]) => (StatusCode::NO_CONTENT, None),
         // Who administers the server: a member's roles, and the server's roles with their
         // permissions (@everyone has the server's id; 8 is ADMINISTRATOR).
-        ("GET", ["guilds", guild, "members", id]) if *guild == GUILD.to_string() => {
-            let id: u64 = id.parse().unwrap_or(0);
-            let roles: Vec<u64> = if s.admins.contains(&id) {
-                vec![ADMIN_ROLE]
-            } else {
-                vec![]
-            };
-            let mut m = member(&roles);
-            m["user"] = user(id, false);
-            (StatusCode::OK, Some(m))
-        }
-        ("GET", ["guilds", guild, "roles"]) if *guild == GUILD.to_string() => {
-            let role = |id: u64, name: &str, permissions: &str, position: u16| {
-                json!({"id": id.to_string(), "name": name, "color": 0,
-                       "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
-                       "hoist": false, "icon": null, "unicode_emoji": null, "position": position,
-                       "permissions": permissions, "managed": false, "mentionable": false, "flags": 0})
-            };
+        ("GET", ["guilds", _, "members", id]) => {
+            let id = id.parse().unwrap_or(0);
+            let admin = s.admins.contains(&id);
             (
                 StatusCode::OK,
-                Some(json!([
-                    role(GUILD, "@everyone", "104324673", 0),
-                    role(ADMIN_ROLE, "Admins", "8", 1)
-                ])),
+                Some(guild_member(id, if admin { &[ADMIN_ROLE] } else { &[] })),
             )
         }
+        ("GET", ["guilds", _, "roles"]) => (StatusCode::OK, Some(guild_roles(GUILD, ADMIN_ROLE))),
         // Moderation: deleting a message, timing a member out, banning, kicking.
         ("DELETE", ["channels", _, "messages", _])
         | ("PUT", ["guilds", _, "bans", _])
         | ("DELETE", ["guilds", _, "bans", _])
         | ("DELETE", ["guilds", _, "members", _]) => (StatusCode::NO_CONTENT, None),
         ("PATCH", ["guilds", guild, "members", id]) => {
-            let mut m = member(&[]);
-            m["user"] = user(id.parse().unwrap_or(0), false);
+            let mut m = guild_member(id.parse().unwrap_or(0), &[]);
             m["guild_id"] = json!(guild);
             m["communication_disabled_until"] = body["communication_disabled_until"].clone();
             (StatusCode::OK, Some(m))

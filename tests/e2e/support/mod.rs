@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod browser;
+pub mod discord_payloads;
 pub mod events;
 pub mod fake_discord;
 pub mod fake_openai;
