@@ -56,7 +56,7 @@ pub fn kfold(samples: &[Sample], k: usize) -> Scored {
             .collect();
         let f = SpamFilter::trained_on(&train);
         for (i, s) in samples.iter().enumerate().skip(fold).step_by(k) {
-            out[i] = (s.spam, s.zh, spam_score(&f, &s.text));
+            out[i] = (s.spam, s.zh, f.judge(&s.text).score());
         }
     }
     out
@@ -66,15 +66,8 @@ pub fn kfold(samples: &[Sample], k: usize) -> Scored {
 pub fn held_out(train: &[Sample], test: &[Sample]) -> Scored {
     let f = SpamFilter::trained_on(train);
     test.iter()
-        .map(|s| (s.spam, s.zh, spam_score(&f, &s.text)))
+        .map(|s| (s.spam, s.zh, f.judge(&s.text).score()))
         .collect()
-}
-
-fn spam_score(f: &SpamFilter, text: &str) -> f64 {
-    match f.judge(text) {
-        super::spam::Judgement::Model(s) => s.spam,
-        j => f64::from(u8::from(j.is_spam(1.0))),
-    }
 }
 
 /// The tally of `scored` for one language (`zh`) at `threshold`.

@@ -290,25 +290,34 @@ impl Moderator {
         )
     }
 
-    /// Teach the spam classifier that `text` is (or is not) spam. A samples file that
-    /// cannot be written is logged; the model still learns it until the next start.
+    /// Teach the spam classifier that `text` is (or is not) spam; false when there is no
+    /// text to learn.
     pub fn learn(&self, text: &str, spam: bool, now_ms: u64) -> bool {
-        if text.trim().is_empty() {
-            return false;
+        self.learn_all(&[(text, spam)], now_ms) > 0
+    }
+
+    /// Teach several marks with one retraining; how many had text. A samples file that
+    /// cannot be written is logged; the model still learns them until the next start.
+    fn learn_all(&self, marks: &[(&str, bool)], now_ms: u64) -> usize {
+        let marks: Vec<(&str, bool)> = marks
+            .iter()
+            .copied()
+            .filter(|(t, _)| !t.trim().is_empty())
+            .collect();
+        if marks.is_empty() {
+            return 0;
         }
-        match self.spam.learn(text, spam, now_ms) {
-            Ok(_) => true,
-            Err(e) => {
-                tracing::error!(error = %e, "moderation: could not keep a sample; learned until restart");
-                true
-            }
+        if let Err(e) = self.spam.learn_all(&marks, now_ms) {
+            tracing::error!(error = %e, "moderation: could not keep a sample; learned until restart");
         }
+        marks.len()
     }
 
     /// Lift what can be lifted for `member` on `platform` (mutes not over, bans), mark their
     /// entries pardoned and clear their strikes.
     pub fn pardon(&self, platform: &str, member: &str, now_ms: u64) -> Result<Pardon, AuditError> {
         let mut out = Pardon::default();
+        let mut normal: Vec<String> = Vec::new();
         for mut e in self.audit.of_member(member) {
             if e.platform != platform || e.pardoned {
                 continue;
@@ -326,8 +335,7 @@ impl Moderator {
             // What a rule or the classifier took for spam, a manager called fine: the
             // classifier learns it as normal, so it is not removed again.
             if LEARNS_FROM_PARDON.contains(&e.rule.as_str()) {
-                self.learn(&e.excerpt, false, now_ms);
-                out.learned += 1;
+                normal.push(e.excerpt.clone());
             }
             e.pardoned = true;
             e.user = None;
@@ -336,6 +344,8 @@ impl Moderator {
         }
         self.audit
             .set_strikes(platform, member, Strikes::default())?;
+        let marks: Vec<(&str, bool)> = normal.iter().map(|t| (t.as_str(), false)).collect();
+        out.learned = self.learn_all(&marks, now_ms);
         Ok(out)
     }
 

@@ -43,7 +43,16 @@ pub enum Judgement {
 }
 
 impl Judgement {
-    /// Spam at `threshold`.
+    /// The score to compare with a threshold: 1 or 0 for a near-copy of a marked message.
+    pub fn score(&self) -> f64 {
+        match self {
+            Judgement::LikeMarkedSpam(_) => 1.0,
+            Judgement::LikeMarkedNormal(_) => 0.0,
+            Judgement::Model(s) => s.spam,
+        }
+    }
+
+    /// Spam at `threshold` (a near-copy decides whatever the threshold).
     pub fn is_spam(&self, threshold: f64) -> bool {
         match self {
             Judgement::LikeMarkedSpam(_) => true,
@@ -162,21 +171,31 @@ impl SpamFilter {
 
     /// The team marked `text` as spam or normal: kept in the samples file (when there is
     /// one) and learned at once.
-    pub fn learn(&self, text: &str, spam: bool, now_ms: u64) -> std::io::Result<Sample> {
-        let sample = Sample {
-            spam,
-            zh: crate::text::Lang::detect(text).is_zh(),
-            at_ms: now_ms,
-            text: text.split_whitespace().collect::<Vec<_>>().join(" "),
-        };
-        if let Some(f) = &self.file {
-            f.append(&sample)?;
-        }
+    pub fn learn(&self, text: &str, spam: bool, now_ms: u64) -> std::io::Result<()> {
+        self.learn_all(&[(text, spam)], now_ms)
+    }
+
+    /// [`learn`](Self::learn) several marks with one retraining (a pardon clears several
+    /// entries). The model learns them even when the samples file cannot be written; that
+    /// error is returned after, and the marks last until the next start.
+    pub fn learn_all(&self, marks: &[(&str, bool)], now_ms: u64) -> std::io::Result<()> {
         let mut team = self.samples();
-        team.push(sample.clone());
+        let mut kept = Ok(());
+        for &(text, spam) in marks {
+            let sample = Sample {
+                spam,
+                zh: crate::text::Lang::detect(text).is_zh(),
+                at_ms: now_ms,
+                text: text.split_whitespace().collect::<Vec<_>>().join(" "),
+            };
+            if let (Some(f), Ok(())) = (&self.file, &kept) {
+                kept = f.append(&sample);
+            }
+            team.push(sample);
+        }
         let fresh = with_team(&SHIPPED, team);
         *self.inner.write().unwrap_or_else(|e| e.into_inner()) = fresh;
-        Ok(sample)
+        kept
     }
 
     /// The team's samples, oldest first.
